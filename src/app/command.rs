@@ -1,0 +1,288 @@
+//! The `:` command line: editing, history, completion and parsing.
+
+use crate::app::ViewId;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandLine {
+    pub input: String,
+    /// Cursor position in chars.
+    pub cursor: usize,
+    pub history: Vec<String>,
+    history_pos: Option<usize>,
+}
+
+const COMMANDS: &[&str] = &[
+    "ctx",
+    "help",
+    "quit",
+    "q",
+    "reconnect",
+    "keys",
+    "watch",
+    "cluster",
+    "leases",
+    "auth",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Quit,
+    Help,
+    ListContexts,
+    SwitchContext(String),
+    ShowView(ViewId),
+    Reconnect,
+}
+
+pub fn parse_command(line: &str) -> Result<Command, String> {
+    let mut words = line.split_whitespace();
+    let Some(cmd) = words.next() else {
+        return Err("empty command".into());
+    };
+    let args: Vec<&str> = words.collect();
+    let no_args = |c: Command| {
+        if args.is_empty() {
+            Ok(c)
+        } else {
+            Err(format!(":{cmd} takes no arguments"))
+        }
+    };
+    match cmd {
+        "q" | "quit" | "q!" => no_args(Command::Quit),
+        "help" | "?" => no_args(Command::Help),
+        "reconnect" => no_args(Command::Reconnect),
+        "ctx" | "context" => match args.as_slice() {
+            [] => Ok(Command::ListContexts),
+            [name] => Ok(Command::SwitchContext((*name).to_string())),
+            _ => Err("usage: :ctx [NAME]".into()),
+        },
+        other => match ViewId::from_name(other) {
+            Some(v) => no_args(Command::ShowView(v)),
+            None => Err(format!("unknown command :{other} (try :help)")),
+        },
+    }
+}
+
+impl CommandLine {
+    pub fn with_history(history: Vec<String>) -> Self {
+        CommandLine {
+            history,
+            ..Default::default()
+        }
+    }
+
+    fn byte_at(&self, char_pos: usize) -> usize {
+        self.input
+            .char_indices()
+            .nth(char_pos)
+            .map(|(i, _)| i)
+            .unwrap_or(self.input.len())
+    }
+
+    pub fn insert(&mut self, c: char) {
+        let at = self.byte_at(self.cursor);
+        self.input.insert(at, c);
+        self.cursor += 1;
+    }
+
+    pub fn backspace(&mut self) {
+        if self.cursor == 0 {
+            return;
+        }
+        self.cursor -= 1;
+        let at = self.byte_at(self.cursor);
+        self.input.remove(at);
+    }
+
+    pub fn delete(&mut self) {
+        if self.cursor < self.input.chars().count() {
+            let at = self.byte_at(self.cursor);
+            self.input.remove(at);
+        }
+    }
+
+    pub fn left(&mut self) {
+        self.cursor = self.cursor.saturating_sub(1);
+    }
+
+    pub fn right(&mut self) {
+        self.cursor = (self.cursor + 1).min(self.input.chars().count());
+    }
+
+    pub fn home(&mut self) {
+        self.cursor = 0;
+    }
+
+    pub fn end(&mut self) {
+        self.cursor = self.input.chars().count();
+    }
+
+    fn set(&mut self, text: String) {
+        self.input = text;
+        self.end();
+    }
+
+    pub fn history_prev(&mut self) {
+        if self.history.is_empty() {
+            return;
+        }
+        let pos = match self.history_pos {
+            None => self.history.len() - 1,
+            Some(p) => p.saturating_sub(1),
+        };
+        self.history_pos = Some(pos);
+        self.set(self.history[pos].clone());
+    }
+
+    pub fn history_next(&mut self) {
+        match self.history_pos {
+            Some(p) if p + 1 < self.history.len() => {
+                self.history_pos = Some(p + 1);
+                self.set(self.history[p + 1].clone());
+            }
+            _ => {
+                self.history_pos = None;
+                self.set(String::new());
+            }
+        }
+    }
+
+    /// Completes the command name, or a context name after `ctx `, when the prefix
+    /// leaves exactly one choice; otherwise extends to the longest common prefix.
+    pub fn complete(&mut self, contexts: &[String]) {
+        let (head, partial, choices): (String, &str, Vec<&str>) = match self.input.split_once(' ') {
+            None => (String::new(), self.input.as_str(), COMMANDS.to_vec()),
+            Some((cmd, rest)) if matches!(cmd, "ctx" | "context") && !rest.contains(' ') => (
+                format!("{cmd} "),
+                rest,
+                contexts.iter().map(String::as_str).collect(),
+            ),
+            Some(_) => return,
+        };
+        let matching: Vec<&str> = choices
+            .into_iter()
+            .filter(|c| c.starts_with(partial))
+            .collect();
+        let completed = match matching.as_slice() {
+            [] => return,
+            [one] => format!("{head}{one}{}", if head.is_empty() { " " } else { "" }),
+            many => format!("{head}{}", common_prefix(many)),
+        };
+        self.set(completed);
+    }
+
+    /// Candidates for the current word, shown under the command line.
+    pub fn suggestions<'a>(&self, contexts: &'a [String]) -> Vec<&'a str> {
+        match self.input.split_once(' ') {
+            None => COMMANDS
+                .iter()
+                .copied()
+                .filter(|c| c.starts_with(self.input.as_str()))
+                .collect(),
+            Some(("ctx" | "context", rest)) => contexts
+                .iter()
+                .map(String::as_str)
+                .filter(|c| c.starts_with(rest))
+                .collect(),
+            Some(_) => Vec::new(),
+        }
+    }
+}
+
+fn common_prefix(words: &[&str]) -> String {
+    let first = words[0];
+    let mut len = first.len();
+    for w in &words[1..] {
+        len = len.min(
+            first
+                .bytes()
+                .zip(w.bytes())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
+    }
+    // Never cut a multi-byte character in half.
+    while !first.is_char_boundary(len) {
+        len -= 1;
+    }
+    first[..len].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse_command("q"), Ok(Command::Quit));
+        assert_eq!(
+            parse_command(" ctx  prod "),
+            Ok(Command::SwitchContext("prod".into()))
+        );
+        assert_eq!(parse_command("ctx"), Ok(Command::ListContexts));
+        assert_eq!(
+            parse_command("cluster"),
+            Ok(Command::ShowView(ViewId::Cluster))
+        );
+        assert!(parse_command("ctx a b").is_err());
+        assert!(
+            parse_command("frobnicate")
+                .unwrap_err()
+                .contains("unknown command :frobnicate")
+        );
+        assert!(parse_command("quit now").is_err());
+    }
+
+    #[test]
+    fn edits_in_the_middle_of_unicode() {
+        let mut c = CommandLine::default();
+        for ch in "ctx ünï".chars() {
+            c.insert(ch);
+        }
+        c.left();
+        c.backspace();
+        assert_eq!(c.input, "ctx üï");
+        c.home();
+        c.delete();
+        assert_eq!(c.input, "tx üï");
+    }
+
+    #[test]
+    fn completes_commands_and_context_names() {
+        let ctxs = vec![
+            "prod-eu".to_string(),
+            "prod-us".to_string(),
+            "staging".to_string(),
+        ];
+        let mut c = CommandLine::default();
+        c.insert('c');
+        c.complete(&ctxs);
+        // "c" matches ctx and cluster: only the common prefix is filled in.
+        assert_eq!(c.input, "c");
+        c.insert('t');
+        c.complete(&ctxs);
+        assert_eq!(c.input, "ctx ");
+        c.insert('p');
+        c.complete(&ctxs);
+        assert_eq!(c.input, "ctx prod-");
+        c.insert('u');
+        c.complete(&ctxs);
+        assert_eq!(c.input, "ctx prod-us");
+        assert_eq!(c.suggestions(&ctxs), vec!["prod-us"]);
+    }
+
+    #[test]
+    fn history_walks_back_and_forth() {
+        let mut c = CommandLine::with_history(vec!["ctx a".into(), "cluster".into()]);
+        c.history_prev();
+        assert_eq!(c.input, "cluster");
+        c.history_prev();
+        assert_eq!(c.input, "ctx a");
+        c.history_prev();
+        assert_eq!(c.input, "ctx a");
+        c.history_next();
+        assert_eq!(c.input, "cluster");
+        c.history_next();
+        assert_eq!(c.input, "");
+    }
+}

@@ -1,0 +1,222 @@
+//! Application state and the pure `update` function. No I/O and no terminal here:
+//! the runtime turns `Effect`s into etcd requests and draws the state.
+
+mod command;
+mod update;
+
+use std::time::{Duration, Instant};
+
+pub use command::{Command, CommandLine, parse_command};
+pub use update::update;
+
+use crate::etcd::{ClusterInfo, ConnectSpec, EtcdError};
+use crate::keymap::{Key, Keymap};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ViewId {
+    Keys,
+    Watch,
+    Cluster,
+    Leases,
+    Auth,
+}
+
+impl ViewId {
+    pub const ALL: [ViewId; 5] = [
+        ViewId::Keys,
+        ViewId::Watch,
+        ViewId::Cluster,
+        ViewId::Leases,
+        ViewId::Auth,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ViewId::Keys => "Keys",
+            ViewId::Watch => "Watch",
+            ViewId::Cluster => "Cluster",
+            ViewId::Leases => "Leases",
+            ViewId::Auth => "Auth",
+        }
+    }
+
+    pub fn digit(self) -> char {
+        match self {
+            ViewId::Keys => '1',
+            ViewId::Watch => '2',
+            ViewId::Cluster => '3',
+            ViewId::Leases => '4',
+            ViewId::Auth => '5',
+        }
+    }
+
+    pub fn help_line(self) -> &'static str {
+        match self {
+            ViewId::Keys => "Keys view",
+            ViewId::Watch => "Watch view",
+            ViewId::Cluster => "Cluster view",
+            ViewId::Leases => "Leases view",
+            ViewId::Auth => "Auth view",
+        }
+    }
+
+    fn index(self) -> usize {
+        ViewId::ALL.iter().position(|v| *v == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> ViewId {
+        ViewId::ALL[(self.index() + 1) % ViewId::ALL.len()]
+    }
+
+    pub fn prev(self) -> ViewId {
+        ViewId::ALL[(self.index() + ViewId::ALL.len() - 1) % ViewId::ALL.len()]
+    }
+
+    pub fn from_name(name: &str) -> Option<ViewId> {
+        ViewId::ALL
+            .into_iter()
+            .find(|v| v.title().eq_ignore_ascii_case(name) || name == v.digit().to_string())
+    }
+}
+
+/// What the header and the connection panel say about where we are connected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContextInfo {
+    pub name: String,
+    pub endpoints: Vec<String>,
+    /// How this context was chosen: flags, config, kube context, kubeadm manifest.
+    pub source: String,
+    pub read_only: bool,
+    pub user: Option<String>,
+    pub tls: bool,
+    /// Extra lines worth showing, e.g. which certificate files were detected.
+    pub details: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConnState {
+    Connecting {
+        attempt: u32,
+    },
+    Connected {
+        info: ClusterInfo,
+    },
+    Disconnected {
+        error: EtcdError,
+        attempt: u32,
+        retry_at: Instant,
+        /// The last good answer, kept so the header does not go blank on a blip.
+        last: Option<ClusterInfo>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub level: Level,
+    pub until: Instant,
+}
+
+pub const STATUS_TTL: Duration = Duration::from_secs(6);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help { scroll: u16 },
+    Command(CommandLine),
+}
+
+pub struct App {
+    pub context: ContextInfo,
+    /// Tags every etcd request; events of an older generation are dropped.
+    pub generation: u64,
+    pub conn: ConnState,
+    pub view: ViewId,
+    pub overlay: Overlay,
+    pub status: Option<Status>,
+    /// The keymap as configured; `keymap` is it minus what read-only mode removes.
+    pub base_keymap: Keymap,
+    pub keymap: Keymap,
+    pub context_names: Vec<String>,
+    pub command_history: Vec<String>,
+    pub now: Instant,
+    pub quit: bool,
+}
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(Key),
+    Tick(Instant),
+    Etcd(crate::etcd::Event),
+    /// The answer to `Effect::ResolveContext`.
+    ContextSwitched(Result<Box<(ContextInfo, ConnectSpec)>, String>),
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Effect {
+    Connect {
+        generation: u64,
+        spec: ConnectSpec,
+    },
+    ReconnectNow,
+    /// Reading the config and password files is I/O, so the runtime does it.
+    ResolveContext(String),
+}
+
+impl App {
+    pub fn new(
+        context: ContextInfo,
+        keymap: Keymap,
+        context_names: Vec<String>,
+        now: Instant,
+    ) -> App {
+        let mut app = App {
+            context,
+            generation: 1,
+            conn: ConnState::Connecting { attempt: 0 },
+            view: ViewId::Keys,
+            overlay: Overlay::None,
+            status: None,
+            base_keymap: keymap.clone(),
+            keymap,
+            context_names,
+            command_history: Vec::new(),
+            now,
+            quit: false,
+        };
+        app.apply_read_only();
+        app
+    }
+
+    pub fn apply_read_only(&mut self) {
+        self.keymap = if self.context.read_only {
+            self.base_keymap.clone().without_dangerous()
+        } else {
+            self.base_keymap.clone()
+        };
+    }
+
+    /// The last cluster answer we have, current or stale.
+    pub fn cluster(&self) -> Option<&ClusterInfo> {
+        match &self.conn {
+            ConnState::Connected { info } => Some(info),
+            ConnState::Disconnected { last, .. } => last.as_ref(),
+            ConnState::Connecting { .. } => None,
+        }
+    }
+
+    pub fn set_status(&mut self, level: Level, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            level,
+            until: self.now + STATUS_TTL,
+        });
+    }
+}

@@ -1,0 +1,175 @@
+//! `update(app, msg) -> effects`: every state change goes through here.
+
+use crate::etcd::Event;
+use crate::keymap::{Action, Key, KeyCode};
+
+use super::{App, Command, CommandLine, ConnState, Effect, Level, Msg, Overlay, parse_command};
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Tick(now) => {
+            app.now = now;
+            if app.status.as_ref().is_some_and(|s| s.until <= now) {
+                app.status = None;
+            }
+            Vec::new()
+        }
+        Msg::Etcd(event) => {
+            on_etcd(app, event);
+            Vec::new()
+        }
+        Msg::Key(key) => on_key(app, key),
+        Msg::ContextSwitched(Ok(ctx)) => {
+            let (info, spec) = *ctx;
+            app.set_status(Level::Info, format!("switched to context {}", info.name));
+            app.context = info;
+            app.apply_read_only();
+            app.generation += 1;
+            app.conn = ConnState::Connecting { attempt: 0 };
+            vec![Effect::Connect {
+                generation: app.generation,
+                spec,
+            }]
+        }
+        Msg::ContextSwitched(Err(e)) => {
+            app.set_status(Level::Error, e);
+            Vec::new()
+        }
+    }
+}
+
+fn on_etcd(app: &mut App, event: Event) {
+    // An answer from the cluster we just left must not paint over the new one.
+    if event.generation() != app.generation {
+        return;
+    }
+    let last = app.cluster().cloned();
+    app.conn = match event {
+        Event::Connecting { attempt, .. } => match &app.conn {
+            // Keep showing why we are disconnected while the next attempt runs.
+            ConnState::Disconnected { .. } => return,
+            _ => ConnState::Connecting { attempt },
+        },
+        Event::Connected { info, .. } => {
+            if matches!(app.conn, ConnState::Disconnected { .. }) {
+                app.set_status(Level::Info, format!("reconnected to {}", info.endpoint));
+            }
+            ConnState::Connected { info }
+        }
+        Event::Status { info, .. } => ConnState::Connected { info },
+        Event::Disconnected {
+            error,
+            attempt,
+            retry_in,
+            ..
+        } => ConnState::Disconnected {
+            error,
+            attempt,
+            retry_at: app.now + retry_in,
+            last,
+        },
+    };
+}
+
+fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
+    match &mut app.overlay {
+        Overlay::Command(_) => return on_command_key(app, key),
+        Overlay::Help { scroll } => {
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
+                KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
+                _ if key == Key::ctrl('c') => app.quit = true,
+                // Any other key closes the help, which is what people press to get out.
+                _ => app.overlay = Overlay::None,
+            }
+            return Vec::new();
+        }
+        Overlay::None => {}
+    }
+    match app.keymap.lookup(app.view, key) {
+        Some(action) => run_action(app, action),
+        None => Vec::new(),
+    }
+}
+
+fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => app.quit = true,
+        Action::Help => app.overlay = Overlay::Help { scroll: 0 },
+        Action::CommandLine => {
+            app.overlay = Overlay::Command(CommandLine::with_history(app.command_history.clone()))
+        }
+        Action::NextView => app.view = app.view.next(),
+        Action::PrevView => app.view = app.view.prev(),
+        Action::ShowView(v) => app.view = v,
+        Action::Reconnect => {
+            app.set_status(Level::Info, "reconnecting…");
+            return vec![Effect::ReconnectNow];
+        }
+    }
+    Vec::new()
+}
+
+fn on_command_key(app: &mut App, key: Key) -> Vec<Effect> {
+    let Overlay::Command(line) = &mut app.overlay else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => app.overlay = Overlay::None,
+        KeyCode::Char('c') if key.ctrl => app.overlay = Overlay::None,
+        KeyCode::Char('u') if key.ctrl => {
+            line.input.clear();
+            line.home();
+        }
+        KeyCode::Enter => {
+            let text = line.input.trim().to_string();
+            app.overlay = Overlay::None;
+            if text.is_empty() {
+                return Vec::new();
+            }
+            if app.command_history.last() != Some(&text) {
+                app.command_history.push(text.clone());
+            }
+            return run_command(app, &text);
+        }
+        KeyCode::Char(c) if !key.ctrl && !key.alt => line.insert(c),
+        KeyCode::Backspace if line.input.is_empty() => app.overlay = Overlay::None,
+        KeyCode::Backspace => line.backspace(),
+        KeyCode::Delete => line.delete(),
+        KeyCode::Left => line.left(),
+        KeyCode::Right => line.right(),
+        KeyCode::Home => line.home(),
+        KeyCode::End => line.end(),
+        KeyCode::Up => line.history_prev(),
+        KeyCode::Down => line.history_next(),
+        KeyCode::Tab => line.complete(&app.context_names),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
+    match parse_command(text) {
+        Err(e) => app.set_status(Level::Error, e),
+        Ok(Command::Quit) => app.quit = true,
+        Ok(Command::Help) => app.overlay = Overlay::Help { scroll: 0 },
+        Ok(Command::ShowView(v)) => app.view = v,
+        Ok(Command::Reconnect) => return run_action(app, Action::Reconnect),
+        Ok(Command::ListContexts) => {
+            let text = if app.context_names.is_empty() {
+                "no contexts in config.yaml".to_string()
+            } else {
+                format!("contexts: {}", app.context_names.join(", "))
+            };
+            app.set_status(Level::Info, text);
+        }
+        Ok(Command::SwitchContext(name)) => {
+            app.set_status(Level::Info, format!("switching to context {name}…"));
+            return vec![Effect::ResolveContext(name)];
+        }
+    }
+    Vec::new()
+}

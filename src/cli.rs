@@ -1,0 +1,106 @@
+//! Command-line definitions. Connection flags carry etcdctl's names so that people can
+//! reuse what they already type.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::parse_duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "etcdtui",
+    version,
+    about = "A terminal UI for inspecting and operating etcd clusters",
+    after_help = "Environment: ETCDCTL_ENDPOINTS, ETCDCTL_CACERT, ETCDCTL_CERT, ETCDCTL_KEY, \
+ETCDCTL_USER, ETCDCTL_PASSWORD, ETCDCTL_INSECURE_SKIP_TLS_VERIFY, ETCDCTL_DIAL_TIMEOUT and \
+ETCDCTL_COMMAND_TIMEOUT work as in etcdctl; flags win over them.\n\
+With no flags, environment or config, etcdtui reads the kubeadm manifest \
+/etc/kubernetes/manifests/etcd.yaml when it exists, else connects to 127.0.0.1:2379."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ConnArgs {
+    /// gRPC endpoints, comma separated [default: 127.0.0.1:2379]
+    #[arg(long, value_name = "HOST:PORT,...")]
+    pub endpoints: Option<String>,
+
+    /// Verify the server certificate with this CA bundle
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Client certificate for TLS client authentication
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+
+    /// Client key for TLS client authentication
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// User name, or name:password (better: ETCDCTL_PASSWORD, a password_file, or the prompt)
+    #[arg(long, value_name = "NAME[:PASSWORD]")]
+    pub user: Option<String>,
+
+    /// Skip server certificate verification (testing only)
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+
+    /// Time to establish a connection, e.g. 2s or 500ms [default: 2s]
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    pub dial_timeout: Option<Duration>,
+
+    /// Time for one request, e.g. 5s [default: 5s]
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    pub command_timeout: Option<Duration>,
+
+    /// Context from config.yaml to use
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Config file [default: <config dir>/etcdtui/config.yaml]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Never change the cluster: keys that would are switched off
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// kubeadm etcd static pod manifest to detect
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "/etc/kubernetes/manifests/etcd.yaml",
+        hide = true
+    )]
+    pub kubeadm_manifest: PathBuf,
+}
+
+fn duration_arg(s: &str) -> Result<Duration, String> {
+    parse_duration(s)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Start a local 3-member etcd cluster with sample data, open the TUI on it, and
+    /// remove the cluster when the TUI exits
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of members
+    #[arg(long, default_value_t = 3)]
+    pub members: usize,
+
+    /// etcd binary [default: $ETCDTUI_ETCD_BIN, else etcd on PATH]
+    #[arg(long, value_name = "FILE")]
+    pub etcd: Option<PathBuf>,
+}

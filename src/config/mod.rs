@@ -1,0 +1,24 @@
+//! Where to connect: `config.yaml`, kubectl's current context, a kubeadm manifest,
+//! etcdctl-compatible flags and `ETCDCTL_*` variables, resolved into a `ConnectSpec`.
+//! Nothing here talks to etcd.
+
+mod base;
+mod credentials;
+mod duration;
+mod error;
+mod file;
+mod kubeadm;
+mod kubeconfig;
+mod overrides;
+mod resolve;
+
+pub use duration::parse_duration;
+pub use error::ConfigError;
+pub use file::{
+    Config, ContextConfig, default_config_dir, default_config_path, load_config, parse_config,
+};
+pub use kubeadm::{DEFAULT_KUBEADM_MANIFEST, KubeadmEtcd, detect_kubeadm, parse_manifest};
+pub use kubeconfig::{current_kube_context, parse_current_context};
+pub use resolve::{
+    ConnectFlags, PickedBy, ResolveInputs, ResolvedContext, Source, resolve, resolve_named,
+};

@@ -1,0 +1,30 @@
+//! All etcd I/O lives here. Nothing in this module imports ratatui or crossterm.
+
+pub mod connect;
+pub mod errors;
+mod insecure;
+pub mod session;
+pub mod spec;
+
+pub use errors::{EtcdError, Problem};
+pub use session::{ClusterInfo, EtcdHandle, Event, Request};
+pub use spec::ConnectSpec;
+
+/// Short human form: `500ms`, `2s`, `1m30s`.
+pub fn fmt_duration(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if !ms.is_multiple_of(1000) && ms < 10_000 {
+        format!("{:.1}s", d.as_secs_f64())
+    } else if d.as_secs() < 60 {
+        format!("{}s", d.as_secs())
+    } else {
+        let (m, s) = (d.as_secs() / 60, d.as_secs() % 60);
+        if s == 0 {
+            format!("{m}m")
+        } else {
+            format!("{m}m{s}s")
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! The connection actor. One supervisor task receives typed requests; each `Connect`
+//! starts a fresh session task tagged with a generation and aborts the previous one, so
+//! a context switch can never receive the old cluster's answers (the UI drops events
+//! whose generation is not its own, too).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use etcd_client::GetOptions;
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+
+use super::connect::{EndpointClient, connect_all};
+use super::errors::{EtcdError, Problem};
+use super::spec::ConnectSpec;
+
+pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+pub enum Request {
+    Connect {
+        generation: u64,
+        spec: ConnectSpec,
+    },
+    /// Skip the rest of the back-off and try now.
+    ReconnectNow,
+    Shutdown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterInfo {
+    /// The endpoint whose answer this is.
+    pub endpoint: String,
+    pub cluster_id: u64,
+    pub member_id: u64,
+    pub member_name: String,
+    pub leader_id: u64,
+    pub leader_name: Option<String>,
+    pub version: String,
+    pub revision: i64,
+    pub raft_term: u64,
+    pub members: usize,
+    pub endpoints_up: usize,
+    pub endpoints_total: usize,
+    /// Endpoints that did not answer this round, with why.
+    pub endpoint_errors: Vec<EtcdError>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Connecting {
+        generation: u64,
+        attempt: u32,
+    },
+    Connected {
+        generation: u64,
+        info: ClusterInfo,
+    },
+    /// A periodic refresh while connected.
+    Status {
+        generation: u64,
+        info: ClusterInfo,
+    },
+    Disconnected {
+        generation: u64,
+        error: EtcdError,
+        attempt: u32,
+        retry_in: Duration,
+    },
+}
+
+impl Event {
+    pub fn generation(&self) -> u64 {
+        match self {
+            Event::Connecting { generation, .. }
+            | Event::Connected { generation, .. }
+            | Event::Status { generation, .. }
+            | Event::Disconnected { generation, .. } => *generation,
+        }
+    }
+}
+
+/// The UI's side: sending never awaits, so the input path cannot block on etcd.
+#[derive(Clone)]
+pub struct EtcdHandle {
+    tx: mpsc::Sender<Request>,
+}
+
+impl EtcdHandle {
+    pub fn send(&self, req: Request) {
+        if let Err(e) = self.tx.try_send(req) {
+            tracing::warn!("etcd request dropped: {e}");
+        }
+    }
+}
+
+pub fn spawn(events: mpsc::Sender<Event>) -> EtcdHandle {
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(supervise(rx, events));
+    EtcdHandle { tx }
+}
+
+async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>) {
+    let mut current: Option<(JoinHandle<()>, Arc<Notify>)> = None;
+    while let Some(req) = rx.recv().await {
+        match req {
+            Request::Connect { generation, spec } => {
+                if let Some((task, _)) = current.take() {
+                    task.abort();
+                }
+                let wake = Arc::new(Notify::new());
+                let task =
+                    tokio::spawn(run_session(generation, spec, events.clone(), wake.clone()));
+                current = Some((task, wake));
+            }
+            Request::ReconnectNow => {
+                if let Some((_, wake)) = &current {
+                    wake.notify_one();
+                }
+            }
+            Request::Shutdown => break,
+        }
+    }
+    if let Some((task, _)) = current {
+        task.abort();
+    }
+}
+
+pub fn backoff(attempt: u32) -> Duration {
+    let secs = 1u64 << attempt.saturating_sub(1).min(4);
+    Duration::from_secs(secs).min(MAX_BACKOFF)
+}
+
+async fn run_session(
+    generation: u64,
+    spec: ConnectSpec,
+    events: mpsc::Sender<Event>,
+    wake: Arc<Notify>,
+) {
+    let mut attempt: u32 = 0;
+    let mut clients: Vec<EndpointClient> = Vec::new();
+    let mut connected = false;
+    loop {
+        if clients.is_empty() {
+            if events
+                .send(Event::Connecting {
+                    generation,
+                    attempt,
+                })
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        let result = match refresh_clients(&spec, &mut clients).await {
+            Ok(()) => probe(&clients, &spec, !connected).await,
+            Err(e) => Err(e),
+        };
+        let (event, pause) = match result {
+            Ok(info) => {
+                attempt = 0;
+                let ev = if connected {
+                    Event::Status { generation, info }
+                } else {
+                    Event::Connected { generation, info }
+                };
+                connected = true;
+                (ev, POLL_INTERVAL)
+            }
+            Err(error) => {
+                tracing::info!(
+                    generation,
+                    attempt,
+                    "etcd unreachable: {error} ({})",
+                    error.detail
+                );
+                attempt = attempt.saturating_add(1);
+                connected = false;
+                // A fresh client per attempt: an auth failure or a replaced certificate
+                // file must be picked up without restarting the program.
+                clients.clear();
+                let retry_in = backoff(attempt);
+                (
+                    Event::Disconnected {
+                        generation,
+                        error,
+                        attempt,
+                        retry_in,
+                    },
+                    retry_in,
+                )
+            }
+        };
+        if events.send(event).await.is_err() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = wake.notified() => {}
+        }
+    }
+}
+
+/// Builds clients when there are none. Endpoints that fail to build are left out of
+/// this round; if none builds, the first error explains why.
+async fn refresh_clients(
+    spec: &ConnectSpec,
+    clients: &mut Vec<EndpointClient>,
+) -> Result<(), EtcdError> {
+    if !clients.is_empty() {
+        return Ok(());
+    }
+    let mut first_err = None;
+    for r in connect_all(spec).await? {
+        match r {
+            Ok(c) => clients.push(c),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match (clients.is_empty(), first_err) {
+        (true, Some(e)) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Asks every endpoint for its status in parallel and reports from the first that
+/// answers, in the order the user listed them.
+async fn probe(
+    clients: &[EndpointClient],
+    spec: &ConnectSpec,
+    check_auth: bool,
+) -> Result<ClusterInfo, EtcdError> {
+    let answers = futures::future::join_all(
+        clients
+            .iter()
+            .map(|c| c.call(|mut cl| async move { cl.status().await })),
+    )
+    .await;
+    let mut errors = Vec::new();
+    let mut answered = None;
+    for (c, a) in clients.iter().zip(answers) {
+        match a {
+            Ok(status) => {
+                answered.get_or_insert((c, status));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let Some((client, status)) = answered else {
+        return Err(errors
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| EtcdError::settings("no endpoints given")));
+    };
+    if check_auth {
+        check_kv_access(client).await?;
+    }
+    let members = client
+        .call(|mut cl| async move { cl.member_list().await })
+        .await
+        .map(|r| {
+            r.members()
+                .iter()
+                .map(|m| (m.id(), m.name().to_string()))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let name_of = |id: u64| {
+        members
+            .iter()
+            .find(|(mid, _)| *mid == id)
+            .map(|(_, n)| n.clone())
+    };
+    let header = status.header();
+    let member_id = header.map(|h| h.member_id()).unwrap_or_default();
+    Ok(ClusterInfo {
+        endpoint: client.endpoint.clone(),
+        cluster_id: header.map(|h| h.cluster_id()).unwrap_or_default(),
+        member_id,
+        member_name: name_of(member_id).unwrap_or_default(),
+        leader_id: status.leader(),
+        leader_name: name_of(status.leader()),
+        version: status.version().to_string(),
+        revision: header.map(|h| h.revision()).unwrap_or_default(),
+        raft_term: status.raft_term(),
+        members: members.len(),
+        endpoints_up: clients.len() - errors.len(),
+        endpoints_total: spec.endpoints.len(),
+        endpoint_errors: errors,
+    })
+}
+
+/// `status` is answered without authentication, so a cluster that needs a user would
+/// look healthy until the first read. One tiny read tells us now. A user who may read
+/// nothing at the root is still connected: the views say what it may not see.
+async fn check_kv_access(client: &EndpointClient) -> Result<(), EtcdError> {
+    let probe = client
+        .call(|mut cl| async move {
+            cl.get("\0", Some(GetOptions::new().with_count_only()))
+                .await
+        })
+        .await;
+    match probe {
+        Err(e) if e.problem != Problem::PermissionDenied => Err(e),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_then_caps() {
+        let secs: Vec<u64> = (1..=7).map(|a| backoff(a).as_secs()).collect();
+        assert_eq!(secs, vec![1, 2, 4, 8, 10, 10, 10]);
+    }
+}

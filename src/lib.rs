@@ -1,0 +1,15 @@
+//! etcdtui: a terminal UI for etcd clusters.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod etcd;
+pub mod keymap;
+pub mod localcluster;
+pub mod logging;
+pub mod runtime;
+pub mod startup;
+pub mod theme;
+pub mod tui;
+pub mod ui;

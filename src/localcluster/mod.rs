@@ -1,0 +1,414 @@
+//! Throwaway etcd clusters on loopback ports: `etcdtui demo` runs one, and the
+//! integration tests run many. Every member lives under one temporary
+//! directory that disappears with the [`LocalCluster`].
+
+mod error;
+mod ready;
+
+pub use error::LocalClusterError;
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use error::log_excerpt;
+
+/// How long [`LocalCluster::start`] and [`LocalCluster::restart`] wait for
+/// members to become ready.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// What cluster to start.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// Number of members, named `m1`..`mN`.
+    pub size: usize,
+    pub etcd_bin: PathBuf,
+    /// Serve clients over TLS; peers always talk plain HTTP on loopback.
+    pub tls: Option<ServerTls>,
+    /// Appended after the generated flags, so they can override them.
+    pub extra_args: Vec<String>,
+    /// Send member output only to its log file instead of also to stderr.
+    pub quiet: bool,
+}
+
+impl ClusterOptions {
+    /// A quiet plain-HTTP cluster of `size` members.
+    pub fn new(size: usize, etcd_bin: impl Into<PathBuf>) -> Self {
+        ClusterOptions {
+            size,
+            etcd_bin: etcd_bin.into(),
+            tls: None,
+            extra_args: Vec::new(),
+            quiet: true,
+        }
+    }
+}
+
+/// PEM files for the client-facing TLS listener. The certificate must allow
+/// both server and client auth: etcd's own gateway dials the member with it,
+/// and so does the readiness probe when `client_cert_auth` is on.
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub client_cert_auth: bool,
+}
+
+/// Where one member listens and keeps its files.
+#[derive(Debug, Clone)]
+pub struct MemberInfo {
+    pub name: String,
+    pub client_url: String,
+    pub peer_url: String,
+    pub metrics_url: String,
+    pub data_dir: PathBuf,
+    /// stdout and stderr of every run of this member, appended.
+    pub log: PathBuf,
+}
+
+struct Member {
+    info: MemberInfo,
+    child: Option<Child>,
+}
+
+/// A running local cluster. Dropping it SIGKILLs every member and removes
+/// all its files.
+pub struct LocalCluster {
+    opts: ClusterOptions,
+    token: String,
+    initial_cluster: String,
+    members: Vec<Member>,
+    dir: TempDir,
+}
+
+impl LocalCluster {
+    /// Starts all members and waits until each one is ready.
+    pub async fn start(opts: ClusterOptions) -> Result<LocalCluster, LocalClusterError> {
+        match Self::start_once(&opts).await {
+            // Ports are only reserved until we release them for etcd to
+            // bind, so another process may win the race; fresh ports fix it.
+            Err(LocalClusterError::PortInUse { .. }) => Self::start_once(&opts).await,
+            other => other,
+        }
+    }
+
+    async fn start_once(opts: &ClusterOptions) -> Result<LocalCluster, LocalClusterError> {
+        if opts.size == 0 {
+            return Err(LocalClusterError::InvalidOptions(
+                "a cluster needs at least one member".into(),
+            ));
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("etcdtui-cluster-")
+            .tempdir()
+            .map_err(LocalClusterError::io("creating the cluster directory"))?;
+        let ports = free_ports(opts.size * 3)
+            .map_err(LocalClusterError::io("finding free loopback ports"))?;
+        let scheme = if opts.tls.is_some() { "https" } else { "http" };
+        let mut members = Vec::with_capacity(opts.size);
+        for (i, p) in ports.chunks(3).enumerate() {
+            let name = format!("m{}", i + 1);
+            let member_dir = dir.path().join(&name);
+            fs::create_dir(&member_dir).map_err(LocalClusterError::io(format!(
+                "creating {}",
+                member_dir.display()
+            )))?;
+            let info = MemberInfo {
+                client_url: format!("{scheme}://127.0.0.1:{}", p[0]),
+                peer_url: format!("http://127.0.0.1:{}", p[1]),
+                metrics_url: format!("http://127.0.0.1:{}", p[2]),
+                // etcd creates the data dir itself with the 0700 mode it insists on.
+                data_dir: member_dir.join("data"),
+                log: member_dir.join("etcd.log"),
+                name,
+            };
+            members.push(Member { info, child: None });
+        }
+        let initial_cluster = members
+            .iter()
+            .map(|m| format!("{}={}", m.info.name, m.info.peer_url))
+            .collect::<Vec<_>>()
+            .join(",");
+        // The temp dir name is random, which keeps tokens unique per cluster.
+        let dir_name = dir.path().file_name().unwrap_or_default().to_string_lossy();
+        let token = format!("etcdtui-{dir_name}");
+        let mut cluster = LocalCluster {
+            opts: opts.clone(),
+            token,
+            initial_cluster,
+            members,
+            dir,
+        };
+        for i in 0..opts.size {
+            cluster.spawn(i, "new")?;
+        }
+        // On error `cluster` is dropped here, which kills what was started.
+        cluster.wait_ready(0..opts.size).await?;
+        Ok(cluster)
+    }
+
+    pub fn client_urls(&self) -> Vec<String> {
+        self.members
+            .iter()
+            .map(|m| m.info.client_url.clone())
+            .collect()
+    }
+
+    pub fn size(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Panics if `i` is not below [`LocalCluster::size`].
+    pub fn member(&self, i: usize) -> &MemberInfo {
+        &self.members[i].info
+    }
+
+    /// The process id of member `i`, or `None` while it is killed.
+    pub fn pid(&self, i: usize) -> Option<u32> {
+        self.members[i].child.as_ref().map(Child::id)
+    }
+
+    pub fn tls(&self) -> Option<&ServerTls> {
+        self.opts.tls.as_ref()
+    }
+
+    /// SIGKILLs member `i` and reaps it; a no-op if it is not running.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.members[i].child.take() {
+            // Errors mean it already exited, which is what we want anyway.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Freezes member `i` with SIGSTOP, e.g. to simulate a hung member.
+    pub fn stop_signal(&self, i: usize) {
+        self.signal(i, libc::SIGSTOP);
+    }
+
+    /// Resumes a member frozen by [`LocalCluster::stop_signal`].
+    pub fn cont_signal(&self, i: usize) {
+        self.signal(i, libc::SIGCONT);
+    }
+
+    fn signal(&self, i: usize, signal: libc::c_int) {
+        let Some(child) = &self.members[i].child else {
+            return;
+        };
+        if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+            // SAFETY: kill(2) has no memory-safety requirements; the pid is
+            // our own unreaped child, so it cannot name a recycled process.
+            unsafe {
+                libc::kill(pid, signal);
+            }
+        }
+    }
+
+    /// Restarts member `i` on its old data dir and ports (killing it first if
+    /// it still runs) and waits until it is ready again.
+    pub async fn restart(&mut self, i: usize) -> Result<(), LocalClusterError> {
+        self.kill(i);
+        self.spawn(i, "existing")?;
+        self.wait_ready(i..i + 1).await
+    }
+
+    /// The temporary directory holding every member's data and log.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn spawn(&mut self, i: usize, state: &str) -> Result<(), LocalClusterError> {
+        let info = &self.members[i].info;
+        let mut cmd = Command::new(&self.opts.etcd_bin);
+        cmd.arg("--name")
+            .arg(&info.name)
+            .arg("--data-dir")
+            .arg(&info.data_dir)
+            .args(["--listen-client-urls", &info.client_url])
+            .args(["--advertise-client-urls", &info.client_url])
+            .args(["--listen-peer-urls", &info.peer_url])
+            .args(["--initial-advertise-peer-urls", &info.peer_url])
+            .args(["--listen-metrics-urls", &info.metrics_url])
+            .args(["--initial-cluster", &self.initial_cluster])
+            .args(["--initial-cluster-token", &self.token])
+            .args(["--initial-cluster-state", state])
+            // Halves the time to the first leader on 3.4 and 3.5 alike.
+            .args(["--heartbeat-interval", "50", "--election-timeout", "500"])
+            // 3.4 defaults to the deprecated capnslog; zap gives both versions
+            // the same log format.
+            .args(["--logger", "zap", "--log-outputs", "stderr"]);
+        if let Some(tls) = &self.opts.tls {
+            cmd.arg("--cert-file")
+                .arg(&tls.cert)
+                .arg("--key-file")
+                .arg(&tls.key)
+                .arg("--trusted-ca-file")
+                .arg(&tls.ca);
+            if tls.client_cert_auth {
+                cmd.arg("--client-cert-auth");
+            }
+        }
+        cmd.args(&self.opts.extra_args);
+        // etcd treats every ETCD_* variable as a flag, so the caller's
+        // environment must not leak into the member's configuration.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("ETCD_") {
+                cmd.env_remove(key);
+            }
+        }
+
+        let log_context = || format!("opening {}", info.log.display());
+        let log = File::options()
+            .create(true)
+            .append(true)
+            .open(&info.log)
+            .map_err(LocalClusterError::io(log_context()))?;
+        cmd.stdin(Stdio::null());
+        let tee_log = if self.opts.quiet {
+            let log_for_stdout = log
+                .try_clone()
+                .map_err(LocalClusterError::io(log_context()))?;
+            cmd.stdout(log_for_stdout).stderr(log);
+            None
+        } else {
+            cmd.stdout(Stdio::inherit()).stderr(Stdio::piped());
+            Some(log)
+        };
+        let mut child = cmd.spawn().map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => {
+                LocalClusterError::BinaryNotFound(self.opts.etcd_bin.clone())
+            }
+            _ => LocalClusterError::Io {
+                context: format!("starting {}", self.opts.etcd_bin.display()),
+                source: e,
+            },
+        })?;
+        if let (Some(stderr), Some(log)) = (child.stderr.take(), tee_log) {
+            // Not quiet: show etcd's log live but keep a copy for error messages.
+            std::thread::spawn(move || tee(stderr, log));
+        }
+        self.members[i].child = Some(child);
+        Ok(())
+    }
+
+    async fn wait_ready(
+        &mut self,
+        members: std::ops::Range<usize>,
+    ) -> Result<(), LocalClusterError> {
+        let started = Instant::now();
+        for i in members {
+            loop {
+                self.check_running(i)?;
+                let info = &self.members[i].info;
+                if ready::member_ready(&info.client_url, self.opts.tls.as_ref()).await {
+                    break;
+                }
+                if started.elapsed() > READY_TIMEOUT {
+                    return Err(LocalClusterError::Timeout {
+                        member: info.name.clone(),
+                        waited: started.elapsed(),
+                        log: log_excerpt(&info.log),
+                    });
+                }
+                tokio::time::sleep(POLL_INTERVAL).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns an early exit of member `i` into an error that says why.
+    fn check_running(&mut self, i: usize) -> Result<(), LocalClusterError> {
+        let member = &mut self.members[i];
+        let status = match member.child.as_mut().map(Child::try_wait) {
+            Some(Ok(None)) => return Ok(()),
+            Some(Ok(Some(status))) => status.to_string(),
+            Some(Err(e)) => format!("unknown status: {e}"),
+            None => "not running".to_string(),
+        };
+        member.child = None;
+        let log = log_excerpt(&member.info.log);
+        let name = member.info.name.clone();
+        if log.contains("address already in use") {
+            return Err(LocalClusterError::PortInUse { member: name, log });
+        }
+        Err(LocalClusterError::Exited {
+            member: name,
+            status,
+            log,
+        })
+    }
+}
+
+impl Drop for LocalCluster {
+    fn drop(&mut self) {
+        // Signal everyone first so the members die in parallel, then reap.
+        for member in &mut self.members {
+            if let Some(child) = member.child.as_mut() {
+                let _ = child.kill();
+            }
+        }
+        for member in &mut self.members {
+            if let Some(mut child) = member.child.take() {
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+fn tee(mut from: impl Read, mut log: File) {
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = from.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        let _ = log.write_all(&buf[..n]);
+        let _ = io::stderr().write_all(&buf[..n]);
+    }
+}
+
+/// `$ETCDTUI_ETCD_BIN` if set, else `etcd` on `PATH`.
+pub fn find_etcd_binary() -> Option<PathBuf> {
+    find_binary("ETCDTUI_ETCD_BIN", "etcd")
+}
+
+/// The path in `env_var` if set (even if nothing is there, so that a wrong
+/// setting surfaces as an error instead of silently using another binary),
+/// else the first executable `name` on `PATH`.
+pub fn find_binary(env_var: &str, name: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env_var).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// A loopback TCP port that was free a moment ago.
+pub fn free_port() -> io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// `n` distinct free ports: all listeners stay open until every port is
+/// picked, so the kernel cannot hand out the same port twice.
+fn free_ports(n: usize) -> io::Result<Vec<u16>> {
+    let listeners = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<io::Result<Vec<_>>>()?;
+    listeners
+        .iter()
+        .map(|l| Ok(l.local_addr()?.port()))
+        .collect()
+}

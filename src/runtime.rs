@@ -1,0 +1,96 @@
+//! The event loop: terminal events and etcd events become `Msg`s, `update` turns them
+//! into state and effects, and the screen is redrawn at a capped rate. Nothing here
+//! awaits the network: etcd requests go out through a non-blocking channel.
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::app::{App, ContextInfo, Effect, Msg, update};
+use crate::etcd::{self, ConnectSpec, EtcdHandle, Request};
+use crate::theme::Theme;
+use crate::tui::{TerminalGuard, convert_key};
+
+const TICK: Duration = Duration::from_millis(250);
+/// At most this many etcd events are applied before the next draw, so a flood of
+/// events cannot starve the keyboard.
+const EVENT_BATCH: usize = 512;
+const MIN_FRAME: Duration = Duration::from_millis(16);
+
+/// Turns a context name into connection settings: reading config and password files is
+/// I/O, so the runtime does it on the app's behalf.
+pub type Resolver = Box<dyn Fn(&str) -> Result<(ContextInfo, ConnectSpec), String> + Send>;
+
+pub async fn run(
+    mut app: App,
+    spec: ConnectSpec,
+    theme: Theme,
+    resolver: Resolver,
+) -> color_eyre::Result<()> {
+    let (ev_tx, mut ev_rx) = mpsc::channel(4096);
+    let etcd = etcd::session::spawn(ev_tx);
+    etcd.send(Request::Connect {
+        generation: app.generation,
+        spec,
+    });
+
+    let mut guard = TerminalGuard::enter()?;
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - MIN_FRAME;
+
+    while !app.quit {
+        if dirty && last_draw.elapsed() >= MIN_FRAME {
+            guard.terminal.draw(|f| crate::ui::draw(f, &app, &theme))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let msgs = tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) => convert_key(k).map(Msg::Key).into_iter().collect(),
+                Some(Ok(TermEvent::Resize(..))) => { dirty = true; Vec::new() }
+                Some(Ok(_)) => Vec::new(),
+                // The terminal is gone (closed SSH session): nothing left to show.
+                Some(Err(_)) | None => break,
+            },
+            Some(first) = ev_rx.recv() => {
+                let mut batch = vec![Msg::Etcd(first)];
+                while batch.len() < EVENT_BATCH {
+                    match ev_rx.try_recv() {
+                        Ok(e) => batch.push(Msg::Etcd(e)),
+                        Err(_) => break,
+                    }
+                }
+                batch
+            },
+            _ = tick.tick() => vec![Msg::Tick(Instant::now())],
+        };
+        for msg in msgs {
+            dirty = true;
+            let effects = update(&mut app, msg);
+            run_effects(&mut app, effects, &etcd, &resolver);
+        }
+    }
+    etcd.send(Request::Shutdown);
+    drop(guard);
+    Ok(())
+}
+
+fn run_effects(app: &mut App, effects: Vec<Effect>, etcd: &EtcdHandle, resolver: &Resolver) {
+    let mut queue = effects;
+    while let Some(effect) = queue.pop() {
+        match effect {
+            Effect::Connect { generation, spec } => {
+                etcd.send(Request::Connect { generation, spec })
+            }
+            Effect::ReconnectNow => etcd.send(Request::ReconnectNow),
+            Effect::ResolveContext(name) => {
+                let answer = resolver(&name).map(Box::new);
+                queue.extend(update(app, Msg::ContextSwitched(answer)));
+            }
+        }
+    }
+}

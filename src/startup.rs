@@ -1,0 +1,176 @@
+//! From the command line to a running TUI: load the config, work out the context,
+//! find a password, and hand the runtime what it needs. Every failure here happens
+//! before the terminal is touched, so the message lands in a normal shell.
+
+use std::io::IsTerminal;
+
+use crate::app::{App, ContextInfo};
+use crate::cli::ConnArgs;
+use crate::config::{
+    self, Config, ConfigError, ConnectFlags, ResolveInputs, ResolvedContext, Source,
+};
+use crate::etcd::ConnectSpec;
+use crate::etcd::spec::Password;
+use crate::keymap::Keymap;
+use crate::runtime::Resolver;
+
+pub fn flags(args: &ConnArgs) -> ConnectFlags {
+    ConnectFlags {
+        endpoints: args.endpoints.clone(),
+        cacert: args.cacert.clone(),
+        cert: args.cert.clone(),
+        key: args.key.clone(),
+        user: args.user.clone(),
+        insecure_skip_tls_verify: args.insecure_skip_tls_verify,
+        dial_timeout: args.dial_timeout,
+        command_timeout: args.command_timeout,
+        context: args.context.clone(),
+        read_only: args.read_only,
+    }
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// What we need to resolve contexts, now and later for `:ctx`.
+pub struct Setup {
+    pub config: Config,
+    pub flags: ConnectFlags,
+    pub kube_context: Option<String>,
+    pub kubeadm: Option<config::KubeadmEtcd>,
+}
+
+impl Setup {
+    pub fn load(args: &ConnArgs) -> Result<Setup, ConfigError> {
+        let config = config::load_config(args.config.as_deref())?;
+        let flags = flags(args);
+        let kube_context = config::current_kube_context(&process_env);
+        // The manifest matters only when nothing else says where to connect; reading it
+        // otherwise would make a root-only file an error for people who gave --endpoints.
+        let needs_manifest = flags.context.is_none()
+            && flags.endpoints.is_none()
+            && process_env("ETCDCTL_ENDPOINTS").is_none()
+            && config.contexts.is_empty();
+        let kubeadm = if needs_manifest {
+            config::detect_kubeadm(&args.kubeadm_manifest)?
+        } else {
+            None
+        };
+        Ok(Setup {
+            config,
+            flags,
+            kube_context,
+            kubeadm,
+        })
+    }
+
+    fn inputs(&self) -> ResolveInputs<'_> {
+        ResolveInputs {
+            flags: &self.flags,
+            env: &process_env,
+            config: &self.config,
+            kube_context: self.kube_context.clone(),
+            kubeadm: self.kubeadm.clone(),
+        }
+    }
+
+    pub fn resolve(&self) -> Result<ResolvedContext, ConfigError> {
+        config::resolve(&self.inputs())
+    }
+
+    /// For `:ctx NAME`: there is no prompt inside the TUI, so a context whose password
+    /// is not in its env var or file cannot be switched to.
+    pub fn resolver(self) -> Resolver {
+        Box::new(move |name: &str| {
+            let ctx = config::resolve_named(name, &self.inputs()).map_err(|e| e.to_string())?;
+            if let Some(c) = &ctx.spec.credentials
+                && c.password.is_none()
+            {
+                let why = ctx
+                    .password_file_error
+                    .clone()
+                    .unwrap_or_else(|| "set password_env or password_file in config.yaml".into());
+                return Err(format!(
+                    "context {name} needs a password for {}: {why}",
+                    c.user
+                ));
+            }
+            Ok((context_info(&ctx), ctx.spec))
+        })
+    }
+}
+
+/// Asks for the password on the terminal when the user gave a name but no password.
+pub fn ensure_password(ctx: &mut ResolvedContext) -> Result<(), String> {
+    let Some(creds) = &mut ctx.spec.credentials else {
+        return Ok(());
+    };
+    if creds.password.is_some() {
+        return Ok(());
+    }
+    if let Some(e) = &ctx.password_file_error {
+        eprintln!("warning: {e}");
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(format!(
+            "user {} needs a password and there is no terminal to ask on: set ETCDCTL_PASSWORD, \
+             or password_env / password_file in config.yaml",
+            creds.user
+        ));
+    }
+    let prompt = format!("Password for etcd user {} ({}): ", creds.user, ctx.name);
+    let password = rpassword::prompt_password(prompt)
+        .map_err(|e| format!("could not read the password: {e}"))?;
+    creds.password = Some(Password::new(password));
+    Ok(())
+}
+
+pub fn context_info(ctx: &ResolvedContext) -> ContextInfo {
+    let spec = &ctx.spec;
+    let mut details = Vec::new();
+    if let Some(tls) = &spec.tls {
+        for (label, path) in [("CA", &tls.cacert), ("cert", &tls.cert), ("key", &tls.key)] {
+            if let Some(p) = path {
+                details.push(format!("{label} {}", p.display()));
+            }
+        }
+        if tls.insecure_skip_verify {
+            details.push("server certificate NOT verified (--insecure-skip-tls-verify)".into());
+        }
+    }
+    if matches!(ctx.source, Source::Kubeadm { .. }) && !ctx.metrics_urls.is_empty() {
+        details.push(format!("metrics {}", ctx.metrics_urls.join(", ")));
+    }
+    ContextInfo {
+        name: ctx.name.clone(),
+        endpoints: spec.endpoints.clone(),
+        source: ctx.source.describe(),
+        read_only: ctx.read_only,
+        user: spec.credentials.as_ref().map(|c| c.user.clone()),
+        tls: spec.tls.is_some() || spec.endpoints.iter().any(|e| e.starts_with("https://")),
+        details,
+    }
+}
+
+pub fn new_app(info: ContextInfo, config: &Config) -> App {
+    App::new(
+        info,
+        Keymap::defaults(),
+        config.context_names(),
+        std::time::Instant::now(),
+    )
+}
+
+/// For callers that already have a spec (the demo).
+pub fn plain_context(name: &str, source: &str, spec: &ConnectSpec) -> ContextInfo {
+    ContextInfo {
+        name: name.to_string(),
+        endpoints: spec.endpoints.clone(),
+        source: source.to_string(),
+        read_only: false,
+        user: None,
+        tls: false,
+        details: Vec::new(),
+    }
+}

@@ -1,0 +1,126 @@
+//! The two header lines (where we are, how the cluster is) and the tab bar.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{App, ConnState, ViewId};
+use crate::etcd::fmt_duration;
+use crate::theme::Theme;
+
+use super::text::safe;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let lines = vec![context_line(app, theme), cluster_line(app, theme)];
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn context_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
+    let ctx = &app.context;
+    let mut spans = vec![
+        Span::styled(" etcdtui ", theme.title),
+        Span::styled("ctx ", theme.muted),
+        Span::styled(safe(&ctx.name).into_owned(), theme.text),
+        Span::styled("  endpoints ", theme.muted),
+        Span::styled(
+            safe(&endpoints_label(&ctx.endpoints)).into_owned(),
+            theme.text,
+        ),
+    ];
+    if let Some(user) = &ctx.user {
+        spans.push(Span::styled("  user ", theme.muted));
+        spans.push(Span::styled(safe(user).into_owned(), theme.text));
+    }
+    if ctx.read_only {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(" READ-ONLY ", theme.badge));
+    }
+    Line::from(spans)
+}
+
+fn endpoints_label(endpoints: &[String]) -> String {
+    match endpoints {
+        [] => "none".into(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} +{}", rest.len()),
+    }
+}
+
+fn cluster_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::raw(" ")];
+    match &app.conn {
+        ConnState::Connecting { attempt } => {
+            let text = if *attempt == 0 {
+                "◌ connecting…".to_string()
+            } else {
+                format!("◌ connecting (attempt {})…", attempt + 1)
+            };
+            spans.push(Span::styled(text, theme.warning));
+        }
+        ConnState::Connected { info } => {
+            spans.push(Span::styled("● connected", theme.healthy));
+            if info.endpoints_up < info.endpoints_total {
+                spans.push(Span::styled(
+                    format!(
+                        " ({}/{} endpoints up)",
+                        info.endpoints_up, info.endpoints_total
+                    ),
+                    theme.warning,
+                ));
+            }
+        }
+        ConnState::Disconnected { retry_at, .. } => {
+            let left = retry_at.saturating_duration_since(app.now);
+            spans.push(Span::styled("✗ disconnected", theme.error));
+            spans.push(Span::styled(
+                format!(", retrying in {}", fmt_duration(round_up_secs(left))),
+                theme.warning,
+            ));
+        }
+    }
+    if let Some(info) = app.cluster() {
+        let stale = !matches!(app.conn, ConnState::Connected { .. });
+        let value = if stale { theme.muted } else { theme.text };
+        let mut field = |label: &str, v: String| {
+            spans.push(Span::styled(format!("  {label} "), theme.muted));
+            spans.push(Span::styled(safe(&v).into_owned(), value));
+        };
+        field("cluster", format!("{:x}", info.cluster_id));
+        field("version", info.version.clone());
+        field("rev", info.revision.to_string());
+        let leader = match (&info.leader_name, info.leader_id) {
+            (_, 0) => "none".to_string(),
+            (Some(n), _) if !n.is_empty() => n.clone(),
+            (_, id) => format!("{id:x}"),
+        };
+        spans.push(Span::styled("  leader ", theme.muted));
+        spans.push(Span::styled(safe(&leader).into_owned(), theme.leader));
+        if stale {
+            spans.push(Span::styled(" (last known)", theme.muted));
+        }
+    }
+    Line::from(spans)
+}
+
+/// A countdown should read "1s" until it fires, not "0s" for most of the last second.
+fn round_up_secs(d: std::time::Duration) -> std::time::Duration {
+    std::time::Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0))
+}
+
+pub fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = vec![Span::raw(" ")];
+    for view in ViewId::ALL {
+        let style = if view == app.view {
+            theme.tab_active
+        } else {
+            theme.tab
+        };
+        spans.push(Span::styled(
+            format!(" {} {} ", view.digit(), view.title()),
+            style,
+        ));
+        spans.push(Span::raw(" "));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.border), area);
+}

@@ -1,0 +1,44 @@
+//! Views: `draw(frame, app, theme)` reads the state and draws. No I/O, no mutation.
+
+mod body;
+mod footer;
+mod header;
+mod help;
+pub mod text;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+
+use crate::app::{App, Overlay};
+use crate::theme::Theme;
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let [head, tabs, body_area, foot] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    header::draw(frame, head, app, theme);
+    header::draw_tabs(frame, tabs, app, theme);
+    body::draw(frame, body_area, app, theme);
+    footer::draw(frame, foot, app, theme);
+    match &app.overlay {
+        Overlay::Help { scroll } => help::draw(frame, body_area, app, theme, *scroll),
+        Overlay::Command(line) => footer::draw_command(frame, foot, body_area, app, line, theme),
+        Overlay::None => {}
+    }
+}
+
+/// A rectangle of the given size centred in `area`, shrunk to fit.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

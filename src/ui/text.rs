@@ -1,0 +1,43 @@
+//! Text from etcd (keys, values, member names, error messages) may hold control
+//! characters and escape sequences. Nothing of it may reach the terminal raw, so every
+//! such string passes through `safe` before it becomes a `Span`.
+
+use std::borrow::Cow;
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Control and bidi characters are drawn as escapes: `\x1b`, `\u{202e}`.
+pub fn safe(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !needs_escape(c) {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_controls_and_bidi_but_keeps_unicode() {
+        assert_eq!(safe("plain ünïcode"), "plain ünïcode");
+        assert_eq!(safe("\x1b]0;title\x07"), "\\x1b]0;title\\x07");
+        assert_eq!(safe("a\tb\nc"), "a\\x09b\\x0ac");
+        assert_eq!(safe("x\u{202e}y"), "x\\u{202e}y");
+        assert_eq!(safe("\u{9b}"), "\\x9b");
+        assert!(!safe("\x1b[2J").chars().any(|c| c.is_control()));
+    }
+}

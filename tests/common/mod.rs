@@ -1,0 +1,276 @@
+//! Helpers shared by the integration tests: finding etcd, starting local
+//! clusters, a throwaway PKI, and running etcdctl for seeding.
+//!
+//! Every test binary compiles this module but uses only part of it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use etcd_client::{Certificate, Client, ConnectOptions, Identity, TlsOptions};
+use etcdtui::localcluster::{self, ClusterOptions, LocalCluster, ServerTls};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose,
+};
+use tempfile::TempDir;
+
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+/// A missing binary fails the test in CI (a silent skip there would hide a
+/// broken setup) and skips it on a developer machine.
+fn required_or_skip(what: &str, found: Option<PathBuf>, hint: &str) -> Option<PathBuf> {
+    if found.is_none() {
+        assert!(!in_ci(), "{what} not found and CI is set: {hint}");
+        eprintln!("skipping: {what} not found ({hint})");
+    }
+    found
+}
+
+/// The etcd binary for tests, or `None` (test should return early) when it
+/// is missing outside CI.
+pub fn etcd_bin_or_skip() -> Option<PathBuf> {
+    required_or_skip(
+        "etcd",
+        localcluster::find_etcd_binary(),
+        "install etcd-server or set ETCDTUI_ETCD_BIN",
+    )
+}
+
+/// `$ETCDTUI_ETCDCTL_BIN`, else `etcdctl` on PATH; same CI rule as etcd.
+pub fn etcdctl_bin() -> Option<PathBuf> {
+    required_or_skip(
+        "etcdctl",
+        localcluster::find_binary("ETCDTUI_ETCDCTL_BIN", "etcdctl"),
+        "install etcd-client or set ETCDTUI_ETCDCTL_BIN",
+    )
+}
+
+/// A plain-HTTP cluster of `size` members, or `None` if etcd is missing.
+pub async fn start_cluster(size: usize) -> Option<LocalCluster> {
+    let bin = etcd_bin_or_skip()?;
+    Some(start(ClusterOptions::new(size, bin)).await)
+}
+
+/// Starts a cluster from explicit options, failing the test with etcd's
+/// own explanation if it does not come up.
+pub async fn start(opts: ClusterOptions) -> LocalCluster {
+    match LocalCluster::start(opts).await {
+        Ok(cluster) => cluster,
+        Err(e) => panic!("local etcd cluster did not start: {e}"),
+    }
+}
+
+/// A cluster serving clients over TLS, together with the PKI it uses.
+/// Field order matters: the cluster is dropped before the certificates.
+pub struct TlsCluster {
+    pub cluster: LocalCluster,
+    pub pki: TestPki,
+}
+
+/// A TLS cluster of `size` members whose server certificate comes from a
+/// fresh [`TestPki`]; `client_cert_auth` makes etcd demand client certs.
+pub async fn start_tls_cluster(size: usize, client_cert_auth: bool) -> Option<TlsCluster> {
+    let bin = etcd_bin_or_skip()?;
+    let pki = TestPki::generate();
+    let mut opts = ClusterOptions::new(size, bin);
+    opts.tls = Some(pki.server_tls(client_cert_auth));
+    let cluster = start(opts).await;
+    Some(TlsCluster { cluster, pki })
+}
+
+/// PEM files of a throwaway PKI. `ca` signed the server and both client
+/// certificates; `other_ca` and its client cert are unrelated to it, for
+/// "wrong CA" tests.
+pub struct TestPki {
+    pub dir: TempDir,
+    pub ca: PathBuf,
+    /// For 127.0.0.1 and localhost; usable for client auth too, as etcd's
+    /// own gateway connects with it.
+    pub server_cert: PathBuf,
+    pub server_key: PathBuf,
+    /// CN "root": with etcd auth enabled this acts as the root user.
+    pub root_cert: PathBuf,
+    pub root_key: PathBuf,
+    /// CN "client".
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+    pub other_ca: PathBuf,
+    /// CN "client", signed by `other_ca`.
+    pub other_client_cert: PathBuf,
+    pub other_client_key: PathBuf,
+}
+
+impl TestPki {
+    pub fn generate() -> TestPki {
+        let dir = tempfile::Builder::new()
+            .prefix("etcdtui-pki-")
+            .tempdir()
+            .expect("create a temp dir for the test PKI");
+        let write = |name: &str, pem: String| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, pem).expect("write a test PKI file");
+            path
+        };
+
+        let ca = new_ca("etcdtui test CA");
+        let other_ca = new_ca("etcdtui unrelated CA");
+        let server = new_leaf(
+            &ca,
+            "etcd-server",
+            &["127.0.0.1", "localhost"],
+            &[
+                ExtendedKeyUsagePurpose::ServerAuth,
+                ExtendedKeyUsagePurpose::ClientAuth,
+            ],
+        );
+        let client_usage = [ExtendedKeyUsagePurpose::ClientAuth];
+        let root = new_leaf(&ca, "root", &[], &client_usage);
+        let client = new_leaf(&ca, "client", &[], &client_usage);
+        let other_client = new_leaf(&other_ca, "client", &[], &client_usage);
+
+        TestPki {
+            ca: write("ca.pem", ca.pem()),
+            server_cert: write("server.pem", server.0),
+            server_key: write("server-key.pem", server.1),
+            root_cert: write("root.pem", root.0),
+            root_key: write("root-key.pem", root.1),
+            client_cert: write("client.pem", client.0),
+            client_key: write("client-key.pem", client.1),
+            other_ca: write("other-ca.pem", other_ca.pem()),
+            other_client_cert: write("other-client.pem", other_client.0),
+            other_client_key: write("other-client-key.pem", other_client.1),
+            dir,
+        }
+    }
+
+    pub fn server_tls(&self, client_cert_auth: bool) -> ServerTls {
+        ServerTls {
+            ca: self.ca.clone(),
+            cert: self.server_cert.clone(),
+            key: self.server_key.clone(),
+            client_cert_auth,
+        }
+    }
+}
+
+fn new_ca(common_name: &str) -> CertifiedIssuer<'static, KeyPair> {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("empty SAN list");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let key = KeyPair::generate().expect("generate CA key");
+    CertifiedIssuer::self_signed(params, key).expect("self-sign CA")
+}
+
+/// Returns (certificate PEM, key PEM).
+fn new_leaf(
+    ca: &CertifiedIssuer<'static, KeyPair>,
+    common_name: &str,
+    sans: &[&str],
+    usages: &[ExtendedKeyUsagePurpose],
+) -> (String, String) {
+    let sans: Vec<String> = sans.iter().map(|s| s.to_string()).collect();
+    let mut params = CertificateParams::new(sans).expect("valid SANs");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, common_name);
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = usages.to_vec();
+    params.use_authority_key_identifier_extension = true;
+    let key = KeyPair::generate().expect("generate leaf key");
+    let cert = params.signed_by(&key, ca).expect("sign leaf certificate");
+    (cert.pem(), key.serialize_pem())
+}
+
+/// An etcd client for a plain-HTTP cluster, talking to all members.
+pub async fn connect(cluster: &LocalCluster) -> Client {
+    let opts = ConnectOptions::new()
+        .with_connect_timeout(Duration::from_secs(2))
+        .with_timeout(Duration::from_secs(5));
+    Client::connect(cluster.client_urls(), Some(opts))
+        .await
+        .expect("connect to local cluster")
+}
+
+/// An etcd client over TLS trusting `ca` and presenting `identity`
+/// (cert, key) if given. Errors are returned so tests can assert rejections.
+pub async fn connect_tls(
+    endpoints: &[String],
+    ca: &Path,
+    identity: Option<(&Path, &Path)>,
+) -> Result<Client, etcd_client::Error> {
+    let read = |p: &Path| std::fs::read(p).expect("read test PKI file");
+    let mut tls = TlsOptions::new().ca_certificate(Certificate::from_pem(read(ca)));
+    if let Some((cert, key)) = identity {
+        tls = tls.identity(Identity::from_pem(read(cert), read(key)));
+    }
+    let opts = ConnectOptions::new()
+        .with_tls(tls)
+        .with_connect_timeout(Duration::from_secs(2))
+        .with_timeout(Duration::from_secs(5));
+    Client::connect(endpoints, Some(opts)).await
+}
+
+/// Runs the etcdctl matching the etcd under test (API v3) against all
+/// members. On a TLS cluster it trusts the cluster CA and, with client-cert
+/// auth, presents the server certificate. Panics if etcdctl is missing, so
+/// call [`etcdctl_bin`] first where skipping is wanted.
+pub fn etcdctl(cluster: &LocalCluster, args: &[&str]) -> Output {
+    let identity = cluster
+        .tls()
+        .filter(|tls| tls.client_cert_auth)
+        .map(|tls| (tls.cert.as_path(), tls.key.as_path()));
+    etcdctl_with_identity(cluster, identity, args)
+}
+
+/// Like [`etcdctl`] but presenting the given (cert, key), e.g. the PKI's
+/// root certificate once auth is enabled.
+pub fn etcdctl_with_identity(
+    cluster: &LocalCluster,
+    identity: Option<(&Path, &Path)>,
+    args: &[&str],
+) -> Output {
+    let bin = etcdctl_bin().expect("etcdctl is required by this test");
+    let mut cmd = Command::new(bin);
+    // Stray ETCDCTL_* variables from the developer's shell would change
+    // endpoints or credentials behind the test's back.
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("ETCDCTL_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("ETCDCTL_API", "3")
+        .arg(format!("--endpoints={}", cluster.client_urls().join(",")))
+        .arg("--dial-timeout=3s")
+        .arg("--command-timeout=5s");
+    if let Some(tls) = cluster.tls() {
+        cmd.arg(format!("--cacert={}", tls.ca.display()));
+    }
+    if let Some((cert, key)) = identity {
+        cmd.arg(format!("--cert={}", cert.display()))
+            .arg(format!("--key={}", key.display()));
+    }
+    cmd.args(args).output().expect("run etcdctl")
+}
+
+/// Like [`etcdctl`] but fails the test, showing etcdctl's stderr, unless it
+/// succeeds; returns stdout.
+pub fn etcdctl_ok(cluster: &LocalCluster, args: &[&str]) -> String {
+    let out = etcdctl(cluster, args);
+    assert!(
+        out.status.success(),
+        "etcdctl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
