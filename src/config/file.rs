@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use super::error::ConfigError;
+use super::overrides::split_endpoints;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields, default)]
@@ -125,17 +126,16 @@ fn endpoint_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Erro
             f.write_str("a list of endpoints or a comma-separated string")
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(vec![v.to_string()])
+            Ok(split_endpoints(v))
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
             while let Some(s) = seq.next_element::<String>()? {
-                out.push(s);
+                out.extend(split_endpoints(&s));
             }
             Ok(out)
         }
     }
-    // Commas are split later, together with the ones from flags and environment.
     d.deserialize_any(EndpointList)
 }
 
@@ -166,7 +166,7 @@ contexts:
     dial_timeout: 3s
     command_timeout: 500ms
   local:
-    endpoints: 127.0.0.1:2379
+    endpoints: "127.0.0.1:2379, 127.0.0.2:2379,"
     insecure_skip_tls_verify: true
     password_env: LOCAL_PW
 "#;
@@ -194,7 +194,7 @@ contexts:
         assert_eq!(p.dial_timeout.as_deref(), Some("3s"));
         assert_eq!(p.command_timeout.as_deref(), Some("500ms"));
         let l = &c.contexts["local"];
-        assert_eq!(l.endpoints, vec!["127.0.0.1:2379"]);
+        assert_eq!(l.endpoints, vec!["127.0.0.1:2379", "127.0.0.2:2379"]);
         assert!(l.insecure_skip_tls_verify);
         assert!(!l.read_only);
         assert_eq!(l.password_env.as_deref(), Some("LOCAL_PW"));

@@ -142,17 +142,12 @@ async fn run_session(
     let mut clients: Vec<EndpointClient> = Vec::new();
     let mut connected = false;
     loop {
-        if clients.is_empty() {
-            if events
-                .send(Event::Connecting {
-                    generation,
-                    attempt,
-                })
-                .await
-                .is_err()
-            {
-                return;
-            }
+        let announce = Event::Connecting {
+            generation,
+            attempt,
+        };
+        if clients.is_empty() && events.send(announce).await.is_err() {
+            return;
         }
         let result = match refresh_clients(&spec, &mut clients).await {
             Ok(()) => probe(&clients, &spec, !connected).await,
