@@ -222,6 +222,11 @@ impl Keymap {
         Keymap { bindings }
     }
 
+    pub fn with_binding(mut self, b: Binding) -> Keymap {
+        self.bindings.push(b);
+        self
+    }
+
     /// Read-only mode removes dangerous bindings rather than refusing them, so a key
     /// pressed by mistake cannot even reach a confirmation dialog.
     pub fn without_dangerous(mut self) -> Keymap {

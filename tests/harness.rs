@@ -251,3 +251,28 @@ async fn failed_start_reports_the_member_log() {
     assert!(matches!(err, LocalClusterError::Exited { .. }), "{err:?}");
     assert!(err.to_string().contains("no-such-flag"), "{err}");
 }
+
+#[tokio::test]
+async fn taken_port_is_reported_as_port_in_use() {
+    let Some(bin) = common::etcd_bin_or_skip() else {
+        return;
+    };
+    // Hold a port and force the member onto it; the retry with fresh ports
+    // cannot help because the override comes back every time.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    let port = taken.local_addr().expect("local addr").port();
+    let mut opts = ClusterOptions::new(1, bin);
+    opts.extra_args = vec![
+        "--listen-metrics-urls".into(),
+        format!("http://127.0.0.1:{port}"),
+    ];
+    let err = match LocalCluster::start(opts).await {
+        Ok(_) => panic!("etcd cannot listen on a taken port"),
+        Err(e) => e,
+    };
+    assert!(
+        matches!(err, LocalClusterError::PortInUse { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("address already in use"), "{err}");
+}

@@ -220,3 +220,6 @@ impl App {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

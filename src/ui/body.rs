@@ -3,8 +3,9 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, Borders, Padding, Paragraph};
 
 use crate::app::{App, ConnState};
 use crate::keymap::{Action, keys_label};
@@ -17,37 +18,76 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(theme.border)
-        .title(Span::styled(format!(" {} ", app.view.title()), theme.title));
-    let mut lines = connection_lines(app, theme);
+        .title(Span::styled(format!(" {} ", app.view.title()), theme.title))
+        .padding(Padding::horizontal(1));
+    let width = usize::from(block.inner(area).width);
+    let mut lines = connection_lines(app, theme, width);
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         format!("The {} view is not built yet.", app.view.title()),
         theme.muted,
     ));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn row<'a>(label: &str, value: String, theme: &Theme, style: ratatui::style::Style) -> Line<'a> {
-    Line::from(vec![
-        Span::styled(format!("{label:>10}  "), theme.muted),
-        Span::styled(safe(&value).into_owned(), style),
-    ])
+const LABEL: usize = 10;
+
+/// A label and a value; a long value wraps under itself, not under the label.
+fn rows<'a>(label: &str, value: &str, width: usize, theme: &Theme, style: Style) -> Vec<Line<'a>> {
+    let room = width.saturating_sub(LABEL + 2).max(10);
+    let value = safe(value);
+    wrap(&value, room)
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let label = if i == 0 { label } else { "" };
+            Line::from(vec![
+                Span::styled(format!("{label:>LABEL$}  "), theme.muted),
+                Span::styled(part, style),
+            ])
+        })
+        .collect()
 }
 
-fn connection_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
+/// Greedy word wrap; words longer than the room are split.
+fn wrap(text: &str, room: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for word in text.split(' ') {
+        let cur = out.last_mut().map(|l| l.chars().count()).unwrap_or(0);
+        let wlen = word.chars().count();
+        if cur > 0 && cur + 1 + wlen > room {
+            out.push(String::new());
+        } else if cur > 0 {
+            if let Some(l) = out.last_mut() {
+                l.push(' ');
+            }
+        }
+        let mut chars: Vec<char> = word.chars().collect();
+        while !chars.is_empty() {
+            let line = out.last_mut().map(|l| l.chars().count()).unwrap_or(0);
+            let take = room.saturating_sub(line).max(1).min(chars.len());
+            let piece: String = chars.drain(..take).collect();
+            if let Some(l) = out.last_mut() {
+                l.push_str(&piece);
+            }
+            if !chars.is_empty() {
+                out.push(String::new());
+            }
+        }
+    }
+    out
+}
+
+fn connection_lines<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     let ctx = &app.context;
-    let mut lines = vec![
-        row("context", ctx.name.clone(), theme, theme.text),
-        row("from", ctx.source.clone(), theme, theme.text),
-    ];
+    let row = |label: &str, value: String, _: &Theme, style: Style| {
+        rows(label, &value, width, theme, style)
+    };
+    let mut lines = row("context", ctx.name.clone(), theme, theme.text);
+    lines.extend(row("from", ctx.source.clone(), theme, theme.text));
     for (i, ep) in ctx.endpoints.iter().enumerate() {
         let label = if i == 0 { "endpoints" } else { "" };
-        lines.push(row(label, ep.clone(), theme, theme.text));
+        lines.extend(row(label, ep.clone(), theme, theme.text));
     }
     let security = match (ctx.tls, &ctx.user) {
         (true, Some(u)) => format!("TLS, user {u}"),
@@ -55,17 +95,20 @@ fn connection_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
         (false, Some(u)) => format!("plain text, user {u}"),
         (false, None) => "plain text, no user".to_string(),
     };
-    lines.push(row("security", security, theme, theme.text));
+    lines.extend(row("security", security, theme, theme.text));
     for d in &ctx.details {
-        lines.push(row("", d.clone(), theme, theme.muted));
+        lines.extend(row("", d.clone(), theme, theme.muted));
     }
     lines.push(Line::raw(""));
-    lines.extend(state_lines(app, theme));
+    lines.extend(state_lines(app, theme, width));
     lines
 }
 
-fn state_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
-    match &app.conn {
+fn state_lines<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let row = |label: &str, value: String, _: &Theme, style: Style| {
+        rows(label, &value, width, theme, style)
+    };
+    let lines: Vec<Vec<Line>> = match &app.conn {
         ConnState::Connecting { .. } => {
             vec![row("state", "connecting…".into(), theme, theme.warning)]
         }
@@ -106,9 +149,22 @@ fn state_lines<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
                 row("attempts", attempt.to_string(), theme, theme.text),
             ]
         }
-    }
+    };
+    lines.into_iter().flatten().collect()
 }
 
 fn nonempty(s: &str) -> &str {
     if s.is_empty() { "unnamed member" } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_on_words_and_splits_long_ones() {
+        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
+        assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
+        assert_eq!(wrap("", 4), vec![""]);
+    }
 }

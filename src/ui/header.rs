@@ -12,7 +12,10 @@ use crate::theme::Theme;
 use super::text::safe;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let lines = vec![context_line(app, theme), cluster_line(app, theme)];
+    let lines = vec![
+        context_line(app, theme),
+        cluster_line(app, theme, area.width),
+    ];
     frame.render_widget(Paragraph::new(lines), area);
 }
 
@@ -47,8 +50,45 @@ fn endpoints_label(endpoints: &[String]) -> String {
     }
 }
 
-fn cluster_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
+fn cluster_line<'a>(app: &App, theme: &Theme, width: u16) -> Line<'a> {
     let mut spans = vec![Span::raw(" ")];
+    spans.extend(state_spans(app, theme));
+    let Some(info) = app.cluster() else {
+        return Line::from(spans);
+    };
+    let stale = !matches!(app.conn, ConnState::Connected { .. });
+    let value = if stale { theme.muted } else { theme.text };
+    let leader = match (&info.leader_name, info.leader_id) {
+        (_, 0) => "none".to_string(),
+        (Some(n), _) if !n.is_empty() => n.clone(),
+        (_, id) => format!("{id:x}"),
+    };
+    // Most useful first: on a narrow terminal the tail is dropped, never cut mid-word.
+    let fields = [
+        ("leader", leader, theme.leader),
+        ("rev", info.revision.to_string(), value),
+        ("version", info.version.clone(), value),
+        ("cluster", format!("{:x}", info.cluster_id), value),
+    ];
+    let mut used: usize = spans.iter().map(|s| s.width()).sum();
+    let suffix = if stale { " (last known)" } else { "" };
+    for (label, v, style) in fields {
+        let v = safe(&v).into_owned();
+        let w = label.len() + v.chars().count() + 3;
+        if used + w + suffix.len() > usize::from(width) {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(format!("  {label} "), theme.muted));
+        spans.push(Span::styled(v, style));
+    }
+    if stale {
+        spans.push(Span::styled(suffix, theme.muted));
+    }
+    Line::from(spans)
+}
+
+fn state_spans<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
     match &app.conn {
         ConnState::Connecting { attempt } => {
             let text = if *attempt == 0 {
@@ -56,51 +96,29 @@ fn cluster_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
             } else {
                 format!("◌ connecting (attempt {})…", attempt + 1)
             };
-            spans.push(Span::styled(text, theme.warning));
+            vec![Span::styled(text, theme.warning)]
         }
         ConnState::Connected { info } => {
-            spans.push(Span::styled("● connected", theme.healthy));
+            let mut v = vec![Span::styled("● connected", theme.healthy)];
             if info.endpoints_up < info.endpoints_total {
-                spans.push(Span::styled(
-                    format!(
-                        " ({}/{} endpoints up)",
-                        info.endpoints_up, info.endpoints_total
-                    ),
+                v.push(Span::styled(
+                    format!(" ({}/{} up)", info.endpoints_up, info.endpoints_total),
                     theme.warning,
                 ));
             }
+            v
         }
         ConnState::Disconnected { retry_at, .. } => {
             let left = retry_at.saturating_duration_since(app.now);
-            spans.push(Span::styled("✗ disconnected", theme.error));
-            spans.push(Span::styled(
-                format!(", retrying in {}", fmt_duration(round_up_secs(left))),
-                theme.warning,
-            ));
+            vec![
+                Span::styled("✗ disconnected", theme.error),
+                Span::styled(
+                    format!(", retry in {}", fmt_duration(round_up_secs(left))),
+                    theme.warning,
+                ),
+            ]
         }
     }
-    if let Some(info) = app.cluster() {
-        let stale = !matches!(app.conn, ConnState::Connected { .. });
-        let value = if stale { theme.muted } else { theme.text };
-        let mut field = |label: &str, v: String| {
-            spans.push(Span::styled(format!("  {label} "), theme.muted));
-            spans.push(Span::styled(safe(&v).into_owned(), value));
-        };
-        field("cluster", format!("{:x}", info.cluster_id));
-        field("version", info.version.clone());
-        field("rev", info.revision.to_string());
-        let leader = match (&info.leader_name, info.leader_id) {
-            (_, 0) => "none".to_string(),
-            (Some(n), _) if !n.is_empty() => n.clone(),
-            (_, id) => format!("{id:x}"),
-        };
-        spans.push(Span::styled("  leader ", theme.muted));
-        spans.push(Span::styled(safe(&leader).into_owned(), theme.leader));
-        if stale {
-            spans.push(Span::styled(" (last known)", theme.muted));
-        }
-    }
-    Line::from(spans)
 }
 
 /// A countdown should read "1s" until it fires, not "0s" for most of the last second.

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph};
 
 use crate::app::App;
 use crate::keymap::{Scope, keys_label};
@@ -54,12 +54,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
         ));
     }
     let height = lines.len() as u16 + 2;
-    let popup = centered(area, 64, height);
+    let popup = centered(area, 66, height);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
         .border_style(theme.border_focused)
         .title(Span::styled(" Help ", theme.title))
+        .padding(Padding::horizontal(1))
         .title_bottom(Span::styled(
             " j/k scroll · any other key closes ",
             theme.muted,
