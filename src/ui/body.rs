@@ -57,10 +57,10 @@ fn wrap(text: &str, room: usize) -> Vec<String> {
         let wlen = word.chars().count();
         if cur > 0 && cur + 1 + wlen > room {
             out.push(String::new());
-        } else if cur > 0 {
-            if let Some(l) = out.last_mut() {
-                l.push(' ');
-            }
+        } else if cur > 0
+            && let Some(l) = out.last_mut()
+        {
+            l.push(' ');
         }
         let mut chars: Vec<char> = word.chars().collect();
         while !chars.is_empty() {
