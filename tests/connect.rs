@@ -211,3 +211,50 @@ async fn tls_with_client_certificates() {
     assert_eq!(e.problem, Problem::TlsRequired, "{}", e.detail);
     assert!(e.to_string().contains("https://"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explore() {
+    let Some(tls) = common::start_tls_cluster(1, true).await else {
+        return;
+    };
+    let plain = common::start_cluster(1).await.unwrap();
+    let pki = &tls.pki;
+    let url = tls.cluster.member(0).client_url.clone();
+    let purl = plain.member(0).client_url.clone();
+    let client_id = Some((pki.client_cert.as_path(), pki.client_key.as_path()));
+    let other_id = Some((
+        pki.other_client_cert.as_path(),
+        pki.other_client_key.as_path(),
+    ));
+    for i in 0..6 {
+        eprintln!("--- round {i}");
+        for (what, s) in [
+            (
+                "wrong CA",
+                tls_spec(&url, Some(&pki.other_ca), client_id, false),
+            ),
+            ("no client cert", tls_spec(&url, Some(&pki.ca), None, false)),
+            (
+                "other client cert",
+                tls_spec(&url, Some(&pki.ca), other_id, false),
+            ),
+            ("insecure no cert", tls_spec(&url, None, None, true)),
+            ("insecure other cert", tls_spec(&url, None, other_id, true)),
+            ("http to tls", spec(&[url.replace("https", "http")])),
+            (
+                "https to plain",
+                tls_spec(&purl.replace("http", "https"), Some(&pki.ca), None, false),
+            ),
+            (
+                "https to plain insecure",
+                tls_spec(&purl.replace("http", "https"), None, None, true),
+            ),
+        ] {
+            let t = Instant::now();
+            match status_of(&s).await {
+                Ok(_) => eprintln!("{what}: OK"),
+                Err(e) => eprintln!("{what}: {:?} {:?} | {}", e.problem, t.elapsed(), e.detail),
+            }
+        }
+    }
+}

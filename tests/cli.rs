@@ -1,0 +1,132 @@
+//! The binary's behaviour before it touches the terminal: help, bad flags, bad config,
+//! unknown contexts. All exit with status 2 and a message a person can act on.
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str], home: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_etcdtui"))
+        .args(args)
+        .env_remove("ETCDCTL_ENDPOINTS")
+        .env_remove("KUBECONFIG")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_STATE_HOME", home.join(".state"))
+        .output()
+        .expect("run etcdtui")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn help_lists_the_etcdctl_flags_and_environment() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let o = run(&["--help"], home.path());
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    for flag in [
+        "--endpoints",
+        "--cacert",
+        "--cert",
+        "--key",
+        "--user",
+        "--insecure-skip-tls-verify",
+        "--dial-timeout",
+        "--command-timeout",
+        "--context",
+        "--config",
+        "--read-only",
+        "ETCDCTL_ENDPOINTS",
+        "ETCDCTL_PASSWORD",
+        "demo",
+    ] {
+        assert!(
+            text.contains(flag),
+            "--help does not mention {flag}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let o = run(&["--dial-timeout", "soon"], home.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("soon"), "{}", stderr(&o));
+    let o = run(&["--no-such-flag"], home.path());
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn malformed_config_names_file_line_and_column_and_exits_2() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let cfg = home.path().join("config.yaml");
+    std::fs::write(
+        &cfg,
+        "contexts:\n  prod:\n    endpoints: [127.0.0.1:2379]\n    endpiont: typo\n",
+    )
+    .expect("write config");
+    let o = run(
+        &["--config", cfg.to_str().expect("utf-8 path")],
+        home.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("{}:4:", cfg.display())),
+        "no file:line in: {err}"
+    );
+    assert!(err.contains("endpiont"), "{err}");
+    // It must not have entered the alternate screen.
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("\x1b[?1049h"));
+}
+
+#[test]
+fn missing_explicit_config_and_unknown_context_exit_2() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let o = run(&["--config", "/nonexistent/etcdtui.yaml"], home.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("/nonexistent/etcdtui.yaml"),
+        "{}",
+        stderr(&o)
+    );
+
+    let cfg = home.path().join("config.yaml");
+    std::fs::write(
+        &cfg,
+        "contexts:\n  prod:\n    endpoints: [127.0.0.1:2379]\n",
+    )
+    .expect("write config");
+    let o = run(
+        &[
+            "--config",
+            cfg.to_str().expect("utf-8 path"),
+            "--context",
+            "staging",
+        ],
+        home.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("staging") && err.contains("prod"),
+        "should list known contexts: {err}"
+    );
+}
+
+#[test]
+fn a_user_without_password_and_no_terminal_is_told_what_to_set() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let o = Command::new(env!("CARGO_BIN_EXE_etcdtui"))
+        .args(["--endpoints", "127.0.0.1:1", "--user", "root"])
+        .env_remove("ETCDCTL_PASSWORD")
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run etcdtui");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("ETCDCTL_PASSWORD"), "{}", stderr(&o));
+}
