@@ -150,6 +150,20 @@ pub enum Action {
     PrevView,
     ShowView(ViewId),
     Reconnect,
+    // Lists and panes.
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Expand, open, or go into the value.
+    Open,
+    /// Collapse, go to the parent, or leave the value.
+    Close,
+    Refresh,
+    CycleFormat,
+    RevealSecrets,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,6 +225,7 @@ impl Keymap {
             ),
             global(Action::Reconnect, &[Key::ctrl('r')], "reconnect now", false),
         ];
+        bindings.extend(keys_view_bindings());
         for view in ViewId::ALL {
             bindings.push(global(
                 Action::ShowView(view),
@@ -260,6 +275,76 @@ impl Keymap {
     }
 }
 
+fn keys_view_bindings() -> Vec<Binding> {
+    use KeyCode::*;
+    let b = |action, keys: &[Key], description, hint| Binding {
+        action,
+        keys: keys.to_vec(),
+        description,
+        dangerous: false,
+        scope: Scope::View(ViewId::Keys),
+        hint,
+    };
+    vec![
+        b(
+            Action::Down,
+            &[Key::char('j'), Key::plain(Down)],
+            "down",
+            false,
+        ),
+        b(Action::Up, &[Key::char('k'), Key::plain(Up)], "up", false),
+        b(
+            Action::Open,
+            &[Key::char('l'), Key::plain(Right), Key::plain(Enter)],
+            "expand / open value",
+            true,
+        ),
+        b(
+            Action::Close,
+            &[Key::char('h'), Key::plain(Left)],
+            "collapse / parent / back",
+            false,
+        ),
+        b(
+            Action::Top,
+            &[Key::char('g'), Key::plain(Home)],
+            "top",
+            false,
+        ),
+        b(
+            Action::Bottom,
+            &[Key::char('G'), Key::plain(End)],
+            "bottom",
+            false,
+        ),
+        b(
+            Action::PageDown,
+            &[Key::plain(PageDown), Key::ctrl('d')],
+            "page down",
+            false,
+        ),
+        b(
+            Action::PageUp,
+            &[Key::plain(PageUp), Key::ctrl('u')],
+            "page up",
+            false,
+        ),
+        b(Action::Refresh, &[Key::char('r')], "refresh node", true),
+        b(
+            Action::CycleFormat,
+            &[Key::char('f')],
+            "cycle value format",
+            true,
+        ),
+        b(
+            Action::RevealSecrets,
+            &[Key::char('x')],
+            "reveal / mask secret data",
+            false,
+        ),
+    ]
+}
+
 /// The keys of a binding as the help shows them: `q, ctrl-c`.
 pub fn keys_label(keys: &[Key]) -> String {
     keys.iter()
@@ -307,7 +392,11 @@ mod tests {
             Some(Action::NextView)
         );
         assert_eq!(km.lookup(ViewId::Keys, Key::ctrl('c')), Some(Action::Quit));
-        assert_eq!(km.lookup(ViewId::Keys, Key::char('x')), None);
+        assert_eq!(
+            km.lookup(ViewId::Keys, Key::char('x')),
+            Some(Action::RevealSecrets)
+        );
+        assert_eq!(km.lookup(ViewId::Watch, Key::char('x')), None);
     }
 
     #[test]

@@ -37,6 +37,15 @@ pub async fn run(
     });
 
     let mut guard = TerminalGuard::enter()?;
+    let size = guard.terminal.size()?;
+    let first = update(
+        &mut app,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    run_effects(&mut app, first, &etcd, &resolver);
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     let mut dirty = true;
@@ -51,7 +60,7 @@ pub async fn run(
         let msgs = tokio::select! {
             ev = input.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) => convert_key(k).map(Msg::Key).into_iter().collect(),
-                Some(Ok(TermEvent::Resize(..))) => { dirty = true; Vec::new() }
+                Some(Ok(TermEvent::Resize(width, height))) => vec![Msg::Resize { width, height }],
                 Some(Ok(_)) => Vec::new(),
                 // The terminal is gone (closed SSH session): nothing left to show.
                 Some(Err(_)) | None => break,
@@ -87,6 +96,11 @@ fn run_effects(app: &mut App, effects: Vec<Effect>, etcd: &EtcdHandle, resolver:
                 etcd.send(Request::Connect { generation, spec })
             }
             Effect::ReconnectNow => etcd.send(Request::ReconnectNow),
+            Effect::Keys { id, op } => etcd.send(Request::Keys {
+                generation: app.generation,
+                id,
+                op,
+            }),
             Effect::ResolveContext(name) => {
                 let answer = resolver(&name).map(Box::new);
                 queue.extend(update(app, Msg::ContextSwitched(answer)));

@@ -13,6 +13,7 @@ pub struct CommandLine {
 
 const COMMANDS: &[&str] = &[
     "ctx",
+    "goto",
     "help",
     "quit",
     "q",
@@ -24,6 +25,34 @@ const COMMANDS: &[&str] = &[
     "auth",
 ];
 
+/// `\xNN` becomes the byte NN and `\\` a backslash, the inverse of how keys are drawn,
+/// so any key on screen can be typed back.
+pub fn unescape(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\'
+            && bytes.get(i + 1) == Some(&b'x')
+            && let Some(b) = text
+                .get(i + 2..i + 4)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 4;
+            continue;
+        }
+        if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'\\') {
+            out.push(b'\\');
+            i += 2;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Quit,
@@ -32,6 +61,8 @@ pub enum Command {
     SwitchContext(String),
     ShowView(ViewId),
     Reconnect,
+    /// Raw key bytes: `\xNN` escapes in the argument stand for any byte.
+    Goto(Vec<u8>),
 }
 
 pub fn parse_command(line: &str) -> Result<Command, String> {
@@ -51,6 +82,19 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "q" | "quit" | "q!" => no_args(Command::Quit),
         "help" | "?" => no_args(Command::Help),
         "reconnect" => no_args(Command::Reconnect),
+        "goto" | "g" => {
+            let rest = line
+                .trim_start()
+                .split_once(char::is_whitespace)
+                .map(|(_, r)| r)
+                .unwrap_or("")
+                .trim();
+            if rest.is_empty() {
+                Err("usage: :goto KEY-OR-PREFIX".into())
+            } else {
+                Ok(Command::Goto(unescape(rest)))
+            }
+        }
         "ctx" | "context" => match args.as_slice() {
             [] => Ok(Command::ListContexts),
             [name] => Ok(Command::SwitchContext((*name).to_string())),
@@ -231,6 +275,20 @@ mod tests {
                 .contains("unknown command :frobnicate")
         );
         assert!(parse_command("quit now").is_err());
+    }
+
+    #[test]
+    fn goto_takes_the_rest_of_the_line_with_byte_escapes() {
+        assert_eq!(
+            parse_command("goto /registry/pods/a b"),
+            Ok(Command::Goto(b"/registry/pods/a b".to_vec()))
+        );
+        assert_eq!(
+            parse_command("goto /app/\\xff\\xfe"),
+            Ok(Command::Goto(b"/app/\xff\xfe".to_vec()))
+        );
+        assert!(parse_command("goto").is_err());
+        assert_eq!(unescape("a\\\\xff"), b"a\\xff".to_vec());
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! the runtime turns `Effect`s into etcd requests and draws the state.
 
 mod command;
+pub mod keys;
+pub mod render_value;
 mod update;
 
 use std::time::{Duration, Instant};
@@ -148,6 +150,7 @@ pub struct App {
     pub command_history: Vec<String>,
     pub now: Instant,
     pub quit: bool,
+    pub keys: keys::KeysState,
 }
 
 #[derive(Debug)]
@@ -155,6 +158,11 @@ pub enum Msg {
     Key(Key),
     Tick(Instant),
     Etcd(crate::etcd::Event),
+    /// The terminal's new size.
+    Resize {
+        width: u16,
+        height: u16,
+    },
     /// The answer to `Effect::ResolveContext`.
     ContextSwitched(Result<Box<(ContextInfo, ConnectSpec)>, String>),
 }
@@ -168,6 +176,12 @@ pub enum Effect {
     ReconnectNow,
     /// Reading the config and password files is I/O, so the runtime does it.
     ResolveContext(String),
+    /// A key-space request for the current generation; the answer comes back as
+    /// `Event::Keys` with the same id.
+    Keys {
+        id: u64,
+        op: crate::etcd::keys::KeysOp,
+    },
 }
 
 impl App {
@@ -190,6 +204,7 @@ impl App {
             command_history: Vec::new(),
             now,
             quit: false,
+            keys: keys::KeysState::default(),
         };
         app.apply_read_only();
         app

@@ -3,6 +3,7 @@
 use crate::etcd::Event;
 use crate::keymap::{Action, Key, KeyCode};
 
+use super::keys::update as keys;
 use super::{App, Command, CommandLine, ConnState, Effect, Level, Msg, Overlay, parse_command};
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
@@ -14,9 +15,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Etcd(event) => {
-            on_etcd(app, event);
-            Vec::new()
+        Msg::Etcd(event) => on_etcd(app, event),
+        Msg::Resize { height, .. } => {
+            // Header 2, tabs 1, footer 1, pane borders 2.
+            app.keys.height = usize::from(height.saturating_sub(6)).max(1);
+            keys::after_move(&mut app.keys)
         }
         Msg::Key(key) => on_key(app, key),
         Msg::ContextSwitched(Ok(ctx)) => {
@@ -26,6 +29,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.apply_read_only();
             app.generation += 1;
             app.conn = ConnState::Connecting { attempt: 0 };
+            app.keys = super::keys::KeysState::default();
             vec![Effect::Connect {
                 generation: app.generation,
                 spec,
@@ -38,21 +42,32 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
 }
 
-fn on_etcd(app: &mut App, event: Event) {
+fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
     // An answer from the cluster we just left must not paint over the new one.
     if event.generation() != app.generation {
-        return;
+        return Vec::new();
     }
     let last = app.cluster().cloned();
+    let mut effects = Vec::new();
     app.conn = match event {
+        Event::Keys { id, result, .. } => {
+            let (effects, note) = keys::on_answer(&mut app.keys, id, result);
+            if let Some(n) = note {
+                app.set_status(Level::Error, n);
+            }
+            return effects;
+        }
         Event::Connecting { attempt, .. } => match &app.conn {
             // Keep showing why we are disconnected while the next attempt runs.
-            ConnState::Disconnected { .. } => return,
+            ConnState::Disconnected { .. } => return effects,
             _ => ConnState::Connecting { attempt },
         },
         Event::Connected { info, .. } => {
             if matches!(app.conn, ConnState::Disconnected { .. }) {
                 app.set_status(Level::Info, format!("reconnected to {}", info.endpoint));
+            }
+            if !app.keys.loaded || app.keys.error.is_some() {
+                effects = keys::start(&mut app.keys);
             }
             ConnState::Connected { info }
         }
@@ -69,6 +84,7 @@ fn on_etcd(app: &mut App, event: Event) {
             last,
         },
     };
+    effects
 }
 
 fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
@@ -95,6 +111,39 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
     }
 }
 
+fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
+    use keys::Move;
+    let ks = &mut app.keys;
+    let effects = match action {
+        Action::Up => keys::move_cursor(ks, Move::Up),
+        Action::Down => keys::move_cursor(ks, Move::Down),
+        Action::PageUp => keys::move_cursor(ks, Move::PageUp),
+        Action::PageDown => keys::move_cursor(ks, Move::PageDown),
+        Action::Top => keys::move_cursor(ks, Move::Top),
+        Action::Bottom => keys::move_cursor(ks, Move::Bottom),
+        Action::Open => keys::open(ks),
+        Action::Close => keys::close(ks),
+        Action::Refresh => keys::refresh(ks),
+        Action::CycleFormat => {
+            if let Some(v) = &mut ks.value {
+                v.cycle_format();
+            }
+            Vec::new()
+        }
+        Action::RevealSecrets => {
+            if let Some(v) = &mut ks.value {
+                v.toggle_reveal();
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    if let Some(e) = app.keys.error.take() {
+        app.set_status(Level::Error, e);
+    }
+    effects
+}
+
 fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => app.quit = true,
@@ -109,6 +158,8 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.set_status(Level::Info, "reconnecting…");
             return vec![Effect::ReconnectNow];
         }
+        other if app.view == super::ViewId::Keys => return keys_action(app, other),
+        _ => {}
     }
     Vec::new()
 }
@@ -165,6 +216,14 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
                 format!("contexts: {}", app.context_names.join(", "))
             };
             app.set_status(Level::Info, text);
+        }
+        Ok(Command::Goto(target)) => {
+            app.view = super::ViewId::Keys;
+            let effects = keys::goto(&mut app.keys, target);
+            if let Some(e) = app.keys.error.take() {
+                app.set_status(Level::Error, e);
+            }
+            return effects;
         }
         Ok(Command::SwitchContext(name)) => {
             app.set_status(Level::Info, format!("switching to context {name}…"));

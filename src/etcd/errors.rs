@@ -62,7 +62,7 @@ impl EtcdError {
 
     pub fn from_client(endpoint: &str, err: &etcd_client::Error) -> Self {
         let chain = cause_chain(err);
-        EtcdError::new(classify(&chain), Some(endpoint), chain)
+        EtcdError::new(classify_at(endpoint, &chain), Some(endpoint), chain)
     }
 
     /// Whether retrying the same thing can help; a wrong password will not fix itself,
@@ -89,8 +89,10 @@ impl EtcdError {
             Problem::TlsClientCertRequired => {
                 "the server requires a client certificate: pass --cert and --key"
             }
+            // etcd (Go's TLS server) sends the same `bad_certificate` alert whether the
+            // certificate is missing or signed by a CA it does not trust.
             Problem::TlsClientCertRejected => {
-                "the server rejected the client certificate (not signed by its trusted CA?)"
+                "the server refused the client certificate (none given, or not signed by a CA it trusts): check --cert and --key"
             }
             Problem::TlsNotOffered => {
                 "the endpoint does not speak TLS: use http:// or drop --cacert/--cert/--key"
@@ -177,6 +179,9 @@ pub fn classify(chain: &str) -> Problem {
         "invalidcontenttype",
         "corrupt message",
         "wrong version number",
+        // etcd's plain-text listener drops a connection whose first bytes are neither
+        // HTTP/1 nor HTTP/2, which is what a TLS ClientHello looks like to it.
+        "tls handshake eof",
     ]) {
         Problem::TlsNotOffered
     } else if has(&["authentication failed", "invalid user id or password"]) {
@@ -196,14 +201,10 @@ pub fn classify(chain: &str) -> Problem {
         Problem::Compacted
     } else if has(&["deadline", "timed out", "timeout"]) {
         Problem::Timeout
-    } else if has(&[
-        "frame with invalid size",
-        "http2 error",
-        "connection reset",
-        "h2 protocol",
-    ]) {
-        // A TLS server answering our plain-text HTTP/2 preface closes or garbles the
-        // connection; there is no clearer signal than this.
+    } else if has(DROPPED) || has(&["frame with invalid size", "http2 error", "h2 protocol"]) {
+        // A TLS server answering our plain-text HTTP/2 preface closes the connection
+        // (etcd 3.4 and 3.5 alike: "broken pipe" or "connection closed", whichever
+        // hyper notices first), or garbles it; there is no clearer signal than this.
         Problem::TlsRequired
     } else if has(&[
         "connection refused",
@@ -214,6 +215,38 @@ pub fn classify(chain: &str) -> Problem {
         Problem::Unreachable
     } else {
         Problem::Other
+    }
+}
+
+/// The connection was closed under a request: a stream's EOF in h2 ("stream closed
+/// because of a broken pipe"), a request hyper could not send ("connection closed"),
+/// or a reset.
+const DROPPED: &[&str] = &["broken pipe", "connection closed", "connection reset"];
+
+/// [`classify`], knowing which endpoint said it. A connection dropped under a
+/// plain-text request means the endpoint wants TLS. On an `https://` endpoint it
+/// depends on when: during the handshake (tonic's `ConnectError`) the server did not
+/// understand our ClientHello, so it does not speak TLS (etcd 3.5 resets, 3.4 closes);
+/// after the handshake the server refused our client certificate: with TLS 1.3
+/// (etcd 3.4) the server checks it only after the client considers the handshake
+/// done, and its `bad_certificate` alert is often lost to the reset that follows, so
+/// all we see is the connection going away. (A member dying under a request looks
+/// the same; the next attempt then says "connection refused".)
+pub fn classify_at(endpoint: &str, chain: &str) -> Problem {
+    let problem = classify(chain);
+    let https = endpoint
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+    if problem != Problem::TlsRequired || !https {
+        return problem;
+    }
+    let c = chain.to_ascii_lowercase();
+    if !DROPPED.iter().any(|n| c.contains(n)) {
+        Problem::Other
+    } else if c.contains("connecterror") {
+        Problem::TlsNotOffered
+    } else {
+        Problem::TlsClientCertRejected
     }
 }
 
@@ -262,6 +295,71 @@ mod tests {
         ];
         for (msg, want) in cases {
             assert_eq!(classify(msg), want, "{msg}");
+        }
+    }
+
+    /// Verbatim `EtcdError::detail` texts from etcd 3.4.23 and 3.5.1 (tests/connect.rs).
+    #[test]
+    fn classifies_what_real_etcd_said() {
+        let cases = [
+            (
+                "https://127.0.0.1:1",
+                "grpc request error: code: 'The service is currently unavailable', message: \"invalid peer certificate: UnknownIssuer\", source: tonic::transport::Error(Transport, ConnectError(Custom { kind: InvalidData, error: InvalidCertificate(UnknownIssuer) }))",
+                Problem::TlsUnknownCa,
+            ),
+            // Missing or untrusted client certificate, etcd 3.5 (TLS 1.2: during the handshake).
+            (
+                "https://127.0.0.1:1",
+                "grpc request error: code: 'The service is currently unavailable', message: \"received fatal alert: BadCertificate\", source: tonic::transport::Error(Transport, ConnectError(Custom { kind: InvalidData, error: AlertReceived(BadCertificate) }))",
+                Problem::TlsClientCertRejected,
+            ),
+            // The same on etcd 3.4 (TLS 1.3: after the handshake), in its three forms.
+            (
+                "https://127.0.0.1:1",
+                "grpc request error: code: 'Unknown error', message: \"transport error\", source: tonic::transport::Error(Transport, hyper::Error(Io, Custom { kind: InvalidData, error: \"received fatal alert: BadCertificate\" }))",
+                Problem::TlsClientCertRejected,
+            ),
+            (
+                "https://127.0.0.1:1",
+                "grpc request error: code: 'Unknown error', message: \"transport error\", source: tonic::transport::Error(Transport, hyper::Error(Io, Custom { kind: BrokenPipe, error: \"stream closed because of a broken pipe\" }))",
+                Problem::TlsClientCertRejected,
+            ),
+            (
+                "https://127.0.0.1:1",
+                "grpc request error: code: 'The operation was cancelled', message: \"operation was canceled\", source: tonic::transport::Error(Transport, hyper::Error(Canceled, \"connection closed\"))",
+                Problem::TlsClientCertRejected,
+            ),
+            // Plain text to a TLS endpoint.
+            (
+                "http://127.0.0.1:1",
+                "grpc request error: code: 'Unknown error', message: \"transport error\", source: tonic::transport::Error(Transport, hyper::Error(Io, Custom { kind: BrokenPipe, error: \"stream closed because of a broken pipe\" }))",
+                Problem::TlsRequired,
+            ),
+            (
+                "http://127.0.0.1:1",
+                "grpc request error: code: 'The operation was cancelled', message: \"operation was canceled\", source: tonic::transport::Error(Transport, hyper::Error(Canceled, \"connection closed\"))",
+                Problem::TlsRequired,
+            ),
+            // TLS to a plain-text endpoint.
+            (
+                "https://127.0.0.1:1",
+                "grpc request error: code: 'The service is currently unavailable', message: \"tls handshake eof\", source: tonic::transport::Error(Transport, ConnectError(Custom { kind: UnexpectedEof, error: \"tls handshake eof\" }))",
+                Problem::TlsNotOffered,
+            ),
+            (
+                "https://127.0.0.1:1",
+                "grpc request error: code: 'The service is currently unavailable', message: \"Connection reset by peer (os error 104)\", source: tonic::transport::Error(Transport, ConnectError(Os { code: 104, kind: ConnectionReset, message: \"Connection reset by peer\" }))",
+                Problem::TlsNotOffered,
+            ),
+            // Garbled HTTP/2 after our own TLS handshake is not about plain text.
+            (
+                "https://127.0.0.1:1",
+                "h2 protocol error: frame with invalid size",
+                Problem::Other,
+            ),
+        ];
+        for (endpoint, msg, want) in cases {
+            assert_eq!(classify_at(endpoint, msg), want, "{endpoint}: {msg}");
         }
     }
 

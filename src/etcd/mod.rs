@@ -3,7 +3,9 @@
 pub mod connect;
 pub mod errors;
 mod insecure;
+pub mod keys;
 pub mod session;
+pub mod skipscan;
 pub mod spec;
 
 pub use errors::{EtcdError, Problem};

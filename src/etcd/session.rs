@@ -7,11 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use etcd_client::GetOptions;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::connect::{EndpointClient, connect_all};
 use super::errors::{EtcdError, Problem};
+use super::keys::{KeysAnswer, KeysOp, run_op};
 use super::spec::ConnectSpec;
 
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -25,6 +26,12 @@ pub enum Request {
     },
     /// Skip the rest of the back-off and try now.
     ReconnectNow,
+    /// A key-space read or write, answered by `Event::Keys` with the same `id`.
+    Keys {
+        generation: u64,
+        id: u64,
+        op: KeysOp,
+    },
     Shutdown,
 }
 
@@ -68,6 +75,11 @@ pub enum Event {
         attempt: u32,
         retry_in: Duration,
     },
+    Keys {
+        generation: u64,
+        id: u64,
+        result: Result<KeysAnswer, EtcdError>,
+    },
 }
 
 impl Event {
@@ -76,7 +88,8 @@ impl Event {
             Event::Connecting { generation, .. }
             | Event::Connected { generation, .. }
             | Event::Status { generation, .. }
-            | Event::Disconnected { generation, .. } => *generation,
+            | Event::Disconnected { generation, .. }
+            | Event::Keys { generation, .. } => *generation,
         }
     }
 }
@@ -101,8 +114,13 @@ pub fn spawn(events: mpsc::Sender<Event>) -> EtcdHandle {
     EtcdHandle { tx }
 }
 
+/// The client of the endpoint that answered the last probe, shared between the
+/// session (which sets it) and the supervisor (which serves key-space requests on it).
+type Active = watch::Sender<Option<EndpointClient>>;
+
 async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>) {
     let mut current: Option<(JoinHandle<()>, Arc<Notify>)> = None;
+    let mut active: Arc<Active> = Arc::new(watch::channel(None).0);
     while let Some(req) = rx.recv().await {
         match req {
             Request::Connect { generation, spec } => {
@@ -110,9 +128,38 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                     task.abort();
                 }
                 let wake = Arc::new(Notify::new());
-                let task =
-                    tokio::spawn(run_session(generation, spec, events.clone(), wake.clone()));
+                active = Arc::new(watch::channel(None).0);
+                let task = tokio::spawn(run_session(
+                    generation,
+                    spec,
+                    events.clone(),
+                    wake.clone(),
+                    active.clone(),
+                ));
                 current = Some((task, wake));
+            }
+            Request::Keys { generation, id, op } => {
+                let client = active.borrow().clone();
+                let events = events.clone();
+                // Each request runs on its own task: a slow count must not hold up a
+                // value read, and none of them may hold up the next request.
+                tokio::spawn(async move {
+                    let result = match client {
+                        Some(c) => run_op(&c, op).await,
+                        None => Err(EtcdError::new(
+                            Problem::Unreachable,
+                            None,
+                            "not connected to any endpoint",
+                        )),
+                    };
+                    let _ = events
+                        .send(Event::Keys {
+                            generation,
+                            id,
+                            result,
+                        })
+                        .await;
+                });
             }
             Request::ReconnectNow => {
                 if let Some((_, wake)) = &current {
@@ -137,6 +184,7 @@ async fn run_session(
     spec: ConnectSpec,
     events: mpsc::Sender<Event>,
     wake: Arc<Notify>,
+    active: Arc<Active>,
 ) {
     let mut attempt: u32 = 0;
     let mut clients: Vec<EndpointClient> = Vec::new();
@@ -156,6 +204,11 @@ async fn run_session(
         let (event, pause) = match result {
             Ok(info) => {
                 attempt = 0;
+                let serving = clients
+                    .iter()
+                    .find(|c| c.endpoint == info.endpoint)
+                    .cloned();
+                active.send_replace(serving);
                 let ev = if connected {
                     Event::Status { generation, info }
                 } else {
@@ -173,6 +226,7 @@ async fn run_session(
                 );
                 attempt = attempt.saturating_add(1);
                 connected = false;
+                active.send_replace(None);
                 // A fresh client per attempt: an auth failure or a replaced certificate
                 // file must be picked up without restarting the program.
                 clients.clear();

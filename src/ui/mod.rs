@@ -4,6 +4,7 @@ mod body;
 mod footer;
 mod header;
 mod help;
+pub mod keys;
 pub mod text;
 
 use ratatui::Frame;
@@ -22,7 +23,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     .areas(frame.area());
     header::draw(frame, head, app, theme);
     header::draw_tabs(frame, tabs, app, theme);
-    body::draw(frame, body_area, app, theme);
+    if app.view == crate::app::ViewId::Keys && app.keys.loaded {
+        keys::draw(frame, body_area, app, theme);
+    } else {
+        body::draw(frame, body_area, app, theme);
+    }
     footer::draw(frame, foot, app, theme);
     match &app.overlay {
         Overlay::Help { scroll } => help::draw(frame, body_area, app, theme, *scroll),

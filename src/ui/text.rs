@@ -41,3 +41,28 @@ mod tests {
         assert!(!safe("\x1b[2J").chars().any(|c| c.is_control()));
     }
 }
+
+/// A key or value as bytes, drawn safely: invalid UTF-8 bytes and control characters
+/// become `\xNN`, which `:goto` understands when typed back.
+pub fn bytes(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    for chunk in b.utf8_chunks() {
+        out.push_str(&safe(chunk.valid()));
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod bytes_tests {
+    use super::bytes;
+
+    #[test]
+    fn invalid_utf8_and_controls_are_escaped() {
+        assert_eq!(bytes(b"/app/\xff\xfe-x"), "/app/\\xff\\xfe-x");
+        assert_eq!(bytes(b"a\x1bb"), "a\\x1bb");
+        assert_eq!(bytes("ü".as_bytes()), "ü");
+    }
+}

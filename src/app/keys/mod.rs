@@ -1,0 +1,101 @@
+//! State of the Keys view: the lazily loaded tree, the cursor, the value pane, and the
+//! requests in flight. Changed only by `keys::update`.
+
+mod tree;
+pub mod update;
+pub mod value;
+
+use std::collections::HashMap;
+
+pub use tree::{NodeId, ROOT, Row, Tree};
+pub use value::ValuePane;
+
+/// Children fetched per page; a node with more shows a "more…" row.
+pub const PAGE: usize = 500;
+/// Count requests in flight at once, so scrolling a long list does not flood etcd.
+pub const MAX_COUNTS: usize = 8;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    Children { node: NodeId, replace: bool },
+    Count { node: NodeId },
+    Value { key: Vec<u8> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Tree,
+    Value,
+}
+
+pub struct KeysState {
+    pub sep: u8,
+    pub tree: Tree,
+    /// Index into `tree.rows`.
+    pub cursor: usize,
+    /// First row shown; kept so the list does not jump while moving inside the window.
+    pub offset: usize,
+    /// Rows that fit on screen, from the last resize.
+    pub height: usize,
+    pub focus: Focus,
+    pub value: Option<ValuePane>,
+    pub pending: HashMap<u64, Pending>,
+    next_id: u64,
+    /// `:goto` target still being walked to.
+    pub goto: Option<Vec<u8>>,
+    pub error: Option<String>,
+    pub loaded: bool,
+}
+
+impl Default for KeysState {
+    fn default() -> Self {
+        KeysState::new(b'/')
+    }
+}
+
+impl KeysState {
+    pub fn new(sep: u8) -> KeysState {
+        KeysState {
+            sep,
+            tree: Tree::new(),
+            cursor: 0,
+            offset: 0,
+            height: 20,
+            focus: Focus::Tree,
+            value: None,
+            pending: HashMap::new(),
+            next_id: 1,
+            goto: None,
+            error: None,
+            loaded: false,
+        }
+    }
+
+    pub fn next_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    pub fn current_row(&self) -> Option<Row> {
+        self.tree.rows.get(self.cursor).copied()
+    }
+
+    pub fn current_node(&self) -> Option<NodeId> {
+        match self.current_row()? {
+            Row::Node { id, .. } => Some(id),
+            Row::More { .. } => None,
+        }
+    }
+
+    /// The rows that are on screen, with their row index.
+    pub fn window(&self) -> impl Iterator<Item = (usize, Row)> + '_ {
+        self.tree
+            .rows
+            .iter()
+            .copied()
+            .enumerate()
+            .skip(self.offset)
+            .take(self.height)
+    }
+}

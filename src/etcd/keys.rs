@@ -1,0 +1,483 @@
+//! Reads and writes of the key space, for the Keys view. Every call goes through
+//! `EndpointClient::call`, so each has the command timeout.
+
+use etcd_client::{Compare, CompareOp, GetOptions, Txn, TxnOp};
+
+use super::connect::EndpointClient;
+use super::errors::{EtcdError, Problem};
+use super::skipscan::{Child, Next, fold_batch, prefix_end};
+
+/// Keys fetched per range while walking children. Small enough that a directory with
+/// a million descendants costs one short range before we jump past it.
+const SCAN_BATCH: i64 = 64;
+/// Values can be up to etcd's request limit (1.5 MiB by default, more if raised);
+/// tonic's 4 MiB default would fail on a raised limit.
+pub const MAX_MESSAGE: usize = 64 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildPage {
+    pub children: Vec<Child>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<Vec<u8>>,
+    /// The revision the whole listing is pinned to.
+    pub revision: i64,
+}
+
+/// etcd rejects an empty key; "\0" is the first possible key, as etcdctl uses for "".
+fn range_start(key: &[u8]) -> Vec<u8> {
+    if key.is_empty() {
+        vec![0]
+    } else {
+        key.to_vec()
+    }
+}
+
+fn range_end(node: &[u8]) -> Vec<u8> {
+    // etcd reads an end key of "\0" as "to the end of the key space".
+    prefix_end(node).unwrap_or_else(|| vec![0])
+}
+
+/// Lists up to `want` direct children of `node`, starting at `start` (or the node
+/// itself), at `revision` (or the current one, which is then returned for later pages).
+pub async fn list_children(
+    c: &EndpointClient,
+    node: &[u8],
+    sep: u8,
+    start: Option<Vec<u8>>,
+    revision: Option<i64>,
+    want: usize,
+) -> Result<ChildPage, EtcdError> {
+    let end = range_end(node);
+    let mut from = range_start(&start.unwrap_or_else(|| node.to_vec()));
+    let mut revision = revision.unwrap_or(0);
+    let mut children = Vec::new();
+    loop {
+        let mut opts = GetOptions::new()
+            .with_range(end.clone())
+            .with_keys_only()
+            .with_limit(SCAN_BATCH);
+        if revision > 0 {
+            opts = opts.with_revision(revision);
+        }
+        let key = from.clone();
+        let resp = c
+            .call(|mut cl| async move { cl.get(key, Some(opts)).await })
+            .await?;
+        if revision == 0 {
+            revision = resp.header().map(|h| h.revision()).unwrap_or(0);
+        }
+        let keys: Vec<&[u8]> = resp.kvs().iter().map(|kv| kv.key()).collect();
+        match fold_batch(node, sep, &keys, resp.more(), want, &mut children) {
+            Next::Done => {
+                return Ok(ChildPage {
+                    children,
+                    next: None,
+                    revision,
+                });
+            }
+            Next::From(k) if children.len() >= want => {
+                return Ok(ChildPage {
+                    children,
+                    next: Some(k),
+                    revision,
+                });
+            }
+            Next::From(k) => from = k,
+        }
+    }
+}
+
+/// How many keys lie under `prefix`, without fetching them.
+pub async fn count(c: &EndpointClient, prefix: &[u8], revision: i64) -> Result<i64, EtcdError> {
+    let mut opts = GetOptions::new()
+        .with_range(range_end(prefix))
+        .with_count_only();
+    if revision > 0 {
+        opts = opts.with_revision(revision);
+    }
+    let key = prefix.to_vec();
+    let resp = c
+        .call(|mut cl| async move { cl.get(key, Some(opts)).await })
+        .await?;
+    Ok(resp.count())
+}
+
+/// One key with its value and metadata, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyValue {
+    pub key: Vec<u8>,
+    pub value: Vec<u8>,
+    pub create_revision: i64,
+    pub mod_revision: i64,
+    pub version: i64,
+    pub lease: i64,
+}
+
+impl From<&etcd_client::KeyValue> for KeyValue {
+    fn from(kv: &etcd_client::KeyValue) -> Self {
+        KeyValue {
+            key: kv.key().to_vec(),
+            value: kv.value().to_vec(),
+            create_revision: kv.create_revision(),
+            mod_revision: kv.mod_revision(),
+            version: kv.version(),
+            lease: kv.lease(),
+        }
+    }
+}
+
+/// A key at a revision (0: now). `Ok(None)` when it does not exist there.
+pub async fn get_at(
+    c: &EndpointClient,
+    key: &[u8],
+    revision: i64,
+) -> Result<(Option<KeyValue>, i64), EtcdError> {
+    let opts = (revision > 0).then(|| GetOptions::new().with_revision(revision));
+    let k = key.to_vec();
+    let resp = c
+        .call(|cl| async move {
+            cl.kv_client()
+                .max_decoding_message_size(MAX_MESSAGE)
+                .get(k, opts)
+                .await
+        })
+        .await?;
+    let rev = resp.header().map(|h| h.revision()).unwrap_or(0);
+    Ok((resp.kvs().first().map(KeyValue::from), rev))
+}
+
+/// Seconds left on a lease; `None` when it has expired or never existed.
+pub async fn lease_ttl(c: &EndpointClient, lease: i64) -> Result<Option<i64>, EtcdError> {
+    let resp = c
+        .call(|mut cl| async move { cl.lease_time_to_live(lease, None).await })
+        .await?;
+    Ok((resp.ttl() >= 0).then_some(resp.ttl()))
+}
+
+/// Earlier versions of a key, newest first, walking back by `mod_revision - 1`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct History {
+    pub entries: Vec<KeyValue>,
+    pub end: HistoryEnd,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HistoryEnd {
+    /// Reached the version that created the key.
+    Created,
+    /// Older revisions were compacted away at this revision.
+    Compacted { revision: i64 },
+    /// Stopped at the page size; `before` is where to continue.
+    More { before: i64 },
+}
+
+pub async fn history(
+    c: &EndpointClient,
+    key: &[u8],
+    before: i64,
+    limit: usize,
+) -> Result<History, EtcdError> {
+    let mut entries = Vec::new();
+    let mut at = before;
+    while at > 0 {
+        if entries.len() >= limit {
+            return Ok(History {
+                entries,
+                end: HistoryEnd::More { before: at },
+            });
+        }
+        match get_at(c, key, at).await {
+            Ok((Some(kv), _)) => {
+                at = kv.mod_revision - 1;
+                let created = kv.version == 1;
+                entries.push(kv);
+                if created {
+                    break;
+                }
+            }
+            // Deleted at that revision: the key was re-created later.
+            Ok((None, _)) => break,
+            Err(e) if e.problem == Problem::Compacted => {
+                let revision = compacted_revision(c).await.unwrap_or(0);
+                return Ok(History {
+                    entries,
+                    end: HistoryEnd::Compacted { revision },
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(History {
+        entries,
+        end: HistoryEnd::Created,
+    })
+}
+
+/// etcd's range error does not say which revision was compacted; a watch from revision
+/// 1 is cancelled with exactly that number, which is how etcdctl finds it too.
+pub async fn compacted_revision(c: &EndpointClient) -> Result<i64, EtcdError> {
+    let opts = etcd_client::WatchOptions::new().with_start_revision(1);
+    c.call(|mut cl| async move {
+        let mut stream = cl.watch("\0", Some(opts)).await?;
+        let mut found = 0;
+        while let Some(resp) = stream.message().await? {
+            if resp.compact_revision() > 0 || resp.canceled() {
+                found = resp.compact_revision();
+                break;
+            }
+        }
+        Ok(found)
+    })
+    .await
+}
+
+/// The outcome of a guarded write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WriteResult {
+    Done {
+        revision: i64,
+    },
+    /// Someone else changed the key since it was read; nothing was written.
+    Conflict {
+        current_mod_revision: i64,
+    },
+}
+
+/// Puts `value` only if the key's `mod_revision` is still `expected` (0: the key must
+/// not exist), like `kubectl edit`'s optimistic concurrency.
+pub async fn put_if_unchanged(
+    c: &EndpointClient,
+    key: &[u8],
+    value: Vec<u8>,
+    expected: i64,
+) -> Result<WriteResult, EtcdError> {
+    let k = key.to_vec();
+    let txn = Txn::new()
+        .when([Compare::mod_revision(k.clone(), CompareOp::Equal, expected)])
+        .and_then([TxnOp::put(k.clone(), value, None)])
+        .or_else([TxnOp::get(k, None)]);
+    let resp = c.call(|mut cl| async move { cl.txn(txn).await }).await?;
+    let revision = resp.header().map(|h| h.revision()).unwrap_or(0);
+    if resp.succeeded() {
+        return Ok(WriteResult::Done { revision });
+    }
+    let current = resp
+        .op_responses()
+        .into_iter()
+        .find_map(|op| match op {
+            etcd_client::TxnOpResponse::Get(g) => g.kvs().first().map(|kv| kv.mod_revision()),
+            _ => None,
+        })
+        .unwrap_or(0);
+    Ok(WriteResult::Conflict {
+        current_mod_revision: current,
+    })
+}
+
+/// Deletes one key if unchanged since it was read.
+pub async fn delete_if_unchanged(
+    c: &EndpointClient,
+    key: &[u8],
+    expected: i64,
+) -> Result<WriteResult, EtcdError> {
+    let k = key.to_vec();
+    let txn = Txn::new()
+        .when([Compare::mod_revision(k.clone(), CompareOp::Equal, expected)])
+        .and_then([TxnOp::delete(k.clone(), None)])
+        .or_else([TxnOp::get(k, None)]);
+    let resp = c.call(|mut cl| async move { cl.txn(txn).await }).await?;
+    let revision = resp.header().map(|h| h.revision()).unwrap_or(0);
+    if resp.succeeded() {
+        Ok(WriteResult::Done { revision })
+    } else {
+        Ok(WriteResult::Conflict {
+            current_mod_revision: -1,
+        })
+    }
+}
+
+/// Deletes every key under `prefix`, but only if nothing under it changed since the
+/// count the user confirmed was taken (at `revision`): a prefix that gained keys in the
+/// meantime is refused rather than deleting more than was shown.
+pub async fn delete_prefix_if_unchanged(
+    c: &EndpointClient,
+    prefix: &[u8],
+    revision: i64,
+) -> Result<(WriteResult, i64), EtcdError> {
+    let end = range_end(prefix);
+    let p = range_start(prefix);
+    let opts = etcd_client::DeleteOptions::new().with_range(end.clone());
+    let txn = Txn::new()
+        .when([
+            Compare::mod_revision(p.clone(), CompareOp::Less, revision + 1).with_range(end.clone()),
+        ])
+        .and_then([TxnOp::delete(p, Some(opts))]);
+    let resp = c.call(|mut cl| async move { cl.txn(txn).await }).await?;
+    let rev = resp.header().map(|h| h.revision()).unwrap_or(0);
+    if !resp.succeeded() {
+        return Ok((
+            WriteResult::Conflict {
+                current_mod_revision: -1,
+            },
+            0,
+        ));
+    }
+    let deleted = resp
+        .op_responses()
+        .into_iter()
+        .find_map(|op| match op {
+            etcd_client::TxnOpResponse::Delete(d) => Some(d.deleted()),
+            _ => None,
+        })
+        .unwrap_or(0);
+    Ok((WriteResult::Done { revision: rev }, deleted))
+}
+
+/// One page of the full key index: keys only, pinned to a revision.
+pub async fn index_page(
+    c: &EndpointClient,
+    from: Vec<u8>,
+    revision: i64,
+    limit: i64,
+) -> Result<(Vec<Vec<u8>>, bool, i64), EtcdError> {
+    let mut opts = GetOptions::new()
+        .with_range(vec![0])
+        .with_keys_only()
+        .with_limit(limit);
+    if revision > 0 {
+        opts = opts.with_revision(revision);
+    }
+    let from = range_start(&from);
+    let mut resp = c
+        .call(|cl| async move {
+            cl.kv_client()
+                .max_decoding_message_size(MAX_MESSAGE)
+                .get(from, Some(opts))
+                .await
+        })
+        .await?;
+    let rev = resp.header().map(|h| h.revision()).unwrap_or(revision);
+    let more = resp.more();
+    let keys = resp
+        .take_kvs()
+        .into_iter()
+        .map(|kv| kv.key().to_vec())
+        .collect();
+    Ok((keys, more, rev))
+}
+
+/// What the Keys view asks of etcd.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeysOp {
+    Children {
+        node: Vec<u8>,
+        sep: u8,
+        start: Option<Vec<u8>>,
+        revision: Option<i64>,
+        want: usize,
+    },
+    Count {
+        prefix: Vec<u8>,
+        revision: i64,
+    },
+    Value {
+        key: Vec<u8>,
+    },
+    History {
+        key: Vec<u8>,
+        before: i64,
+        limit: usize,
+    },
+    Put {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        expected: i64,
+    },
+    Delete {
+        key: Vec<u8>,
+        expected: i64,
+    },
+    DeletePrefix {
+        prefix: Vec<u8>,
+        revision: i64,
+    },
+    IndexPage {
+        from: Vec<u8>,
+        revision: i64,
+        limit: i64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeysAnswer {
+    Children(ChildPage),
+    Count(i64),
+    Value {
+        kv: Option<KeyValue>,
+        revision: i64,
+        lease_ttl: Option<i64>,
+    },
+    History(History),
+    Written(WriteResult),
+    DeletedPrefix {
+        result: WriteResult,
+        deleted: i64,
+    },
+    IndexPage {
+        keys: Vec<Vec<u8>>,
+        more: bool,
+        revision: i64,
+    },
+}
+
+pub async fn run_op(c: &EndpointClient, op: KeysOp) -> Result<KeysAnswer, EtcdError> {
+    Ok(match op {
+        KeysOp::Children {
+            node,
+            sep,
+            start,
+            revision,
+            want,
+        } => KeysAnswer::Children(list_children(c, &node, sep, start, revision, want).await?),
+        KeysOp::Count { prefix, revision } => KeysAnswer::Count(count(c, &prefix, revision).await?),
+        KeysOp::Value { key } => {
+            let (kv, revision) = get_at(c, &key, 0).await?;
+            let lease_ttl = match kv.as_ref().map(|kv| kv.lease) {
+                Some(lease) if lease != 0 => lease_ttl(c, lease).await.ok().flatten(),
+                _ => None,
+            };
+            KeysAnswer::Value {
+                kv,
+                revision,
+                lease_ttl,
+            }
+        }
+        KeysOp::History { key, before, limit } => {
+            KeysAnswer::History(history(c, &key, before, limit).await?)
+        }
+        KeysOp::Put {
+            key,
+            value,
+            expected,
+        } => KeysAnswer::Written(put_if_unchanged(c, &key, value, expected).await?),
+        KeysOp::Delete { key, expected } => {
+            KeysAnswer::Written(delete_if_unchanged(c, &key, expected).await?)
+        }
+        KeysOp::DeletePrefix { prefix, revision } => {
+            let (result, deleted) = delete_prefix_if_unchanged(c, &prefix, revision).await?;
+            KeysAnswer::DeletedPrefix { result, deleted }
+        }
+        KeysOp::IndexPage {
+            from,
+            revision,
+            limit,
+        } => {
+            let (keys, more, revision) = index_page(c, from, revision, limit).await?;
+            KeysAnswer::IndexPage {
+                keys,
+                more,
+                revision,
+            }
+        }
+    })
+}

@@ -1,0 +1,179 @@
+//! The pure half of listing a node's direct children: turning a sorted batch of keys
+//! into child rows and deciding where the next range starts. Jumping the start past a
+//! child's whole subtree is what keeps a prefix with millions of descendants cheap.
+
+/// The smallest key greater than every key with this prefix (etcd's `--prefix` end).
+/// `None` when there is no such key (the prefix is all 0xff), meaning "to the end".
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+/// The key right after `key` in etcd's byte order.
+pub fn key_after(key: &[u8]) -> Vec<u8> {
+    let mut k = key.to_vec();
+    k.push(0);
+    k
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Child {
+    /// The full key of the row: a leaf's own key, or a directory's path ending in the
+    /// separator.
+    pub key: Vec<u8>,
+    pub is_dir: bool,
+}
+
+/// Where the scan stands after one batch.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Continue from this key (inclusive).
+    From(Vec<u8>),
+    /// Nothing more under the node.
+    Done,
+}
+
+/// Folds a sorted batch of keys under `node` into new children, appending to `out` and
+/// stopping at `want` rows. `more` says whether etcd had keys beyond this batch.
+pub fn fold_batch(
+    node: &[u8],
+    sep: u8,
+    keys: &[&[u8]],
+    more: bool,
+    want: usize,
+    out: &mut Vec<Child>,
+) -> Next {
+    for key in keys {
+        let Some(rest) = key.strip_prefix(node) else {
+            continue;
+        };
+        let child = match rest.iter().position(|b| *b == sep) {
+            Some(i) => Child {
+                key: key[..node.len() + i + 1].to_vec(),
+                is_dir: true,
+            },
+            None => Child {
+                key: key.to_vec(),
+                is_dir: false,
+            },
+        };
+        if out.last() == Some(&child) {
+            continue;
+        }
+        if out.len() >= want {
+            // A full page: the next page starts with this child.
+            return Next::From(key.to_vec());
+        }
+        out.push(child);
+    }
+    if !more {
+        return Next::Done;
+    }
+    match out.last() {
+        // The batch ended inside a directory: skip the rest of its subtree.
+        Some(last) if last.is_dir => match prefix_end(&last.key) {
+            Some(end) => Next::From(end),
+            None => Next::Done,
+        },
+        _ => match keys.last() {
+            Some(k) => Next::From(key_after(k)),
+            None => Next::Done,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fold(node: &str, keys: &[&str], more: bool, want: usize) -> (Vec<String>, Next) {
+        let keys: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+        let mut out = Vec::new();
+        let next = fold_batch(node.as_bytes(), b'/', &keys, more, want, &mut out);
+        let names = out
+            .iter()
+            .map(|c| {
+                String::from_utf8_lossy(&c.key).into_owned() + if c.is_dir { " (dir)" } else { "" }
+            })
+            .collect();
+        (names, next)
+    }
+
+    #[test]
+    fn prefix_end_carries_over_ff() {
+        assert_eq!(prefix_end(b"/a/"), Some(b"/a0".to_vec()));
+        assert_eq!(prefix_end(b"a\xff"), Some(b"b".to_vec()));
+        assert_eq!(prefix_end(b"\xff\xff"), None);
+        assert_eq!(prefix_end(b""), None);
+    }
+
+    #[test]
+    fn groups_descendants_into_directories() {
+        let (names, next) = fold(
+            "/registry/",
+            &[
+                "/registry/pods/a/x",
+                "/registry/pods/b/y",
+                "/registry/secrets/a/z",
+                "/registry/version",
+            ],
+            false,
+            100,
+        );
+        assert_eq!(
+            names,
+            vec![
+                "/registry/pods/ (dir)",
+                "/registry/secrets/ (dir)",
+                "/registry/version"
+            ]
+        );
+        assert_eq!(next, Next::Done);
+    }
+
+    #[test]
+    fn a_batch_ending_inside_a_directory_jumps_past_it() {
+        let (names, next) = fold("/r/", &["/r/a/1", "/r/a/2"], true, 100);
+        assert_eq!(names, vec!["/r/a/ (dir)"]);
+        assert_eq!(next, Next::From(b"/r/a0".to_vec()));
+    }
+
+    #[test]
+    fn a_batch_ending_on_a_leaf_continues_right_after_it() {
+        let (_, next) = fold("/r/", &["/r/a", "/r/b"], true, 100);
+        assert_eq!(next, Next::From(b"/r/b\0".to_vec()));
+    }
+
+    #[test]
+    fn a_full_page_resumes_at_the_first_child_not_taken() {
+        let (names, next) = fold("/r/", &["/r/a", "/r/b/1", "/r/c"], true, 2);
+        assert_eq!(names, vec!["/r/a", "/r/b/ (dir)"]);
+        assert_eq!(next, Next::From(b"/r/c".to_vec()));
+    }
+
+    #[test]
+    fn a_leaf_and_a_directory_of_the_same_name_are_two_rows() {
+        let (names, _) = fold("/", &["/a", "/a/b"], false, 10);
+        assert_eq!(names, vec!["/a", "/a/ (dir)"]);
+    }
+
+    #[test]
+    fn binary_keys_are_handled_as_bytes() {
+        let keys: Vec<&[u8]> = vec![b"/\xff\xfe/x", b"/\xff\xfe/y"];
+        let mut out = Vec::new();
+        fold_batch(b"/", b'/', &keys, false, 10, &mut out);
+        assert_eq!(
+            out,
+            vec![Child {
+                key: b"/\xff\xfe/".to_vec(),
+                is_dir: true
+            }]
+        );
+    }
+}
