@@ -36,7 +36,9 @@ async fn shell_help_context_switch_and_clean_quit_at_80x24() {
     );
     let t = Tmux::start(&args, &[], 80, 24);
 
-    let s = t.wait_for("● connected", T);
+    t.wait_for("● connected", T);
+    t.key("3");
+    let s = t.wait_for("The Cluster view", T);
     assert!(s.contains("ctx alpha"), "{s}");
     assert!(
         s.contains("current_context in config.yaml"),
@@ -58,8 +60,6 @@ async fn shell_help_context_switch_and_clean_quit_at_80x24() {
     t.key("Escape");
     t.wait_gone("Help", T);
 
-    t.key("3");
-    t.wait_for("The Cluster view", T);
     t.key("Tab");
     t.wait_for("The Leases view", T);
 
@@ -107,7 +107,9 @@ async fn shows_disconnected_then_recovers_when_etcd_returns() {
         160,
         45,
     );
-    let s = t.wait_for("● connected", T);
+    t.wait_for("● connected", T);
+    t.key("3");
+    let s = t.wait_for("The Cluster view", T);
     assert!(s.contains(&bare), "{s}");
     assert!(
         s.contains("ETCDCTL_* environment") || s.contains("env"),
@@ -163,9 +165,9 @@ async fn demo_starts_a_three_member_cluster_and_removes_it_on_exit() {
     };
     let etcd = etcd.display().to_string();
     let t = Tmux::start(&format!("demo --etcd {}", sh_quote(&etcd)), &[], 100, 30);
-    let s = t.wait_until("demo connected", Duration::from_secs(40), |s| {
-        s.contains("● connected") && s.contains("members  3")
-    });
+    t.wait_for("● connected", Duration::from_secs(40));
+    t.key("3");
+    let s = t.wait_for("members  3", T);
     assert!(s.contains("ctx demo"), "{s}");
     t.key("q");
     let s = t.assert_clean_exit();

@@ -23,7 +23,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     .areas(frame.area());
     header::draw(frame, head, app, theme);
     header::draw_tabs(frame, tabs, app, theme);
-    if app.view == crate::app::ViewId::Keys && app.keys.loaded {
+    // While disconnected the panel explaining why is worth more than a stale tree.
+    let connected = matches!(app.conn, crate::app::ConnState::Connected { .. });
+    if app.view == crate::app::ViewId::Keys && app.keys.loaded && connected {
         keys::draw(frame, body_area, app, theme);
     } else {
         body::draw(frame, body_area, app, theme);
