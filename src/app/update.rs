@@ -55,6 +55,7 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             if let Some(n) = note {
                 app.set_status(Level::Error, n);
             }
+            surface_keys_error(app);
             return effects;
         }
         Event::Connecting { attempt, .. } => match &app.conn {
@@ -66,9 +67,12 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             if matches!(app.conn, ConnState::Disconnected { .. }) {
                 app.set_status(Level::Info, format!("reconnected to {}", info.endpoint));
             }
-            if !app.keys.loaded || app.keys.error.is_some() {
-                effects = keys::start(&mut app.keys);
-            }
+            // After a disconnect the tree may be stale: reload where the user is.
+            effects = if app.keys.loaded {
+                keys::refresh(&mut app.keys)
+            } else {
+                keys::start(&mut app.keys)
+            };
             ConnState::Connected { info }
         }
         Event::Status { info, .. } => ConnState::Connected { info },
@@ -138,10 +142,15 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         _ => Vec::new(),
     };
+    surface_keys_error(app);
+    effects
+}
+
+/// The Keys view records what went wrong; the status line is where people look.
+fn surface_keys_error(app: &mut App) {
     if let Some(e) = app.keys.error.take() {
         app.set_status(Level::Error, e);
     }
-    effects
 }
 
 fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
@@ -220,9 +229,7 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
         Ok(Command::Goto(target)) => {
             app.view = super::ViewId::Keys;
             let effects = keys::goto(&mut app.keys, target);
-            if let Some(e) = app.keys.error.take() {
-                app.set_status(Level::Error, e);
-            }
+            surface_keys_error(app);
             return effects;
         }
         Ok(Command::SwitchContext(name)) => {

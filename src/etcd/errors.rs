@@ -218,10 +218,18 @@ pub fn classify(chain: &str) -> Problem {
     }
 }
 
-/// The connection was closed under a request: a stream's EOF in h2 ("stream closed
-/// because of a broken pipe"), a request hyper could not send ("connection closed"),
-/// or a reset.
-const DROPPED: &[&str] = &["broken pipe", "connection closed", "connection reset"];
+/// The connection was closed under a request: a stream's or the connection's EOF in
+/// h2 ("stream/connection closed because of a broken pipe"), a request hyper could not
+/// send ("connection closed"), or a reset, also in `io::ErrorKind` debug form
+/// (`Kind(ConnectionReset)`).
+const DROPPED: &[&str] = &[
+    "broken pipe",
+    "brokenpipe",
+    "connection closed",
+    "connection reset",
+    "connectionreset",
+    "connectionaborted",
+];
 
 /// [`classify`], knowing which endpoint said it. A connection dropped under a
 /// plain-text request means the endpoint wants TLS. On an `https://` endpoint it
@@ -338,6 +346,16 @@ mod tests {
             (
                 "http://127.0.0.1:1",
                 "grpc request error: code: 'The operation was cancelled', message: \"operation was canceled\", source: tonic::transport::Error(Transport, hyper::Error(Canceled, \"connection closed\"))",
+                Problem::TlsRequired,
+            ),
+            (
+                "http://127.0.0.1:1",
+                "grpc request error: code: 'Unknown error', message: \"transport error\", source: tonic::transport::Error(Transport, hyper::Error(Io, Kind(ConnectionReset)))",
+                Problem::TlsRequired,
+            ),
+            (
+                "http://127.0.0.1:1",
+                "grpc request error: code: 'Unknown error', message: \"transport error\", source: tonic::transport::Error(Transport, hyper::Error(Io, Custom { kind: BrokenPipe, error: \"connection closed because of a broken pipe\" }))",
                 Problem::TlsRequired,
             ),
             // TLS to a plain-text endpoint.

@@ -1,0 +1,284 @@
+//! The Keys view against a real etcd seeded with the demo's Kubernetes-shaped data:
+//! the tree, counts, paging, `:goto`, values, and safe drawing of hostile keys.
+
+mod common;
+mod headless;
+
+use etcdtui::app::keys::Row;
+use etcdtui::etcd::keys::KeysOp;
+use etcdtui::keymap::{Key, KeyCode};
+use headless::Headless;
+
+async fn seeded() -> Option<(etcdtui::localcluster::LocalCluster, Headless)> {
+    let cluster = common::start_cluster(1).await?;
+    let mut client = common::connect(&cluster).await;
+    etcdtui::demo::seed::seed(&mut client).await.expect("seed");
+    let h = Headless::connect(cluster.client_urls(), 100, 30);
+    Some((cluster, h))
+}
+
+fn labels(h: &Headless) -> Vec<String> {
+    let ks = &h.app.keys;
+    ks.tree
+        .rows
+        .iter()
+        .map(|r| match *r {
+            Row::Node { id, depth } => {
+                let n = ks.tree.node(id);
+                format!("{}{}", "  ".repeat(depth), String::from_utf8_lossy(&n.key))
+            }
+            Row::More { depth, .. } => format!("{}more", "  ".repeat(depth)),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn top_level_opens_with_counts_from_etcd() {
+    let Some((_c, mut h)) = seeded().await else {
+        return;
+    };
+    h.settle_until("tree loaded", |a| a.keys.tree.rows.len() >= 3)
+        .await;
+    assert_eq!(labels(&h), vec!["/", "  /app/", "  /registry/"]);
+    let ks = &h.app.keys;
+    let count = |k: &str| {
+        ks.tree
+            .find(k.as_bytes())
+            .and_then(|id| ks.tree.node(id).count)
+    };
+    let entries = etcdtui::demo::seed::entries();
+    let under = |p: &str| {
+        entries
+            .iter()
+            .filter(|(k, _)| k.starts_with(p.as_bytes()))
+            .count() as i64
+    };
+    // Three leased session keys are written besides the entries.
+    assert_eq!(count("/app/"), Some(under("/app/") + 3));
+    assert_eq!(count("/registry/"), Some(under("/registry/")));
+    assert_eq!(count("/"), Some(entries.len() as i64 + 3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expand_collapse_and_parent_navigation() {
+    let Some((_c, mut h)) = seeded().await else {
+        return;
+    };
+    h.settle_until("tree loaded", |a| a.keys.tree.rows.len() >= 3)
+        .await;
+    h.keys("jj"); // /registry/
+    h.key(Key::plain(KeyCode::Right));
+    h.settle().await;
+    let rows = labels(&h);
+    assert!(
+        rows.contains(&"    /registry/pods/".to_string()),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&"    /registry/apiextensions.k8s.io/".to_string()),
+        "{rows:?}"
+    );
+    h.keys("l"); // into the first child
+    h.settle().await;
+    h.keys("h"); // back to /registry/
+    assert_eq!(h.selected_key(), Some(b"/registry/".to_vec()));
+    h.keys("h"); // collapse
+    assert_eq!(labels(&h), vec!["/", "  /app/", "  /registry/"]);
+    h.keys("G");
+    assert_eq!(h.selected_key(), Some(b"/registry/".to_vec()));
+    h.keys("g");
+    assert_eq!(h.selected_key(), Some(b"/".to_vec()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn goto_a_protobuf_pod_loads_its_value_and_metadata() {
+    let Some((_c, mut h)) = seeded().await else {
+        return;
+    };
+    h.settle_until("tree loaded", |a| a.keys.loaded).await;
+    h.keys(":goto /registry/pods/default/redis-0\n");
+    h.settle_until("value loaded", |a| {
+        a.keys.value.as_ref().is_some_and(|v| !v.loading)
+    })
+    .await;
+    assert_eq!(
+        h.selected_key(),
+        Some(b"/registry/pods/default/redis-0".to_vec())
+    );
+    let v = h.app.keys.value.as_ref().expect("value pane");
+    let kv = v.kv.as_ref().expect("key exists");
+    assert!(kv.value.starts_with(b"k8s\0"));
+    assert_eq!(kv.version, 1);
+    assert!(kv.mod_revision > 1);
+    insta::assert_snapshot!("goto_pod", h.render_keys(100, 16));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn goto_a_prefix_selects_the_directory_and_a_missing_key_says_so() {
+    let Some((_c, mut h)) = seeded().await else {
+        return;
+    };
+    h.settle_until("tree loaded", |a| a.keys.loaded).await;
+    h.keys(":goto /registry/secrets\n");
+    h.settle().await;
+    assert_eq!(h.selected_key(), Some(b"/registry/secrets/".to_vec()));
+    h.keys(":goto /registry/secrets/payments/nope\n");
+    h.settle().await;
+    assert_eq!(
+        h.selected_key(),
+        Some(b"/registry/secrets/payments/".to_vec())
+    );
+    let status = h
+        .app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("not found"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_keys_and_values_are_drawn_escaped() {
+    let Some((_c, mut h)) = seeded().await else {
+        return;
+    };
+    h.settle_until("tree loaded", |a| a.keys.loaded).await;
+    h.keys(":goto /app/hostile/escape\n");
+    h.settle_until("value", |a| {
+        a.keys.value.as_ref().is_some_and(|v| !v.loading)
+    })
+    .await;
+    let screen = h.render_keys(100, 16);
+    assert!(screen.contains("\\xff\\xfe-not-utf8"), "{screen}");
+    assert!(screen.contains("\\x1b]0;pwned\\x07"), "{screen}");
+    assert!(
+        !screen.chars().any(|c| c.is_control() && c != '\n'),
+        "raw control character in:\n{screen}"
+    );
+    insta::assert_snapshot!("hostile", screen);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_with_thousands_of_children_pages_with_a_more_row() {
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let mut client = common::connect(&c).await;
+    for i in 0..1200 {
+        client
+            .put(format!("/many/k{i:05}"), "v", None)
+            .await
+            .expect("put");
+    }
+    // A deep subtree the listing must jump over, not walk.
+    for i in 0..3000 {
+        client
+            .put(format!("/many/zdeep/{i:05}"), "v", None)
+            .await
+            .expect("put");
+    }
+    let mut h = Headless::connect(c.client_urls(), 100, 30);
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    h.keys("j");
+    h.key(Key::plain(KeyCode::Enter));
+    h.settle().await;
+    let rows = labels(&h);
+    assert_eq!(
+        rows.len(),
+        2 + 500 + 1,
+        "first page plus a more row: {:?}",
+        &rows[..3]
+    );
+    assert_eq!(rows.last().map(String::as_str), Some("    more"));
+    h.keys("G");
+    h.key(Key::plain(KeyCode::Enter));
+    h.settle().await;
+    h.keys("G");
+    h.key(Key::plain(KeyCode::Enter));
+    h.settle().await;
+    let rows = labels(&h);
+    assert_eq!(
+        rows.len(),
+        2 + 1201,
+        "all 1200 leaves and the deep directory, no more row"
+    );
+    assert_eq!(rows.last().map(String::as_str), Some("    /many/zdeep/"));
+    let deep = h.app.keys.tree.find(b"/many/zdeep/").expect("deep dir row");
+    h.settle_until("count of the deep dir", |a| {
+        a.keys.tree.node(deep).count.is_some()
+            || !a
+                .keys
+                .window()
+                .any(|(_, r)| r == Row::Node { id: deep, depth: 1 })
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skip_scan_pages_agree_with_a_full_listing() {
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let mut client = common::connect(&c).await;
+    let mut keys = Vec::new();
+    for d in 0..30 {
+        for i in 0..(d * 7 % 11) {
+            keys.push(format!("/s/d{d:02}/{i}"));
+        }
+        keys.push(format!("/s/leaf{d:02}"));
+    }
+    keys.push("/s/\u{1b}[2Jodd".to_string());
+    for k in &keys {
+        client.put(k.as_str(), "v", None).await.expect("put");
+    }
+    let mut expected: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            let rest = &k[3..];
+            match rest.find('/') {
+                Some(i) => format!("/s/{}", &rest[..=i]),
+                None => k.clone(),
+            }
+        })
+        .collect();
+    expected.sort();
+    expected.dedup();
+
+    let spec = etcdtui::etcd::ConnectSpec {
+        endpoints: c.client_urls(),
+        ..Default::default()
+    };
+    let ep = etcdtui::etcd::connect::connect_endpoint(&spec.endpoints[0], &spec, None)
+        .await
+        .expect("connect");
+    for want in [1, 3, 7, 64, 1000] {
+        let mut got = Vec::new();
+        let mut start = None;
+        let mut revision = None;
+        loop {
+            let op = KeysOp::Children {
+                node: b"/s/".to_vec(),
+                sep: b'/',
+                start,
+                revision,
+                want,
+            };
+            let ans = etcdtui::etcd::keys::run_op(&ep, op).await.expect("list");
+            let etcdtui::etcd::keys::KeysAnswer::Children(page) = ans else {
+                panic!("wrong answer")
+            };
+            assert!(page.children.len() <= want);
+            got.extend(
+                page.children
+                    .iter()
+                    .map(|c| String::from_utf8_lossy(&c.key).into_owned()),
+            );
+            revision = Some(page.revision);
+            match page.next {
+                Some(n) => start = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(got, expected, "pages of {want}");
+    }
+}
