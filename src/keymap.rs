@@ -164,6 +164,7 @@ pub enum Action {
     Refresh,
     CycleFormat,
     RevealSecrets,
+    Filter,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,8 +181,8 @@ pub struct Binding {
     /// Changes the cluster: removed entirely in read-only mode.
     pub dangerous: bool,
     pub scope: Scope,
-    /// Shown in the footer, not only in the help.
-    pub hint: bool,
+    /// A short label for the footer; `None` keeps the binding to the help.
+    pub hint: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -189,51 +190,161 @@ pub struct Keymap {
     bindings: Vec<Binding>,
 }
 
-fn global(action: Action, keys: &[Key], description: &'static str, hint: bool) -> Binding {
-    Binding {
-        action,
-        keys: keys.to_vec(),
-        description,
-        dangerous: false,
-        scope: Scope::Global,
-        hint,
-    }
-}
+/// The default bindings: scope, action, keys (in the notation `Key::parse` reads),
+/// the help text, the footer label if any, and whether the binding changes the cluster.
+type Row = (
+    Scope,
+    Action,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    bool,
+);
+
+const G: Scope = Scope::Global;
+const KEYS: Scope = Scope::View(ViewId::Keys);
+
+const DEFAULTS: &[Row] = &[
+    (G, Action::Quit, "q ctrl-c", "quit", Some("quit"), false),
+    (G, Action::Help, "?", "help", Some("help"), false),
+    (
+        G,
+        Action::CommandLine,
+        ":",
+        "command line",
+        Some("command"),
+        false,
+    ),
+    (G, Action::NextView, "tab", "next view", None, false),
+    (
+        G,
+        Action::PrevView,
+        "shift-tab",
+        "previous view",
+        None,
+        false,
+    ),
+    (G, Action::Reconnect, "ctrl-r", "reconnect now", None, false),
+    (
+        G,
+        Action::ShowView(ViewId::Keys),
+        "1",
+        "Keys view",
+        None,
+        false,
+    ),
+    (
+        G,
+        Action::ShowView(ViewId::Watch),
+        "2",
+        "Watch view",
+        None,
+        false,
+    ),
+    (
+        G,
+        Action::ShowView(ViewId::Cluster),
+        "3",
+        "Cluster view",
+        None,
+        false,
+    ),
+    (
+        G,
+        Action::ShowView(ViewId::Leases),
+        "4",
+        "Leases view",
+        None,
+        false,
+    ),
+    (
+        G,
+        Action::ShowView(ViewId::Auth),
+        "5",
+        "Auth view",
+        None,
+        false,
+    ),
+    (KEYS, Action::Down, "j down", "down", None, false),
+    (KEYS, Action::Up, "k up", "up", None, false),
+    (
+        KEYS,
+        Action::Open,
+        "l right enter",
+        "expand, load more, open the value",
+        Some("open"),
+        false,
+    ),
+    (
+        KEYS,
+        Action::Close,
+        "h left",
+        "collapse, go to parent, leave the value",
+        None,
+        false,
+    ),
+    (KEYS, Action::Top, "g home", "top", None, false),
+    (KEYS, Action::Bottom, "G end", "bottom", None, false),
+    (
+        KEYS,
+        Action::PageDown,
+        "pgdn ctrl-d",
+        "page down",
+        None,
+        false,
+    ),
+    (KEYS, Action::PageUp, "pgup ctrl-u", "page up", None, false),
+    (
+        KEYS,
+        Action::Filter,
+        "/",
+        "filter every key (full key index)",
+        Some("filter"),
+        false,
+    ),
+    (
+        KEYS,
+        Action::Refresh,
+        "r",
+        "refresh the node",
+        Some("refresh"),
+        false,
+    ),
+    (
+        KEYS,
+        Action::CycleFormat,
+        "f",
+        "cycle the value format",
+        Some("format"),
+        false,
+    ),
+    (
+        KEYS,
+        Action::RevealSecrets,
+        "x",
+        "reveal / mask Secret data",
+        None,
+        false,
+    ),
+];
 
 impl Keymap {
     pub fn defaults() -> Keymap {
-        let mut bindings = vec![
-            global(
-                Action::Quit,
-                &[Key::char('q'), Key::ctrl('c')],
-                "quit",
-                true,
-            ),
-            global(Action::Help, &[Key::char('?')], "help", true),
-            global(Action::CommandLine, &[Key::char(':')], "command", true),
-            global(
-                Action::NextView,
-                &[Key::plain(KeyCode::Tab)],
-                "next view",
-                false,
-            ),
-            global(
-                Action::PrevView,
-                &[Key::plain(KeyCode::BackTab)],
-                "previous view",
-                false,
-            ),
-            global(Action::Reconnect, &[Key::ctrl('r')], "reconnect now", false),
-        ];
-        bindings.extend(keys_view_bindings());
-        for view in ViewId::ALL {
-            bindings.push(global(
-                Action::ShowView(view),
-                &[Key::char(view.digit())],
-                view.help_line(),
-                false,
-            ));
-        }
+        let bindings = DEFAULTS
+            .iter()
+            .map(
+                |&(scope, action, keys, description, hint, dangerous)| Binding {
+                    action,
+                    // The table is ours and checked by a unit test; an unparsable entry is
+                    // dropped rather than taking the program down.
+                    keys: keys.split(' ').filter_map(|k| Key::parse(k).ok()).collect(),
+                    description,
+                    dangerous,
+                    scope,
+                    hint,
+                },
+            )
+            .collect();
         Keymap { bindings }
     }
 
@@ -265,84 +376,14 @@ impl Keymap {
     }
 
     pub fn hints(&self, view: ViewId) -> impl Iterator<Item = &Binding> {
-        self.bindings
-            .iter()
-            .filter(move |b| b.hint && (b.scope == Scope::Global || b.scope == Scope::View(view)))
+        self.bindings.iter().filter(move |b| {
+            b.hint.is_some() && (b.scope == Scope::Global || b.scope == Scope::View(view))
+        })
     }
 
     pub fn has_dangerous(&self) -> bool {
         self.bindings.iter().any(|b| b.dangerous)
     }
-}
-
-fn keys_view_bindings() -> Vec<Binding> {
-    use KeyCode::*;
-    let b = |action, keys: &[Key], description, hint| Binding {
-        action,
-        keys: keys.to_vec(),
-        description,
-        dangerous: false,
-        scope: Scope::View(ViewId::Keys),
-        hint,
-    };
-    vec![
-        b(
-            Action::Down,
-            &[Key::char('j'), Key::plain(Down)],
-            "down",
-            false,
-        ),
-        b(Action::Up, &[Key::char('k'), Key::plain(Up)], "up", false),
-        b(
-            Action::Open,
-            &[Key::char('l'), Key::plain(Right), Key::plain(Enter)],
-            "expand / open value",
-            true,
-        ),
-        b(
-            Action::Close,
-            &[Key::char('h'), Key::plain(Left)],
-            "collapse / parent / back",
-            false,
-        ),
-        b(
-            Action::Top,
-            &[Key::char('g'), Key::plain(Home)],
-            "top",
-            false,
-        ),
-        b(
-            Action::Bottom,
-            &[Key::char('G'), Key::plain(End)],
-            "bottom",
-            false,
-        ),
-        b(
-            Action::PageDown,
-            &[Key::plain(PageDown), Key::ctrl('d')],
-            "page down",
-            false,
-        ),
-        b(
-            Action::PageUp,
-            &[Key::plain(PageUp), Key::ctrl('u')],
-            "page up",
-            false,
-        ),
-        b(Action::Refresh, &[Key::char('r')], "refresh node", true),
-        b(
-            Action::CycleFormat,
-            &[Key::char('f')],
-            "cycle value format",
-            true,
-        ),
-        b(
-            Action::RevealSecrets,
-            &[Key::char('x')],
-            "reveal / mask secret data",
-            false,
-        ),
-    ]
 }
 
 /// The keys of a binding as the help shows them: `q, ctrl-c`.
@@ -381,6 +422,15 @@ mod tests {
     }
 
     #[test]
+    fn every_default_key_parses() {
+        for (_, action, keys, ..) in DEFAULTS {
+            for k in keys.split(' ') {
+                assert!(Key::parse(k).is_ok(), "{action:?}: {k}");
+            }
+        }
+    }
+
+    #[test]
     fn digits_switch_views_and_tab_cycles() {
         let km = Keymap::defaults();
         assert_eq!(
@@ -408,7 +458,7 @@ mod tests {
             description: "test danger",
             dangerous: true,
             scope: Scope::Global,
-            hint: false,
+            hint: None,
         });
         assert!(km.has_dangerous());
         let ro = km.without_dangerous();

@@ -3,6 +3,8 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod decode;
+pub mod decode_cli;
 pub mod demo;
 pub mod etcd;
 pub mod keymap;

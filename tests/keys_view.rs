@@ -282,3 +282,51 @@ async fn skip_scan_pages_agree_with_a_full_listing() {
         assert_eq!(got, expected, "pages of {want}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_filters_every_key_from_the_index_and_enter_jumps_there() {
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let mut client = common::connect(&c).await;
+    etcdtui::demo::seed::seed(&mut client).await.expect("seed");
+    // More keys than one index page, so the index is built from several.
+    for batch in 0..450 {
+        let ops: Vec<etcd_client::TxnOp> = (0..100)
+            .map(|i| etcd_client::TxnOp::put(format!("/bulk/{:06}", batch * 100 + i), "", None))
+            .collect();
+        client
+            .txn(etcd_client::Txn::new().and_then(ops))
+            .await
+            .expect("txn");
+    }
+    let mut h = Headless::connect(c.client_urls(), 100, 30);
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    h.keys("/redis");
+    h.settle_until("index complete", |a| {
+        a.keys.index.done || a.keys.index.error.is_some()
+    })
+    .await;
+    assert_eq!(h.app.keys.index.error, None);
+    let total = etcdtui::demo::seed::entries().len() + 3 + 45_000;
+    assert_eq!(h.app.keys.index.len(), total);
+    let f = h.app.keys.filter.as_ref().expect("filter open");
+    assert_eq!(f.total, 1, "one key mentions redis");
+    insta::assert_snapshot!("filter", h.render_keys(100, 8));
+    h.key(Key::plain(KeyCode::Enter)); // stop typing
+    h.key(Key::plain(KeyCode::Enter)); // jump
+    h.settle().await;
+    assert!(h.app.keys.filter.is_none());
+    assert_eq!(
+        h.selected_key(),
+        Some(b"/registry/pods/default/redis-0".to_vec())
+    );
+    // Esc leaves the filter without moving.
+    h.keys("/bulk/0449");
+    h.key(Key::plain(KeyCode::Esc));
+    assert!(h.app.keys.filter.is_none());
+    assert_eq!(
+        h.selected_key(),
+        Some(b"/registry/pods/default/redis-0".to_vec())
+    );
+}

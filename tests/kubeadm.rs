@@ -285,4 +285,14 @@ async fn kubeadm_unusable_key_names_the_file_and_the_fault() {
     assert!(msg.contains(&key.display().to_string()), "{msg}");
     assert!(msg.contains("client key"), "{msg}");
     assert!(msg.contains("not a PEM file"), "{msg}");
+
+    // The certificate copied where the key belongs.
+    std::fs::copy(&pki.client_cert, &key).expect("copy the certificate over the key");
+    let spec = k8s.zero_config().spec;
+    let e = status_version(&spec)
+        .await
+        .expect_err("a certificate is no key");
+    let msg = e.to_string();
+    assert!(msg.contains("swapped"), "{msg}");
+    assert!(msg.contains(&key.display().to_string()), "{msg}");
 }

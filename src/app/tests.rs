@@ -273,7 +273,7 @@ fn switching_to_a_read_only_context_strips_dangerous_keys() {
         description: "danger",
         dangerous: true,
         scope: Scope::Global,
-        hint: false,
+        hint: None,
     });
     let mut a = App::new(ctx("a", false), km, Vec::new(), Instant::now());
     assert!(a.keymap.has_dangerous());

@@ -109,6 +109,11 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
         }
         Overlay::None => {}
     }
+    if app.view == super::ViewId::Keys
+        && let Some(effects) = super::keys::filter::on_key(&mut app.keys, key)
+    {
+        return effects;
+    }
     match app.keymap.lookup(app.view, key) {
         Some(action) => run_action(app, action),
         None => Vec::new(),
@@ -128,6 +133,7 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Open => keys::open(ks),
         Action::Close => keys::close(ks),
         Action::Refresh => keys::refresh(ks),
+        Action::Filter => super::keys::filter::open(ks),
         Action::CycleFormat => {
             if let Some(v) = &mut ks.value {
                 v.cycle_format();

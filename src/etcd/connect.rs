@@ -17,6 +17,9 @@ pub struct EndpointClient {
     pub endpoint: String,
     pub client: Client,
     pub command_timeout: Duration,
+    /// Whether we present a client certificate: a server that drops us for lack of
+    /// one looks the same on the wire as one that rejects ours.
+    pub has_identity: bool,
 }
 
 impl EndpointClient {
@@ -26,8 +29,17 @@ impl EndpointClient {
         F: FnOnce(Client) -> Fut,
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
-        with_timeout(&self.endpoint, self.command_timeout, f(self.client.clone())).await
+        with_timeout(&self.endpoint, self.command_timeout, f(self.client.clone()))
+            .await
+            .map_err(|e| refine(e, self.has_identity))
     }
+}
+
+fn refine(mut e: EtcdError, has_identity: bool) -> EtcdError {
+    if e.problem == Problem::TlsClientCertRejected && !has_identity {
+        e.problem = Problem::TlsClientCertRequired;
+    }
+    e
 }
 
 pub async fn with_timeout<T, Fut>(endpoint: &str, after: Duration, fut: Fut) -> Result<T, EtcdError>
@@ -58,7 +70,7 @@ pub fn load_tls(files: &TlsFiles) -> Result<LoadedTls, EtcdError> {
     let identity_pem = match (&files.cert, &files.key) {
         (Some(cert), Some(key)) => Some((
             read_pem(cert, "client certificate (--cert)")?,
-            read_pem(key, "client key (--key)")?,
+            read_key(key)?,
         )),
         (None, None) => None,
         (Some(_), None) => return Err(EtcdError::settings("--cert needs --key")),
@@ -83,6 +95,19 @@ fn read_pem(path: &Path, what: &str) -> Result<Vec<u8>, EtcdError> {
     if !bytes.windows(10).any(|w| w == b"-----BEGIN") {
         return Err(EtcdError::settings(format!(
             "{what} {} is not a PEM file",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// A certificate where the key should be (the two swapped) would otherwise surface as
+/// an opaque transport error.
+fn read_key(path: &Path) -> Result<Vec<u8>, EtcdError> {
+    let bytes = read_pem(path, "client key (--key)")?;
+    if !bytes.windows(11).any(|w| w == b"PRIVATE KEY") {
+        return Err(EtcdError::settings(format!(
+            "client key (--key) {} holds no private key (are --cert and --key swapped?)",
             path.display()
         )));
     }
@@ -137,14 +162,16 @@ pub async fn connect_endpoint(
                 .map_err(|e| EtcdError::from_client(&url, &e)),
         }
     };
+    let has_identity = tls.is_some_and(|t| t.identity_pem.is_some());
     let client = match tokio::time::timeout(bound, connecting).await {
-        Ok(r) => r?,
+        Ok(r) => r.map_err(|e| refine(e, has_identity))?,
         Err(_) => return Err(EtcdError::timeout(&url, bound)),
     };
     Ok(EndpointClient {
         endpoint: url,
         client,
         command_timeout: spec.command_timeout,
+        has_identity,
     })
 }
 

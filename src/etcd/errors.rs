@@ -133,10 +133,15 @@ impl fmt::Display for EtcdError {
         if let Some(ep) = &self.endpoint {
             write!(f, "{ep}: ")?;
         }
-        if self.problem == Problem::Settings {
-            return f.write_str(&self.detail);
+        match self.problem {
+            Problem::Settings => f.write_str(&self.detail),
+            // Nothing better to say than what etcd said: show it rather than hide it.
+            Problem::Other => {
+                let short: String = self.detail.chars().take(300).collect();
+                write!(f, "{}: {short}", self.headline())
+            }
+            _ => write!(f, "{}: {}", self.headline(), self.advice()),
         }
-        write!(f, "{}: {}", self.headline(), self.advice())
     }
 }
 

@@ -95,7 +95,7 @@ pub async fn count(c: &EndpointClient, prefix: &[u8], revision: i64) -> Result<i
     if revision > 0 {
         opts = opts.with_revision(revision);
     }
-    let key = prefix.to_vec();
+    let key = range_start(prefix);
     let resp = c
         .call(|mut cl| async move { cl.get(key, Some(opts)).await })
         .await?;

@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::app::{App, CommandLine, Level};
+use crate::keymap::Scope;
 use crate::theme::Theme;
 
 use super::text::safe;
@@ -20,21 +21,30 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             };
             Line::from(Span::styled(format!(" {}", safe(&s.text)), style))
         }
-        None => hints(app, theme),
+        None => hints(app, theme, area.width),
     };
     frame.render_widget(Paragraph::new(line), area);
 }
 
-fn hints<'a>(app: &App, theme: &Theme) -> Line<'a> {
+/// The view's own hints first, then the global ones, as many whole hints as fit.
+fn hints<'a>(app: &App, theme: &Theme, width: u16) -> Line<'a> {
+    let mut ordered: Vec<_> = app.keymap.hints(app.view).collect();
+    ordered.sort_by_key(|b| b.scope == Scope::Global);
     let mut spans = vec![Span::raw(" ")];
-    for b in app.keymap.hints(app.view) {
-        if let Some(k) = b.keys.first() {
-            spans.push(Span::styled(k.to_string(), theme.key));
-            spans.push(Span::styled(format!(" {}  ", b.description), theme.muted));
+    let mut used = 1;
+    for b in ordered {
+        let (Some(k), Some(label)) = (b.keys.first(), b.hint) else {
+            continue;
+        };
+        let key = k.to_string();
+        let w = key.chars().count() + label.chars().count() + 3;
+        if used + w > usize::from(width) {
+            break;
         }
+        used += w;
+        spans.push(Span::styled(key, theme.key));
+        spans.push(Span::styled(format!(" {label}  "), theme.muted));
     }
-    spans.push(Span::styled("1-5", theme.key));
-    spans.push(Span::styled(" views", theme.muted));
     Line::from(spans)
 }
 

@@ -6,36 +6,47 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph};
 
 use crate::app::App;
-use crate::keymap::{Scope, keys_label};
+use crate::keymap::{Action, Scope, keys_label};
 use crate::theme::Theme;
 
 use super::centered;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16) {
-    let mut lines = vec![Line::styled("Global", theme.title)];
+    let row = |keys: String, what: &str| {
+        Line::from(vec![
+            Span::styled(format!("  {keys:<14}"), theme.key),
+            Span::styled(what.to_string(), theme.text),
+        ])
+    };
+    let mut global = Vec::new();
     let mut view_lines = Vec::new();
     for b in app.keymap.bindings() {
-        let row = Line::from(vec![
-            Span::styled(format!("  {:<14}", keys_label(&b.keys)), theme.key),
-            Span::styled(b.description, theme.text),
-        ]);
         match b.scope {
-            Scope::Global => lines.push(row),
-            Scope::View(v) if v == app.view => view_lines.push(row),
+            // The five view keys read better as one line.
+            Scope::Global if matches!(b.action, Action::ShowView(_)) => {}
+            Scope::Global => global.push(row(keys_label(&b.keys), b.description)),
+            Scope::View(v) if v == app.view => {
+                view_lines.push(row(keys_label(&b.keys), b.description))
+            }
             Scope::View(_) => {}
         }
     }
+    global.push(row("1 … 5".into(), "Keys, Watch, Cluster, Leases, Auth"));
+    let mut lines = Vec::new();
     if !view_lines.is_empty() {
-        lines.push(Line::raw(""));
         lines.push(Line::styled(
             format!("{} view", app.view.title()),
             theme.title,
         ));
         lines.extend(view_lines);
+        lines.push(Line::raw(""));
     }
+    lines.push(Line::styled("Everywhere", theme.title));
+    lines.extend(global);
     lines.push(Line::raw(""));
     lines.push(Line::styled("Commands (press :)", theme.title));
     for (cmd, what) in [
+        (":goto KEY", "jump to a key or prefix (\\xNN: any byte)"),
         (":ctx [NAME]", "list contexts, or switch to NAME"),
         (":keys :watch …", "show a view by name"),
         (":reconnect", "retry the connection now"),

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
 
 use crate::app::App;
+use crate::app::keys::filter::Filter;
 use crate::app::keys::{Focus, KeysState, Row, ValuePane};
 use crate::theme::Theme;
 
@@ -43,6 +44,9 @@ fn pane<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
 }
 
 fn draw_tree(frame: &mut Frame, area: Rect, ks: &KeysState, theme: &Theme) {
+    if let Some(f) = &ks.filter {
+        return draw_filter(frame, area, ks, f, theme);
+    }
     let focused = ks.focus == Focus::Tree;
     let rows = ks.tree.rows.len();
     let title = if rows == 0 {
@@ -119,6 +123,65 @@ fn tree_line<'a>(
         line = line.style(theme.selection);
     }
     line
+}
+
+fn index_progress(ks: &KeysState) -> String {
+    let ix = &ks.index;
+    if let Some(e) = &ix.error {
+        return format!("index incomplete: {}", safe(e));
+    }
+    if ix.done {
+        return format!("all {} keys", group(ix.len() as i64));
+    }
+    match ix.expected {
+        Some(n) if n > 0 => format!(
+            "indexing {}% ({} of {})",
+            (ix.len() as i64 * 100 / n).min(99),
+            group(ix.len() as i64),
+            group(n)
+        ),
+        _ => format!("indexing… {} keys", group(ix.len() as i64)),
+    }
+}
+
+fn draw_filter(frame: &mut Frame, area: Rect, ks: &KeysState, f: &Filter, theme: &Theme) {
+    let cursor = if f.editing { "▏" } else { "" };
+    let block =
+        pane(format!(" /{}{cursor} ", safe(&f.query)), true, theme).title_bottom(Span::styled(
+            format!(
+                " {} matches · {} ",
+                group(f.total as i64),
+                index_progress(ks)
+            ),
+            theme.muted,
+        ));
+    let inner = block.inner(area);
+    let width = usize::from(inner.width);
+    let mut lines: Vec<Line> = f
+        .hits
+        .iter()
+        .enumerate()
+        .skip(f.offset)
+        .take(usize::from(inner.height))
+        .map(|(i, &k)| {
+            let text = truncate(&bytes(ks.index.get(k)), width);
+            let line = Line::styled(text, theme.text);
+            if i == f.cursor && !f.editing {
+                line.style(theme.selection)
+            } else {
+                line
+            }
+        })
+        .collect();
+    if lines.is_empty() {
+        let hint = if f.query.is_empty() {
+            "type to search every key"
+        } else {
+            "no matches"
+        };
+        lines.push(Line::styled(hint, theme.muted));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 /// Thousands separated by commas: 1,234,567.

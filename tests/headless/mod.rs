@@ -96,8 +96,13 @@ impl Headless {
                 Ok(Some(ev)) => self.msg(Msg::Etcd(ev)),
                 Ok(None) => panic!("etcd actor stopped while waiting for {what}"),
                 Err(_) => panic!(
-                    "timed out waiting for {what}; pending: {:?}",
-                    self.app.keys.pending
+                    "timed out waiting for {what}; pending: {:?}; index: {} keys, loading {}, done {}, error {:?}; status {:?}",
+                    self.app.keys.pending,
+                    self.app.keys.index.len(),
+                    self.app.keys.index.loading,
+                    self.app.keys.index.done,
+                    self.app.keys.index.error,
+                    self.app.status
                 ),
             }
         }

@@ -1,6 +1,8 @@
 //! State of the Keys view: the lazily loaded tree, the cursor, the value pane, and the
 //! requests in flight. Changed only by `keys::update`.
 
+pub mod filter;
+pub mod index;
 mod tree;
 pub mod update;
 pub mod value;
@@ -20,6 +22,8 @@ pub enum Pending {
     Children { node: NodeId, replace: bool },
     Count { node: NodeId },
     Value { key: Vec<u8> },
+    IndexCount,
+    IndexPage,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +49,8 @@ pub struct KeysState {
     pub goto: Option<Vec<u8>>,
     pub error: Option<String>,
     pub loaded: bool,
+    pub index: index::KeyIndex,
+    pub filter: Option<filter::Filter>,
 }
 
 impl Default for KeysState {
@@ -68,6 +74,8 @@ impl KeysState {
             goto: None,
             error: None,
             loaded: false,
+            index: index::KeyIndex::default(),
+            filter: None,
         }
     }
 

@@ -48,8 +48,10 @@ fn load_children(ks: &mut KeysState, node: NodeId, replace: bool) -> Effect {
 pub fn start(ks: &mut KeysState) -> Vec<Effect> {
     let sep = ks.sep;
     let goto = ks.goto.take();
+    let height = ks.height;
     *ks = KeysState::new(sep);
     ks.goto = goto;
+    ks.height = height;
     vec![load_children(ks, ROOT, true)]
 }
 
@@ -325,6 +327,18 @@ pub fn on_answer(
             nd.count_pending = false;
             (request_counts(ks), None)
         }
+        (Pending::IndexCount, Ok(KeysAnswer::Count(n))) => {
+            super::filter::on_count(ks, n);
+            (Vec::new(), None)
+        }
+        (
+            Pending::IndexPage,
+            Ok(KeysAnswer::IndexPage {
+                keys,
+                more,
+                revision,
+            }),
+        ) => (super::filter::on_page(ks, keys, more, revision), None),
         (
             Pending::Value { key },
             Ok(KeysAnswer::Value {
@@ -406,6 +420,11 @@ fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>,
             if let Some(v) = ks.value.as_mut().filter(|v| v.key == key) {
                 v.loading = false;
             }
+        }
+        Pending::IndexCount => {}
+        Pending::IndexPage => {
+            ks.index.loading = false;
+            ks.index.error = Some(msg.clone());
         }
     }
     (Vec::new(), Some(msg))

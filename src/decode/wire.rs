@@ -1,0 +1,186 @@
+//! Protobuf wire format reader. Every read is bounds-checked against the remaining input and
+//! nothing is allocated from a length prefix: length-delimited values are borrowed slices.
+
+/// One field value as it sits on the wire.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
+    Varint(u64),
+    Fixed64(u64),
+    Bytes(&'a [u8]),
+    Fixed32(u32),
+}
+
+impl Value<'_> {
+    pub fn wire_name(&self) -> &'static str {
+        match self {
+            Value::Varint(_) => "varint",
+            Value::Fixed64(_) => "fixed64",
+            Value::Bytes(_) => "bytes",
+            Value::Fixed32(_) => "fixed32",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireError {
+    Truncated,
+    VarintTooLong,
+    /// Groups (3, 4) are not used by Kubernetes; 6 and 7 do not exist.
+    BadWireType(u8),
+    FieldZero,
+}
+
+impl std::fmt::Display for WireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WireError::Truncated => write!(f, "truncated"),
+            WireError::VarintTooLong => write!(f, "varint longer than 10 bytes"),
+            WireError::BadWireType(t) => write!(f, "unsupported wire type {t}"),
+            WireError::FieldZero => write!(f, "field number 0"),
+        }
+    }
+}
+
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader { buf, pos: 0 }
+    }
+
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    pub fn rest(&self) -> &'a [u8] {
+        self.buf.get(self.pos..).unwrap_or(&[])
+    }
+
+    pub fn varint(&mut self) -> Result<u64, WireError> {
+        let mut value: u64 = 0;
+        for i in 0..10 {
+            let Some(&b) = self.buf.get(self.pos) else {
+                return Err(WireError::Truncated);
+            };
+            self.pos += 1;
+            value |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(WireError::VarintTooLong)
+    }
+
+    pub fn fixed64(&mut self) -> Result<u64, WireError> {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(self.take(8)?);
+        Ok(u64::from_le_bytes(a))
+    }
+
+    pub fn fixed32(&mut self) -> Result<u32, WireError> {
+        let mut a = [0u8; 4];
+        a.copy_from_slice(self.take(4)?);
+        Ok(u32::from_le_bytes(a))
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
+        let end = self.pos.checked_add(n).ok_or(WireError::Truncated)?;
+        let slice = self.buf.get(self.pos..end).ok_or(WireError::Truncated)?;
+        self.pos = end;
+        Ok(slice)
+    }
+
+    /// The next (field number, value), `None` at the end of input. After an error the reader
+    /// position is unspecified; callers stop reading.
+    pub fn next_field(&mut self) -> Option<Result<(u32, Value<'a>), WireError>> {
+        if self.pos >= self.buf.len() {
+            return None;
+        }
+        Some(self.read_field())
+    }
+
+    fn read_field(&mut self) -> Result<(u32, Value<'a>), WireError> {
+        let key = self.varint()?;
+        let wire = (key & 7) as u8;
+        let number = u32::try_from(key >> 3).map_err(|_| WireError::BadWireType(wire))?;
+        if number == 0 {
+            return Err(WireError::FieldZero);
+        }
+        let value = match wire {
+            0 => Value::Varint(self.varint()?),
+            1 => Value::Fixed64(self.fixed64()?),
+            2 => {
+                let len = self.varint()?;
+                let len = usize::try_from(len).map_err(|_| WireError::Truncated)?;
+                Value::Bytes(self.take(len)?)
+            }
+            5 => Value::Fixed32(self.fixed32()?),
+            other => return Err(WireError::BadWireType(other)),
+        };
+        Ok((number, value))
+    }
+}
+
+/// Whether `buf` is a complete, well-formed sequence of fields (used to guess nested messages).
+pub fn parses_cleanly(buf: &[u8]) -> bool {
+    let mut r = Reader::new(buf);
+    let mut any = false;
+    while let Some(f) = r.next_field() {
+        if f.is_err() {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_each_wire_type() {
+        let buf = [
+            0x08, 0x96, 0x01, // 1: varint 150
+            0x11, 1, 0, 0, 0, 0, 0, 0, 0, // 2: fixed64 1
+            0x1a, 0x02, b'h', b'i', // 3: bytes "hi"
+            0x25, 2, 0, 0, 0, // 4: fixed32 2
+        ];
+        let mut r = Reader::new(&buf);
+        assert_eq!(r.next_field(), Some(Ok((1, Value::Varint(150)))));
+        assert_eq!(r.next_field(), Some(Ok((2, Value::Fixed64(1)))));
+        assert_eq!(r.next_field(), Some(Ok((3, Value::Bytes(b"hi")))));
+        assert_eq!(r.next_field(), Some(Ok((4, Value::Fixed32(2)))));
+        assert_eq!(r.next_field(), None);
+    }
+
+    #[test]
+    fn huge_length_prefix_is_an_error_not_an_allocation() {
+        let buf = [0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2];
+        let mut r = Reader::new(&buf);
+        assert_eq!(r.next_field(), Some(Err(WireError::Truncated)));
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert_eq!(
+            Reader::new(&[0x0b]).next_field(),
+            Some(Err(WireError::BadWireType(3)))
+        );
+        assert_eq!(
+            Reader::new(&[0x02, 0]).next_field(),
+            Some(Err(WireError::FieldZero))
+        );
+        assert_eq!(
+            Reader::new(&[
+                0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1
+            ])
+            .next_field(),
+            Some(Err(WireError::VarintTooLong))
+        );
+        assert!(!parses_cleanly(b"nameValue"));
+    }
+}

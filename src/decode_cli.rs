@@ -1,0 +1,99 @@
+//! `etcdtui decode [FILE] [-o yaml|json] [--key KEY]`: print one stored value the way
+//! kubectl would, without a cluster. Pure: the caller reads the input and prints the result.
+
+use crate::decode::{self, RenderOptions, k8s};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OutputFormat {
+    #[default]
+    Yaml,
+    Json,
+}
+
+/// Text to print for `input`. Kubernetes objects (protobuf, or JSON with apiVersion and
+/// kind) come out as `kubectl get -o yaml|json` would print them, Secrets unmasked as
+/// kubectl shows them; in YAML, notes about undecodable parts lead as `#` comments. Any
+/// other value is printed as the Keys view would show it (`output` does not apply).
+pub fn run_decode(input: &[u8], output: OutputFormat, key: Option<&str>) -> String {
+    let (text, notes) = run_decode_with_notes(input, output, key);
+    if output == OutputFormat::Yaml && !notes.is_empty() {
+        let mut out: String = notes.iter().map(|n| format!("# note: {n}\n")).collect();
+        out.push_str(&text);
+        out
+    } else {
+        text
+    }
+}
+
+/// Like [`run_decode`], with the notes returned separately (for stderr).
+pub fn run_decode_with_notes(
+    input: &[u8],
+    output: OutputFormat,
+    key: Option<&str>,
+) -> (String, Vec<String>) {
+    let key = key.unwrap_or("").as_bytes();
+    let value = strip_shell_newline(input);
+    let opts = RenderOptions {
+        reveal_secrets: true,
+    };
+    let format = match decode::detect(key, value) {
+        // A JSON object with apiVersion/kind read from a file has no /registry/ key to
+        // tell it apart, but printing it kubectl-style is what this command is for.
+        decode::Format::Json if is_k8s_json(value) => decode::Format::Kubernetes,
+        other => other,
+    };
+    let format = match (format, output) {
+        (decode::Format::Kubernetes, OutputFormat::Json) => decode::Format::Json,
+        (f, _) => f,
+    };
+    let r = decode::render(key, value, format, &opts);
+    let mut text = r.text;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    (text, r.notes)
+}
+
+fn is_k8s_json(value: &[u8]) -> bool {
+    decode::formats_for(value).first() == Some(&decode::Format::Kubernetes)
+}
+
+/// `etcdctl get --print-value-only` and `echo` add a newline after the value; a protobuf
+/// object ending in one stray byte would read as truncated.
+fn strip_shell_newline(input: &[u8]) -> &[u8] {
+    match input.strip_suffix(b"\n") {
+        Some(trimmed) if input.starts_with(k8s::MAGIC) => {
+            let clean = |v: &[u8]| k8s::decode(v).notes.is_empty();
+            if !clean(input) && clean(trimmed) {
+                trimmed
+            } else {
+                input
+            }
+        }
+        _ => input,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_values_print_as_the_keys_view_would() {
+        assert_eq!(run_decode(b"hello", OutputFormat::Yaml, None), "hello\n");
+        assert_eq!(
+            run_decode(br#"{"b":1,"a":2}"#, OutputFormat::Yaml, Some("/app")),
+            "{\n  \"b\": 1,\n  \"a\": 2\n}\n"
+        );
+    }
+
+    #[test]
+    fn json_objects_with_kind_print_like_kubectl() {
+        let v = br#"{"kind":"Widget","apiVersion":"example.com/v1","spec":{"b":1,"a":2}}"#;
+        assert_eq!(
+            run_decode(v, OutputFormat::Yaml, None),
+            "apiVersion: example.com/v1\nkind: Widget\nspec:\n  a: 2\n  b: 1\n"
+        );
+        assert!(run_decode(v, OutputFormat::Json, None).starts_with("{\n    \"kind\": \"Widget\""));
+    }
+}
