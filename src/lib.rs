@@ -7,6 +7,7 @@ pub mod decode;
 pub mod decode_cli;
 pub mod demo;
 pub mod etcd;
+pub mod headless;
 pub mod keymap;
 pub mod localcluster;
 pub mod logging;

@@ -60,7 +60,11 @@ fn every_fixture_decodes_to_its_yaml() {
         })
         .collect();
     names.sort();
-    assert!(names.len() >= 193, "expected 193 fixtures, found {}", names.len());
+    assert!(
+        names.len() >= 193,
+        "expected 193 fixtures, found {}",
+        names.len()
+    );
 
     let mut failures = Vec::new();
     let mut equal = 0;

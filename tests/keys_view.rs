@@ -2,12 +2,11 @@
 //! the tree, counts, paging, `:goto`, values, and safe drawing of hostile keys.
 
 mod common;
-mod headless;
 
 use etcdtui::app::keys::Row;
 use etcdtui::etcd::keys::KeysOp;
+use etcdtui::headless::Headless;
 use etcdtui::keymap::{Key, KeyCode};
-use headless::Headless;
 
 async fn seeded() -> Option<(etcdtui::localcluster::LocalCluster, Headless)> {
     let cluster = common::start_cluster(1).await?;

@@ -1,14 +1,14 @@
 //! Runs the app's update loop against real etcd without a terminal: effects go to the
 //! real connection actor, its events come back as messages. The same wiring as
-//! `runtime::run`, minus drawing, so tests can press keys and read the state.
-#![allow(dead_code)]
+//! `runtime::run`, minus drawing, so tests and benchmarks can press keys and read the
+//! state. It is test support: it panics where a test should fail.
 
 use std::time::{Duration, Instant};
 
-use etcdtui::app::{App, ContextInfo, Effect, Msg, update};
-use etcdtui::etcd::{ConnectSpec, EtcdHandle, Event, Request, session};
-use etcdtui::keymap::{Key, KeyCode, Keymap};
-use etcdtui::theme::Theme;
+use crate::app::{App, ContextInfo, Effect, Msg, update};
+use crate::etcd::{ConnectSpec, EtcdHandle, Event, Request, session};
+use crate::keymap::{Key, KeyCode, Keymap};
+use crate::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
@@ -86,7 +86,17 @@ impl Headless {
 
     /// Feeds etcd events into the app until `pred` holds and no request is in flight.
     pub async fn settle_until(&mut self, what: &str, pred: impl Fn(&App) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.settle_within(what, Duration::from_secs(10), pred)
+            .await;
+    }
+
+    pub async fn settle_within(
+        &mut self,
+        what: &str,
+        limit: Duration,
+        pred: impl Fn(&App) -> bool,
+    ) {
+        let deadline = Instant::now() + limit;
         loop {
             if pred(&self.app) && self.app.keys.pending.is_empty() {
                 return;
@@ -116,7 +126,7 @@ impl Headless {
     /// per run).
     pub fn render_keys(&self, width: u16, height: u16) -> String {
         let mut t = Terminal::new(TestBackend::new(width, height)).expect("backend");
-        t.draw(|f| etcdtui::ui::keys::draw(f, f.area(), &self.app, &Theme::builtin_default()))
+        t.draw(|f| crate::ui::keys::draw(f, f.area(), &self.app, &Theme::builtin_default()))
             .expect("draw");
         t.backend().to_string()
     }
