@@ -329,3 +329,41 @@ async fn slash_filters_every_key_from_the_index_and_enter_jumps_there() {
         Some(b"/registry/pods/default/redis-0".to_vec())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_walks_back_to_creation_diffs_and_stops_at_compaction() {
+    let Some((c, mut h)) = seeded().await else { return };
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    h.keys(":goto /app/config/feature-flags\n");
+    h.settle_until("value", |a| a.keys.value.as_ref().is_some_and(|v| !v.loading))
+        .await;
+    h.keys("H");
+    h.settle().await;
+    let hist = h.app.keys.history.as_ref().expect("history open");
+    let versions: Vec<i64> = hist.entries.iter().map(|kv| kv.version).collect();
+    assert_eq!(versions, vec![4, 3, 2, 1], "every revision, newest first");
+    assert_eq!(hist.end, Some(etcdtui::etcd::keys::HistoryEnd::Created));
+    // Diff of the current value against the one before it.
+    h.keys("c");
+    let hist = h.app.keys.history.as_ref().expect("history open");
+    let etcdtui::app::keys::history::Shown::Diff { lines, .. } = &hist.shown else {
+        panic!("compare did not show a diff");
+    };
+    use etcdtui::app::keys::history::DiffLine;
+    assert!(lines.iter().any(|l| matches!(l, DiffLine::Added(t) if t.contains("100"))), "{lines:?}");
+    assert!(lines.iter().any(|l| matches!(l, DiffLine::Removed(t) if t.contains("75"))), "{lines:?}");
+    insta::assert_snapshot!("history_diff", h.render_keys(110, 20));
+    h.keys("h");
+    assert!(h.app.keys.history.is_none());
+
+    // Compact away the first two versions: history must say where it ends.
+    let mut client = common::connect(&c).await;
+    let second = h.app.keys.value.as_ref().and_then(|v| v.kv.as_ref()).map(|kv| kv.mod_revision).expect("kv");
+    let compact_at = second - 1;
+    client.compact(compact_at, None).await.expect("compact");
+    h.keys("H");
+    h.settle().await;
+    let hist = h.app.keys.history.as_ref().expect("history open");
+    assert_eq!(hist.end, Some(etcdtui::etcd::keys::HistoryEnd::Compacted { revision: compact_at }));
+    assert!(hist.entries.len() < 4);
+}

@@ -120,10 +120,42 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
     }
 }
 
+fn history_action(ks: &mut super::keys::KeysState, action: Action) -> Vec<Effect> {
+    use super::keys::history;
+    let page = isize::try_from(ks.height.max(1)).unwrap_or(isize::MAX);
+    match action {
+        Action::Up => history::step(ks, -1),
+        Action::Down => history::step(ks, 1),
+        Action::PageUp => history::step(ks, -page),
+        Action::PageDown => history::step(ks, page),
+        Action::Top => history::step(ks, isize::MIN / 2),
+        Action::Bottom => history::step(ks, isize::MAX / 2),
+        Action::Close | Action::History => {
+            history::close(ks);
+            Vec::new()
+        }
+        Action::Mark => {
+            history::toggle_mark(ks);
+            Vec::new()
+        }
+        Action::Compare => {
+            history::compare(ks);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
     use keys::Move;
     let ks = &mut app.keys;
+    if ks.focus == super::keys::Focus::History {
+        let effects = history_action(ks, action);
+        surface_keys_error(app);
+        return effects;
+    }
     let effects = match action {
+        Action::History => super::keys::history::open(ks),
         Action::Up => keys::move_cursor(ks, Move::Up),
         Action::Down => keys::move_cursor(ks, Move::Down),
         Action::PageUp => keys::move_cursor(ks, Move::PageUp),

@@ -18,17 +18,21 @@ const SPLIT_MIN_WIDTH: u16 = 70;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let ks = &app.keys;
+    let right = |frame: &mut Frame, area: Rect| match &ks.history {
+        Some(h) if ks.focus == Focus::History => super::history::draw(frame, area, h, theme),
+        _ => draw_value(frame, area, ks, theme),
+    };
     if area.width < SPLIT_MIN_WIDTH {
         match ks.focus {
             Focus::Tree => draw_tree(frame, area, ks, theme),
-            Focus::Value => draw_value(frame, area, ks, theme),
+            Focus::Value | Focus::History => right(frame, area),
         }
         return;
     }
-    let [left, right] =
+    let [left, right_area] =
         Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
     draw_tree(frame, left, ks, theme);
-    draw_value(frame, right, ks, theme);
+    right(frame, right_area);
 }
 
 fn pane<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {

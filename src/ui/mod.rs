@@ -4,6 +4,7 @@ mod body;
 mod footer;
 mod header;
 mod help;
+mod history;
 pub mod keys;
 pub mod text;
 

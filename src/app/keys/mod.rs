@@ -2,6 +2,7 @@
 //! requests in flight. Changed only by `keys::update`.
 
 pub mod filter;
+pub mod history;
 pub mod index;
 mod tree;
 pub mod update;
@@ -24,12 +25,14 @@ pub enum Pending {
     Value { key: Vec<u8> },
     IndexCount,
     IndexPage,
+    History,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
     Tree,
     Value,
+    History,
 }
 
 pub struct KeysState {
@@ -51,6 +54,7 @@ pub struct KeysState {
     pub loaded: bool,
     pub index: index::KeyIndex,
     pub filter: Option<filter::Filter>,
+    pub history: Option<history::HistoryPane>,
 }
 
 impl Default for KeysState {
@@ -76,6 +80,7 @@ impl KeysState {
             loaded: false,
             index: index::KeyIndex::default(),
             filter: None,
+            history: None,
         }
     }
 

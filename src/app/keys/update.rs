@@ -327,6 +327,10 @@ pub fn on_answer(
             nd.count_pending = false;
             (request_counts(ks), None)
         }
+        (Pending::History, Ok(KeysAnswer::History(h))) => {
+            super::history::on_page(ks, h.entries, h.end);
+            (Vec::new(), None)
+        }
         (Pending::IndexCount, Ok(KeysAnswer::Count(n))) => {
             super::filter::on_count(ks, n);
             (Vec::new(), None)
@@ -422,6 +426,11 @@ fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>,
             }
         }
         Pending::IndexCount => {}
+        Pending::History => {
+            if let Some(h) = &mut ks.history {
+                h.loading = false;
+            }
+        }
         Pending::IndexPage => {
             ks.index.loading = false;
             ks.index.error = Some(msg.clone());

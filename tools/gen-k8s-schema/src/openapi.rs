@@ -9,6 +9,8 @@ use std::path::Path;
 #[derive(Debug, Clone)]
 pub struct OaField {
     pub json: String,
+    /// The Rust type with any `Option<..>` removed (`std::vec::Vec<crate::api::core::v1::Container>`).
+    pub rust_type: String,
     /// Not `Option<..>`: the spec lists it as required, i.e. Go has no `omitempty`.
     pub required: bool,
 }
@@ -58,7 +60,7 @@ fn parse_file(text: &str) -> Option<(String, OaType)> {
         .strip_prefix("// Generated from definition ")?
         .trim();
     let mut ty = OaType::default();
-    let mut rust_fields: Vec<(String, bool)> = Vec::new();
+    let mut rust_fields: Vec<(String, String, bool)> = Vec::new();
     let mut in_struct = false;
     let mut json_to_rust: Vec<(String, String)> = Vec::new();
     for line in text.lines() {
@@ -73,8 +75,16 @@ fn parse_file(text: &str) -> Option<(String, OaType)> {
             } else if let Some(f) = t.strip_prefix("pub ")
                 && let Some((name, ty_)) = f.split_once(':')
             {
-                let ty_ = ty_.trim();
-                rust_fields.push((name.trim().to_string(), !ty_.starts_with("Option<")));
+                let ty_ = ty_.trim().trim_end_matches(',');
+                let inner = ty_
+                    .strip_prefix("Option<")
+                    .and_then(|t| t.strip_suffix('>'))
+                    .unwrap_or(ty_);
+                rust_fields.push((
+                    name.trim().to_string(),
+                    inner.to_string(),
+                    !ty_.starts_with("Option<"),
+                ));
             }
             continue;
         }
@@ -92,9 +102,10 @@ fn parse_file(text: &str) -> Option<(String, OaType)> {
         }
     }
     for (json, rust) in json_to_rust {
-        if let Some((_, required)) = rust_fields.iter().find(|(n, _)| *n == rust) {
+        if let Some((_, rust_type, required)) = rust_fields.iter().find(|(n, _, _)| *n == rust) {
             ty.fields.push(OaField {
                 json,
+                rust_type: rust_type.clone(),
                 required: *required,
             });
         }

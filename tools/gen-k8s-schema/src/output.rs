@@ -4,8 +4,9 @@
 //! ```text
 //! P <index> <package>                          proto package
 //! M <pkg>.<Name> [L]                           message; L = list wrapper (JSON is its items)
-//! F <number> <jsonName> <card> <type> [RI]     field of the last M; card o | r | m:<keytype>;
-//!                                              type scalar or <pkg>.<Name>; R required, I inline
+//! F <number> <jsonName> <card> <type> [RIN]    field of the last M; card o | r | m:<keytype>;
+//!                                              type scalar or <pkg>.<Name>; R required,
+//!                                              I inline, N learned from round-trip testdata
 //! K <apiVersion> <kind> <pkg>.<Name>|-         kind -> message (- = no protobuf schema)
 //! G <group> <package prefix>                   API group -> Go package (`""` for core)
 //! ```
@@ -22,6 +23,8 @@ pub struct OutField {
     pub ty: String,
     pub required: bool,
     pub inline: bool,
+    /// Placed from round-trip testdata, not from a .proto file.
+    pub learned: bool,
 }
 
 pub struct OutMessage {
@@ -57,19 +60,23 @@ fn find_openapi<'a>(m: &Message, types: &'a HashMap<String, OaType>) -> Option<&
     }
     let group_prefix = split_full(&m.package).0;
     let names: BTreeSet<String> = m.fields.iter().map(|f| norm(&f.name)).collect();
-    types
-        .iter()
-        .filter(|(k, _)| {
-            let (pkg, name) = split_full(k);
-            name == m.name && split_full(pkg).0 == group_prefix
-        })
-        .map(|(_, t)| {
-            let overlap = t.fields.iter().filter(|f| names.contains(&norm(&f.json))).count();
-            (overlap, t)
-        })
-        .filter(|(overlap, _)| *overlap > 0)
-        .max_by_key(|(overlap, _)| *overlap)
-        .map(|(_, t)| t)
+    // Same group first; extensions/v1beta1 types live on in apps and networking.k8s.io.
+    let best = |same_group: bool| {
+        types
+            .iter()
+            .filter(|(k, _)| {
+                let (pkg, name) = split_full(k);
+                name == m.name && (!same_group || split_full(pkg).0 == group_prefix)
+            })
+            .map(|(k, t)| {
+                let overlap = t.fields.iter().filter(|f| names.contains(&norm(&f.json))).count();
+                (overlap, k, t)
+            })
+            .filter(|(overlap, _, _)| *overlap > 0)
+            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+            .map(|(_, _, t)| t)
+    };
+    best(true).or_else(|| best(false))
 }
 
 fn match_field<'a>(proto_name: &str, oa: &'a OaType) -> Option<&'a OaField> {
@@ -113,6 +120,7 @@ pub fn join(protos: &[Message], types: &HashMap<String, OaType>) -> Schema {
                 ty: f.ty.clone(),
                 required: false,
                 inline: false,
+                learned: false,
             };
             if let Some(oa) = oa {
                 if let Some(of) = match_field(&f.name, oa) {
@@ -205,6 +213,9 @@ pub fn render(header: &str, schema: &Schema) -> String {
             }
             if f.inline {
                 flags.push('I');
+            }
+            if f.learned {
+                flags.push('N');
             }
             let sep = if flags.is_empty() { "" } else { " " };
             out.push_str(&format!(
