@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::app::{App, ContextInfo, Effect, Msg, update};
+use crate::clipboard::{Clipboard, FakeClipboard};
 use crate::etcd::{ConnectSpec, EtcdHandle, Event, Request, session};
 use crate::keymap::{Key, KeyCode, Keymap};
 use crate::theme::Theme;
@@ -15,6 +16,7 @@ use tokio::sync::mpsc;
 
 pub struct Headless {
     pub app: App,
+    pub clipboard: FakeClipboard,
     etcd: EtcdHandle,
     events: mpsc::Receiver<Event>,
 }
@@ -42,7 +44,12 @@ impl Headless {
             spec,
         });
         let effects = update(&mut app, Msg::Resize { width, height });
-        let mut h = Headless { app, etcd, events };
+        let mut h = Headless {
+            app,
+            clipboard: FakeClipboard::default(),
+            etcd,
+            events,
+        };
         h.run(effects);
         h
     }
@@ -59,6 +66,11 @@ impl Headless {
                     self.etcd.send(Request::Connect { generation, spec })
                 }
                 Effect::ReconnectNow => self.etcd.send(Request::ReconnectNow),
+                Effect::Copy { text, what } => {
+                    let result = self.clipboard.copy(&text);
+                    let more = update(&mut self.app, Msg::Copied { what, result });
+                    self.run(more);
+                }
                 other => panic!("headless driver does not handle {other:?}"),
             }
         }

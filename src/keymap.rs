@@ -168,6 +168,8 @@ pub enum Action {
     History,
     Mark,
     Compare,
+    CopyKey,
+    CopyValue,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,6 +234,8 @@ const DEFAULTS: &[Row] = &[
     (KEYS, Action::Refresh, "r", "refresh the node", Some("refresh"), false),
     (KEYS, Action::CycleFormat, "f", "cycle the value format", Some("format"), false),
     (KEYS, Action::RevealSecrets, "x", "reveal / mask Secret data", None, false),
+    (KEYS, Action::CopyKey, "y", "copy the key", Some("copy"), false),
+    (KEYS, Action::CopyValue, "Y", "copy the value as shown", None, false),
     (KEYS, Action::History, "H", "history of the key's revisions", Some("history"), false),
     (KEYS, Action::Mark, "space", "history: mark a revision to compare", None, false),
     (KEYS, Action::Compare, "c", "history: diff marked (or previous) and selected", None, false),

@@ -9,6 +9,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::app::{App, ContextInfo, Effect, Msg, update};
+use crate::clipboard::{Clipboard, SystemClipboard};
 use crate::etcd::{self, ConnectSpec, EtcdHandle, Request};
 use crate::theme::Theme;
 use crate::tui::{TerminalGuard, convert_key};
@@ -45,7 +46,8 @@ pub async fn run(
             height: size.height,
         },
     );
-    run_effects(&mut app, first, &etcd, &resolver);
+    let mut clipboard = SystemClipboard::new();
+    run_effects(&mut app, first, &etcd, &resolver, &mut clipboard);
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     let mut dirty = true;
@@ -80,7 +82,7 @@ pub async fn run(
         for msg in msgs {
             dirty = true;
             let effects = update(&mut app, msg);
-            run_effects(&mut app, effects, &etcd, &resolver);
+            run_effects(&mut app, effects, &etcd, &resolver, &mut clipboard);
         }
     }
     etcd.send(Request::Shutdown);
@@ -88,7 +90,13 @@ pub async fn run(
     Ok(())
 }
 
-fn run_effects(app: &mut App, effects: Vec<Effect>, etcd: &EtcdHandle, resolver: &Resolver) {
+fn run_effects(
+    app: &mut App,
+    effects: Vec<Effect>,
+    etcd: &EtcdHandle,
+    resolver: &Resolver,
+    clipboard: &mut dyn Clipboard,
+) {
     let mut queue = effects;
     while let Some(effect) = queue.pop() {
         match effect {
@@ -101,6 +109,10 @@ fn run_effects(app: &mut App, effects: Vec<Effect>, etcd: &EtcdHandle, resolver:
                 id,
                 op,
             }),
+            Effect::Copy { text, what } => {
+                let result = clipboard.copy(&text);
+                queue.extend(update(app, Msg::Copied { what, result }));
+            }
             Effect::ResolveContext(name) => {
                 let answer = resolver(&name).map(Box::new);
                 queue.extend(update(app, Msg::ContextSwitched(answer)));

@@ -332,11 +332,15 @@ async fn slash_filters_every_key_from_the_index_and_enter_jumps_there() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_walks_back_to_creation_diffs_and_stops_at_compaction() {
-    let Some((c, mut h)) = seeded().await else { return };
+    let Some((c, mut h)) = seeded().await else {
+        return;
+    };
     h.settle_until("tree", |a| a.keys.loaded).await;
     h.keys(":goto /app/config/feature-flags\n");
-    h.settle_until("value", |a| a.keys.value.as_ref().is_some_and(|v| !v.loading))
-        .await;
+    h.settle_until("value", |a| {
+        a.keys.value.as_ref().is_some_and(|v| !v.loading)
+    })
+    .await;
     h.keys("H");
     h.settle().await;
     let hist = h.app.keys.history.as_ref().expect("history open");
@@ -350,20 +354,58 @@ async fn history_walks_back_to_creation_diffs_and_stops_at_compaction() {
         panic!("compare did not show a diff");
     };
     use etcdtui::app::keys::history::DiffLine;
-    assert!(lines.iter().any(|l| matches!(l, DiffLine::Added(t) if t.contains("100"))), "{lines:?}");
-    assert!(lines.iter().any(|l| matches!(l, DiffLine::Removed(t) if t.contains("75"))), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| matches!(l, DiffLine::Added(t) if t.contains("100"))),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| matches!(l, DiffLine::Removed(t) if t.contains("75"))),
+        "{lines:?}"
+    );
     insta::assert_snapshot!("history_diff", h.render_keys(110, 20));
     h.keys("h");
     assert!(h.app.keys.history.is_none());
 
     // Compact away the first two versions: history must say where it ends.
     let mut client = common::connect(&c).await;
-    let second = h.app.keys.value.as_ref().and_then(|v| v.kv.as_ref()).map(|kv| kv.mod_revision).expect("kv");
+    let second = h
+        .app
+        .keys
+        .value
+        .as_ref()
+        .and_then(|v| v.kv.as_ref())
+        .map(|kv| kv.mod_revision)
+        .expect("kv");
     let compact_at = second - 1;
     client.compact(compact_at, None).await.expect("compact");
     h.keys("H");
     h.settle().await;
     let hist = h.app.keys.history.as_ref().expect("history open");
-    assert_eq!(hist.end, Some(etcdtui::etcd::keys::HistoryEnd::Compacted { revision: compact_at }));
+    assert_eq!(
+        hist.end,
+        Some(etcdtui::etcd::keys::HistoryEnd::Compacted {
+            revision: compact_at
+        })
+    );
     assert!(hist.entries.len() < 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn y_copies_the_key_escaped_and_shift_y_the_value_as_shown() {
+    let Some((_c, mut h)) = seeded().await else { return };
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    h.keys(":goto /app/hostile/\\xff\\xfe-not-utf8\n");
+    h.settle_until("value", |a| a.keys.value.as_ref().is_some_and(|v| !v.loading))
+        .await;
+    h.keys("yY");
+    assert_eq!(
+        h.clipboard.copied,
+        vec!["/app/hostile/\\xff\\xfe-not-utf8".to_string(), "key is not valid UTF-8".to_string()]
+    );
+    let status = h.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    assert!(status.contains("copied the value"), "{status}");
 }

@@ -163,6 +163,11 @@ pub enum Msg {
         width: u16,
         height: u16,
     },
+    /// The answer to `Effect::Copy`.
+    Copied {
+        what: String,
+        result: Result<crate::clipboard::Method, String>,
+    },
     /// The answer to `Effect::ResolveContext`.
     ContextSwitched(Result<Box<(ContextInfo, ConnectSpec)>, String>),
 }
@@ -181,6 +186,11 @@ pub enum Effect {
     Keys {
         id: u64,
         op: crate::etcd::keys::KeysOp,
+    },
+    /// Put text on the clipboard; `what` names it for the status line.
+    Copy {
+        text: String,
+        what: String,
     },
 }
 

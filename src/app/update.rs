@@ -35,6 +35,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 spec,
             }]
         }
+        Msg::Copied { what, result } => {
+            match result {
+                Ok(m) => app.set_status(
+                    Level::Info,
+                    format!("copied {what} to the {}", m.describe()),
+                ),
+                Err(e) => app.set_status(Level::Error, format!("could not copy {what}: {e}")),
+            }
+            Vec::new()
+        }
         Msg::ContextSwitched(Err(e)) => {
             app.set_status(Level::Error, e);
             Vec::new()
@@ -120,6 +130,27 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
     }
 }
 
+/// The selected key (in the escaped form `:goto` reads back) or its value as shown.
+fn copy(ks: &super::keys::KeysState, value: bool) -> Vec<Effect> {
+    let Some(id) = ks.current_node() else {
+        return Vec::new();
+    };
+    let key = crate::ui::text::bytes(&ks.tree.node(id).key);
+    if !value {
+        return vec![Effect::Copy {
+            text: key,
+            what: "the key".into(),
+        }];
+    }
+    match &ks.value {
+        Some(v) if v.kv.is_some() => vec![Effect::Copy {
+            text: v.rendered.text.clone(),
+            what: format!("the value of {key} ({})", v.format.label()),
+        }],
+        _ => Vec::new(),
+    }
+}
+
 fn history_action(ks: &mut super::keys::KeysState, action: Action) -> Vec<Effect> {
     use super::keys::history;
     let page = isize::try_from(ks.height.max(1)).unwrap_or(isize::MAX);
@@ -155,6 +186,7 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
         return effects;
     }
     let effects = match action {
+        Action::CopyKey | Action::CopyValue => copy(ks, action == Action::CopyValue),
         Action::History => super::keys::history::open(ks),
         Action::Up => keys::move_cursor(ks, Move::Up),
         Action::Down => keys::move_cursor(ks, Move::Down),
