@@ -14,8 +14,15 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
 
+/// Stands in for `$EDITOR`: gets the value, returns the edited value.
+pub type FakeEditor = Box<dyn FnMut(&[u8]) -> Vec<u8> + Send>;
+
 pub struct Headless {
     pub app: App,
+    pub editor: Option<FakeEditor>,
+    /// Where edit drafts go, like the state directory in real use.
+    pub drafts: tempfile::TempDir,
+    drafts_made: usize,
     pub clipboard: FakeClipboard,
     etcd: EtcdHandle,
     events: mpsc::Receiver<Event>,
@@ -23,6 +30,15 @@ pub struct Headless {
 
 impl Headless {
     pub fn connect(endpoints: Vec<String>, width: u16, height: u16) -> Headless {
+        Headless::connect_as(endpoints, width, height, false)
+    }
+
+    pub fn connect_as(
+        endpoints: Vec<String>,
+        width: u16,
+        height: u16,
+        read_only: bool,
+    ) -> Headless {
         let spec = ConnectSpec {
             endpoints: endpoints.clone(),
             ..ConnectSpec::default()
@@ -31,7 +47,7 @@ impl Headless {
             name: "test".into(),
             endpoints,
             source: "test".into(),
-            read_only: false,
+            read_only,
             user: None,
             tls: false,
             details: Vec::new(),
@@ -46,6 +62,9 @@ impl Headless {
         let effects = update(&mut app, Msg::Resize { width, height });
         let mut h = Headless {
             app,
+            editor: None,
+            drafts: tempfile::tempdir().expect("temp dir for drafts"),
+            drafts_made: 0,
             clipboard: FakeClipboard::default(),
             etcd,
             events,
@@ -71,7 +90,46 @@ impl Headless {
                     let more = update(&mut self.app, Msg::Copied { what, result });
                     self.run(more);
                 }
-                other => panic!("headless driver does not handle {other:?}"),
+                Effect::Edit {
+                    key,
+                    initial,
+                    expected,
+                } => {
+                    let result = match &mut self.editor {
+                        Some(edit) => {
+                            let edited = edit(&initial);
+                            let draft = self
+                                .drafts
+                                .path()
+                                .join(format!("draft-{}", self.drafts_made));
+                            self.drafts_made += 1;
+                            std::fs::write(&draft, &edited)
+                                .map(|_| (edited, draft))
+                                .map_err(|e| e.to_string())
+                        }
+                        None => Err("no editor in this test".to_string()),
+                    };
+                    let more = update(
+                        &mut self.app,
+                        Msg::Edited {
+                            key,
+                            expected,
+                            original: initial,
+                            result,
+                        },
+                    );
+                    self.run(more);
+                }
+                Effect::RemoveFile(path) => {
+                    let _ = std::fs::remove_file(path);
+                }
+                Effect::ResolveContext(name) => {
+                    let more = update(
+                        &mut self.app,
+                        Msg::ContextSwitched(Err(format!("no context {name} in tests"))),
+                    );
+                    self.run(more);
+                }
             }
         }
     }
@@ -132,6 +190,21 @@ impl Headless {
 
     pub async fn settle(&mut self) {
         self.settle_until("requests to finish", |_| true).await;
+    }
+
+    /// The whole screen, as the user sees it.
+    pub fn render(&self, width: u16, height: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(width, height)).expect("backend");
+        t.draw(|f| crate::ui::draw(f, &self.app, &Theme::builtin_default()))
+            .expect("draw");
+        t.backend().to_string()
+    }
+
+    /// The screen without the two header lines, which hold ports and cluster IDs that
+    /// differ on every run: what snapshots compare.
+    pub fn render_body(&self, width: u16, height: u16) -> String {
+        let screen = self.render(width, height);
+        screen.lines().skip(2).collect::<Vec<_>>().join("\n")
     }
 
     /// The Keys view body only (no header: it holds ports and cluster IDs that differ

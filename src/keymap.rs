@@ -170,6 +170,10 @@ pub enum Action {
     Compare,
     CopyKey,
     CopyValue,
+    Edit,
+    NewKey,
+    Delete,
+    DeletePrefix,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -236,6 +240,10 @@ const DEFAULTS: &[Row] = &[
     (KEYS, Action::RevealSecrets, "x", "reveal / mask Secret data", None, false),
     (KEYS, Action::CopyKey, "y", "copy the key", Some("copy"), false),
     (KEYS, Action::CopyValue, "Y", "copy the value as shown", None, false),
+    (KEYS, Action::Edit, "e", "edit the value in $EDITOR", Some("edit"), true),
+    (KEYS, Action::NewKey, "n", "new key under this directory", None, true),
+    (KEYS, Action::Delete, "d", "delete the key", None, true),
+    (KEYS, Action::DeletePrefix, "D", "delete everything under the directory", None, true),
     (KEYS, Action::History, "H", "history of the key's revisions", Some("history"), false),
     (KEYS, Action::Mark, "space", "history: mark a revision to compare", None, false),
     (KEYS, Action::Compare, "c", "history: diff marked (or previous) and selected", None, false),

@@ -7,6 +7,7 @@ pub mod config;
 pub mod decode;
 pub mod decode_cli;
 pub mod demo;
+pub mod editor;
 pub mod etcd;
 pub mod headless;
 pub mod keymap;

@@ -47,13 +47,41 @@ pub async fn run(
         },
     );
     let mut clipboard = SystemClipboard::new();
-    run_effects(&mut app, first, &etcd, &resolver, &mut clipboard);
+    let mut pending_edits = run_effects(&mut app, first, &etcd, &resolver, &mut clipboard);
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     let mut dirty = true;
+    let mut queue_edits: Vec<Effect> = Vec::new();
     let mut last_draw = Instant::now() - MIN_FRAME;
 
     while !app.quit {
+        for edit in pending_edits.drain(..) {
+            let Effect::Edit {
+                key,
+                initial,
+                expected,
+            } = edit
+            else {
+                continue;
+            };
+            // The input stream would otherwise read the keys typed into the editor.
+            drop(input);
+            guard.suspend();
+            let result = crate::editor::edit(&key, &initial);
+            guard.resume()?;
+            input = EventStream::new();
+            let msg = Msg::Edited {
+                key,
+                expected,
+                original: initial,
+                result,
+            };
+            let effects = update(&mut app, msg);
+            let more = run_effects(&mut app, effects, &etcd, &resolver, &mut clipboard);
+            queue_edits.extend(more);
+            dirty = true;
+        }
+        pending_edits.append(&mut queue_edits);
         if dirty && last_draw.elapsed() >= MIN_FRAME {
             guard.terminal.draw(|f| crate::ui::draw(f, &app, &theme))?;
             last_draw = Instant::now();
@@ -82,7 +110,13 @@ pub async fn run(
         for msg in msgs {
             dirty = true;
             let effects = update(&mut app, msg);
-            run_effects(&mut app, effects, &etcd, &resolver, &mut clipboard);
+            pending_edits.extend(run_effects(
+                &mut app,
+                effects,
+                &etcd,
+                &resolver,
+                &mut clipboard,
+            ));
         }
     }
     etcd.send(Request::Shutdown);
@@ -96,7 +130,8 @@ fn run_effects(
     etcd: &EtcdHandle,
     resolver: &Resolver,
     clipboard: &mut dyn Clipboard,
-) {
+) -> Vec<Effect> {
+    let mut deferred = Vec::new();
     let mut queue = effects;
     while let Some(effect) = queue.pop() {
         match effect {
@@ -113,10 +148,18 @@ fn run_effects(
                 let result = clipboard.copy(&text);
                 queue.extend(update(app, Msg::Copied { what, result }));
             }
+            Effect::RemoveFile(path) => {
+                if let Err(e) = std::fs::remove_file(&path) {
+                    tracing::warn!("could not remove draft {}: {e}", path.display());
+                }
+            }
+            // The editor needs the terminal: the loop hands it over between frames.
+            edit @ Effect::Edit { .. } => deferred.push(edit),
             Effect::ResolveContext(name) => {
                 let answer = resolver(&name).map(Box::new);
                 queue.extend(update(app, Msg::ContextSwitched(answer)));
             }
         }
     }
+    deferred
 }

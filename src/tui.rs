@@ -39,6 +39,20 @@ impl TerminalGuard {
     }
 }
 
+impl TerminalGuard {
+    /// Gives the terminal back to the shell, for `$EDITOR`.
+    pub fn suspend(&mut self) {
+        restore();
+    }
+
+    pub fn resume(&mut self) -> io::Result<()> {
+        enable_raw_mode()?;
+        execute!(io::stdout(), EnterAlternateScreen)?;
+        // The editor drew over everything: draw the whole screen afresh.
+        self.terminal.clear()
+    }
+}
+
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();

@@ -396,16 +396,28 @@ async fn history_walks_back_to_creation_diffs_and_stops_at_compaction() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn y_copies_the_key_escaped_and_shift_y_the_value_as_shown() {
-    let Some((_c, mut h)) = seeded().await else { return };
+    let Some((_c, mut h)) = seeded().await else {
+        return;
+    };
     h.settle_until("tree", |a| a.keys.loaded).await;
     h.keys(":goto /app/hostile/\\xff\\xfe-not-utf8\n");
-    h.settle_until("value", |a| a.keys.value.as_ref().is_some_and(|v| !v.loading))
-        .await;
+    h.settle_until("value", |a| {
+        a.keys.value.as_ref().is_some_and(|v| !v.loading)
+    })
+    .await;
     h.keys("yY");
     assert_eq!(
         h.clipboard.copied,
-        vec!["/app/hostile/\\xff\\xfe-not-utf8".to_string(), "key is not valid UTF-8".to_string()]
+        vec![
+            "/app/hostile/\\xff\\xfe-not-utf8".to_string(),
+            "key is not valid UTF-8".to_string()
+        ]
     );
-    let status = h.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    let status = h
+        .app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
     assert!(status.contains("copied the value"), "{status}");
 }

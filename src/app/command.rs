@@ -14,6 +14,7 @@ pub struct CommandLine {
 const COMMANDS: &[&str] = &[
     "ctx",
     "goto",
+    "put",
     "help",
     "quit",
     "q",
@@ -63,6 +64,8 @@ pub enum Command {
     Reconnect,
     /// Raw key bytes: `\xNN` escapes in the argument stand for any byte.
     Goto(Vec<u8>),
+    /// Create a key, opening the editor for its value.
+    Put(Vec<u8>),
 }
 
 pub fn parse_command(line: &str) -> Result<Command, String> {
@@ -82,6 +85,19 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "q" | "quit" | "q!" => no_args(Command::Quit),
         "help" | "?" => no_args(Command::Help),
         "reconnect" => no_args(Command::Reconnect),
+        "put" => {
+            let rest = line
+                .trim_start()
+                .split_once(char::is_whitespace)
+                .map(|(_, r)| r)
+                .unwrap_or("")
+                .trim();
+            if rest.is_empty() {
+                Err("usage: :put KEY".into())
+            } else {
+                Ok(Command::Put(unescape(rest)))
+            }
+        }
         "goto" | "g" => {
             let rest = line
                 .trim_start()

@@ -133,6 +133,7 @@ pub enum Overlay {
     None,
     Help { scroll: u16 },
     Command(CommandLine),
+    Confirm(Box<keys::write::Confirm>),
 }
 
 pub struct App {
@@ -163,6 +164,13 @@ pub enum Msg {
         width: u16,
         height: u16,
     },
+    /// The answer to `Effect::Edit`: the edited bytes and the draft file they are in.
+    Edited {
+        key: Vec<u8>,
+        expected: i64,
+        original: Vec<u8>,
+        result: Result<(Vec<u8>, std::path::PathBuf), String>,
+    },
     /// The answer to `Effect::Copy`.
     Copied {
         what: String,
@@ -192,6 +200,14 @@ pub enum Effect {
         text: String,
         what: String,
     },
+    /// Open `initial` in `$EDITOR` for `key`; answered by `Msg::Edited`.
+    Edit {
+        key: Vec<u8>,
+        initial: Vec<u8>,
+        expected: i64,
+    },
+    /// A draft whose write succeeded.
+    RemoveFile(std::path::PathBuf),
 }
 
 impl App {

@@ -35,6 +35,34 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 spec,
             }]
         }
+        Msg::Edited {
+            key,
+            expected,
+            original,
+            result,
+        } => {
+            let mut effects = Vec::new();
+            match result {
+                Err(e) => app.keys.error = Some(e),
+                Ok((edited, draft)) => {
+                    match super::keys::write::on_edited(
+                        key,
+                        expected,
+                        &original,
+                        edited,
+                        draft.clone(),
+                    ) {
+                        Ok(c) => app.keys.ask = Some(c),
+                        Err(unchanged) => {
+                            app.keys.info = Some(unchanged);
+                            effects.push(Effect::RemoveFile(draft));
+                        }
+                    }
+                }
+            }
+            surface_keys_error(app);
+            effects
+        }
         Msg::Copied { what, result } => {
             match result {
                 Ok(m) => app.set_status(
@@ -104,6 +132,7 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
 fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
     match &mut app.overlay {
         Overlay::Command(_) => return on_command_key(app, key),
+        Overlay::Confirm(_) => return on_confirm_key(app, key),
         Overlay::Help { scroll } => {
             match key.code {
                 KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
@@ -185,6 +214,12 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
         surface_keys_error(app);
         return effects;
     }
+    if matches!(
+        action,
+        Action::Edit | Action::NewKey | Action::Delete | Action::DeletePrefix
+    ) {
+        return write_action(app, action);
+    }
     let effects = match action {
         Action::CopyKey | Action::CopyValue => copy(ks, action == Action::CopyValue),
         Action::History => super::keys::history::open(ks),
@@ -218,8 +253,94 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
 
 /// The Keys view records what went wrong; the status line is where people look.
 fn surface_keys_error(app: &mut App) {
+    if let Some(i) = app.keys.info.take() {
+        app.set_status(Level::Info, i);
+    }
     if let Some(e) = app.keys.error.take() {
         app.set_status(Level::Error, e);
+    }
+    if let Some(c) = app.keys.ask.take() {
+        // A read-only session never reaches a write dialog, whatever asked for it.
+        if app.context.read_only {
+            app.set_status(Level::Error, "read-only: nothing is written");
+        } else {
+            app.overlay = Overlay::Confirm(Box::new(c));
+        }
+    }
+}
+
+fn write_action(app: &mut App, action: Action) -> Vec<Effect> {
+    use super::keys::write;
+    if app.context.read_only {
+        app.set_status(Level::Error, "read-only: nothing is written");
+        return Vec::new();
+    }
+    let ks = &mut app.keys;
+    let result = match action {
+        Action::Edit => write::edit(ks).map(|e| vec![e]),
+        Action::Delete => write::delete(ks).map(|c| {
+            ks.ask = Some(c);
+            Vec::new()
+        }),
+        Action::DeletePrefix => write::delete_prefix(ks).map(|e| vec![e]),
+        Action::NewKey => {
+            let dir = ks
+                .current_node()
+                .map(|id| {
+                    let n = ks.tree.node(id);
+                    if n.is_dir {
+                        n.key.clone()
+                    } else {
+                        n.parent
+                            .map(|p| ks.tree.node(p).key.clone())
+                            .unwrap_or_default()
+                    }
+                })
+                .unwrap_or_default();
+            let mut line = CommandLine::with_history(app.command_history.clone());
+            for c in format!("put {}", crate::ui::text::bytes(&dir)).chars() {
+                line.insert(c);
+            }
+            app.overlay = Overlay::Command(line);
+            Ok(Vec::new())
+        }
+        _ => Ok(Vec::new()),
+    };
+    let effects = result.unwrap_or_else(|e| {
+        app.keys.error = Some(e);
+        Vec::new()
+    });
+    surface_keys_error(app);
+    effects
+}
+
+fn on_confirm_key(app: &mut App, key: Key) -> Vec<Effect> {
+    let Overlay::Confirm(c) = &mut app.overlay else {
+        return Vec::new();
+    };
+    use super::keys::write::Answer;
+    match super::keys::write::confirm_key(c, key) {
+        Answer::Asking => Vec::new(),
+        Answer::Confirmed(op) => {
+            app.overlay = Overlay::None;
+            if app.context.read_only {
+                app.set_status(Level::Error, "read-only: nothing is written");
+                return Vec::new();
+            }
+            app.set_status(Level::Info, "writing…");
+            vec![super::keys::write::confirmed(&mut app.keys, op)]
+        }
+        Answer::Cancelled => {
+            let kept = match &c.op {
+                super::keys::write::WriteOp::Put { draft: Some(d), .. } => {
+                    format!(" (your edit is kept in {})", d.display())
+                }
+                _ => String::new(),
+            };
+            app.overlay = Overlay::None;
+            app.set_status(Level::Info, format!("cancelled: nothing written{kept}"));
+            Vec::new()
+        }
     }
 }
 
@@ -295,6 +416,18 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
                 format!("contexts: {}", app.context_names.join(", "))
             };
             app.set_status(Level::Info, text);
+        }
+        Ok(Command::Put(key)) => {
+            if app.context.read_only {
+                app.set_status(Level::Error, "read-only: nothing is written");
+                return Vec::new();
+            }
+            app.view = super::ViewId::Keys;
+            return vec![Effect::Edit {
+                key,
+                initial: Vec::new(),
+                expected: 0,
+            }];
         }
         Ok(Command::Goto(target)) => {
             app.view = super::ViewId::Keys;

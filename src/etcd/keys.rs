@@ -88,7 +88,11 @@ pub async fn list_children(
 }
 
 /// How many keys lie under `prefix`, without fetching them.
-pub async fn count(c: &EndpointClient, prefix: &[u8], revision: i64) -> Result<i64, EtcdError> {
+pub async fn count(
+    c: &EndpointClient,
+    prefix: &[u8],
+    revision: i64,
+) -> Result<(i64, i64), EtcdError> {
     let mut opts = GetOptions::new()
         .with_range(range_end(prefix))
         .with_count_only();
@@ -99,7 +103,8 @@ pub async fn count(c: &EndpointClient, prefix: &[u8], revision: i64) -> Result<i
     let resp = c
         .call(|mut cl| async move { cl.get(key, Some(opts)).await })
         .await?;
-    Ok(resp.count())
+    let at = resp.header().map(|h| h.revision()).unwrap_or(revision);
+    Ok((resp.count(), at))
 }
 
 /// One key with its value and metadata, as stored.
@@ -411,7 +416,11 @@ pub enum KeysOp {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeysAnswer {
     Children(ChildPage),
-    Count(i64),
+    /// How many keys, at which revision.
+    Count {
+        count: i64,
+        revision: i64,
+    },
     Value {
         kv: Option<KeyValue>,
         revision: i64,
@@ -439,7 +448,10 @@ pub async fn run_op(c: &EndpointClient, op: KeysOp) -> Result<KeysAnswer, EtcdEr
             revision,
             want,
         } => KeysAnswer::Children(list_children(c, &node, sep, start, revision, want).await?),
-        KeysOp::Count { prefix, revision } => KeysAnswer::Count(count(c, &prefix, revision).await?),
+        KeysOp::Count { prefix, revision } => {
+            let (count, revision) = count(c, &prefix, revision).await?;
+            KeysAnswer::Count { count, revision }
+        }
         KeysOp::Value { key } => {
             let (kv, revision) = get_at(c, &key, 0).await?;
             let lease_ttl = match kv.as_ref().map(|kv| kv.lease) {

@@ -1,6 +1,7 @@
 //! Views: `draw(frame, app, theme)` reads the state and draws. No I/O, no mutation.
 
 mod body;
+mod confirm;
 mod footer;
 mod header;
 mod help;
@@ -35,6 +36,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     match &app.overlay {
         Overlay::Help { scroll } => help::draw(frame, body_area, app, theme, *scroll),
         Overlay::Command(line) => footer::draw_command(frame, foot, body_area, app, line, theme),
+        Overlay::Confirm(c) => confirm::draw(frame, body_area, c, theme),
         Overlay::None => {}
     }
 }

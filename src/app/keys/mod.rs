@@ -7,6 +7,7 @@ pub mod index;
 mod tree;
 pub mod update;
 pub mod value;
+pub mod write;
 
 use std::collections::HashMap;
 
@@ -20,12 +21,26 @@ pub const MAX_COUNTS: usize = 8;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Pending {
-    Children { node: NodeId, replace: bool },
-    Count { node: NodeId },
-    Value { key: Vec<u8> },
+    Children {
+        node: NodeId,
+        replace: bool,
+    },
+    Count {
+        node: NodeId,
+    },
+    Value {
+        key: Vec<u8>,
+    },
     IndexCount,
     IndexPage,
     History,
+    PrefixCount {
+        prefix: Vec<u8>,
+    },
+    Write {
+        key: Vec<u8>,
+        draft: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,11 +65,18 @@ pub struct KeysState {
     next_id: u64,
     /// `:goto` target still being walked to.
     pub goto: Option<Vec<u8>>,
+    /// The walk only restores the cursor after a reload: a key that is gone since is
+    /// not an error worth reporting.
+    pub goto_quiet: bool,
     pub error: Option<String>,
     pub loaded: bool,
     pub index: index::KeyIndex,
     pub filter: Option<filter::Filter>,
     pub history: Option<history::HistoryPane>,
+    /// A confirmation the app should show next.
+    pub ask: Option<write::Confirm>,
+    /// Good news for the status line (errors go to `error`).
+    pub info: Option<String>,
 }
 
 impl Default for KeysState {
@@ -76,11 +98,14 @@ impl KeysState {
             pending: HashMap::new(),
             next_id: 1,
             goto: None,
+            goto_quiet: false,
             error: None,
             loaded: false,
             index: index::KeyIndex::default(),
             filter: None,
             history: None,
+            ask: None,
+            info: None,
         }
     }
 

@@ -233,6 +233,7 @@ pub fn refresh(ks: &mut KeysState) -> Vec<Effect> {
     };
     let key = ks.current_node().map(|id| ks.tree.node(id).key.clone());
     ks.goto = key;
+    ks.goto_quiet = true;
     ks.value = None;
     ks.tree.node_mut(target).count = None;
     vec![load_children(ks, target, true)]
@@ -240,6 +241,7 @@ pub fn refresh(ks: &mut KeysState) -> Vec<Effect> {
 
 pub fn goto(ks: &mut KeysState, target: Vec<u8>) -> Vec<Effect> {
     ks.goto = Some(target);
+    ks.goto_quiet = false;
     ks.focus = Focus::Tree;
     advance_goto(ks)
 }
@@ -270,8 +272,9 @@ fn advance_goto(ks: &mut KeysState) -> Vec<Effect> {
                 return vec![load_children(ks, node, false)];
             }
             ks.goto = None;
-            let shown = crate::ui::text::safe(&String::from_utf8_lossy(&target)).into_owned();
-            ks.error = Some(format!("{shown} not found"));
+            if !ks.goto_quiet {
+                ks.error = Some(format!("{} not found", crate::ui::text::bytes(&target)));
+            }
             return select_node(ks, node);
         };
         let n = ks.tree.node(c);
@@ -321,17 +324,30 @@ pub fn on_answer(
         (Pending::Children { node, replace }, Ok(KeysAnswer::Children(page))) => {
             on_children(ks, node, replace, page.children, page.next, page.revision)
         }
-        (Pending::Count { node }, Ok(KeysAnswer::Count(n))) => {
+        (Pending::Count { node }, Ok(KeysAnswer::Count { count: n, .. })) => {
             let nd = ks.tree.node_mut(node);
             nd.count = Some(n);
             nd.count_pending = false;
             (request_counts(ks), None)
         }
+        (Pending::PrefixCount { prefix }, Ok(KeysAnswer::Count { count, revision })) => {
+            match super::write::prefix_confirm(prefix, count, revision) {
+                Ok(c) => ks.ask = Some(c),
+                Err(e) => ks.info = Some(e),
+            }
+            (Vec::new(), None)
+        }
+        (Pending::Write { key, draft }, Ok(KeysAnswer::Written(r))) => {
+            written(ks, &key, draft, &r, None)
+        }
+        (Pending::Write { key, draft }, Ok(KeysAnswer::DeletedPrefix { result, deleted })) => {
+            written(ks, &key, draft, &result, Some(deleted))
+        }
         (Pending::History, Ok(KeysAnswer::History(h))) => {
             super::history::on_page(ks, h.entries, h.end);
             (Vec::new(), None)
         }
-        (Pending::IndexCount, Ok(KeysAnswer::Count(n))) => {
+        (Pending::IndexCount, Ok(KeysAnswer::Count { count: n, .. })) => {
             super::filter::on_count(ks, n);
             (Vec::new(), None)
         }
@@ -362,6 +378,28 @@ pub fn on_answer(
             (Vec::new(), None)
         }
     }
+}
+
+fn written(
+    ks: &mut KeysState,
+    key: &[u8],
+    draft: Option<std::path::PathBuf>,
+    result: &crate::etcd::keys::WriteResult,
+    deleted: Option<i64>,
+) -> (Vec<Effect>, Note) {
+    let (ok, text) = super::write::outcome(key, draft.as_ref(), result, deleted);
+    if !ok {
+        ks.error = Some(text);
+        return (Vec::new(), None);
+    }
+    ks.info = Some(text);
+    // Show the new state: reload the listing around the key and its value.
+    ks.value = None;
+    let mut effects = refresh(ks);
+    if let Some(d) = draft {
+        effects.push(Effect::RemoveFile(d));
+    }
+    (effects, None)
 }
 
 fn on_children(
@@ -429,6 +467,14 @@ fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>,
         Pending::History => {
             if let Some(h) = &mut ks.history {
                 h.loading = false;
+            }
+        }
+        Pending::PrefixCount { .. } => {}
+        Pending::Write { draft, .. } => {
+            // Nothing is known to be written: say where the edit is kept.
+            if let Some(d) = draft {
+                ks.error = Some(format!("{msg}; your edit is kept in {}", d.display()));
+                return (Vec::new(), None);
             }
         }
         Pending::IndexPage => {
