@@ -421,3 +421,43 @@ async fn y_copies_the_key_escaped_and_shift_y_the_value_as_shown() {
         .unwrap_or_default();
     assert!(status.contains("copied the value"), "{status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_writes_the_subtree_as_json_or_yaml_with_binary_as_base64() {
+    let Some((_c, mut h)) = seeded().await else { return };
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("app.json");
+    h.keys(":goto /app/\n");
+    h.settle().await;
+    h.keys(&format!(":export {}\n", json.display()));
+    h.settle().await;
+    let status = h.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    assert!(status.contains("exported 9 keys"), "{status}");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("file")).expect("json");
+    assert_eq!(doc["prefix"], "/app/");
+    assert_eq!(doc["count"], 9);
+    let keys = doc["keys"].as_array().expect("keys");
+    let odd = keys.iter().find(|k| k.get("key_base64").is_some()).expect("the non-UTF-8 key");
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(odd["key_base64"].as_str().expect("str"))
+        .expect("base64");
+    assert_eq!(raw, b"/app/hostile/\xff\xfe-not-utf8");
+    let escape = keys.iter().find(|k| k["key"] == "/app/hostile/escape").expect("escape key");
+    assert!(escape.get("value_base64").is_some(), "escape sequences go as base64: {escape}");
+    let session = keys.iter().find(|k| k["key"] == "/app/sessions/session-1").expect("session");
+    assert!(session["lease"].as_i64().is_some_and(|l| l != 0));
+
+    let yaml = dir.path().join("app.yaml");
+    h.keys(&format!(":export {}\n", yaml.display()));
+    h.settle().await;
+    let doc: serde_yaml::Value = serde_yaml::from_slice(&std::fs::read(&yaml).expect("file")).expect("yaml");
+    assert_eq!(doc["count"].as_u64(), Some(9));
+
+    // A directory that does not exist: a clear error and no stray file.
+    h.keys(":export /nonexistent/dir/x.json\n");
+    h.settle().await;
+    let status = h.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    assert!(status.contains("/nonexistent/dir"), "{status}");
+}

@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "ctx",
     "goto",
     "put",
+    "export",
     "help",
     "quit",
     "q",
@@ -66,6 +67,8 @@ pub enum Command {
     Goto(Vec<u8>),
     /// Create a key, opening the editor for its value.
     Put(Vec<u8>),
+    /// Write the selected subtree to a file.
+    Export(String),
 }
 
 pub fn parse_command(line: &str) -> Result<Command, String> {
@@ -85,6 +88,10 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "q" | "quit" | "q!" => no_args(Command::Quit),
         "help" | "?" => no_args(Command::Help),
         "reconnect" => no_args(Command::Reconnect),
+        "export" => match args.as_slice() {
+            [path] => Ok(Command::Export((*path).to_string())),
+            _ => Err("usage: :export FILE (.json or .yaml)".into()),
+        },
         "put" => {
             let rest = line
                 .trim_start()

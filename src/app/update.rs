@@ -417,6 +417,14 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
             };
             app.set_status(Level::Info, text);
         }
+        Ok(Command::Export(path)) => {
+            let path = match (path.strip_prefix("~/"), dirs::home_dir()) {
+                (Some(rest), Some(home)) => home.join(rest),
+                _ => std::path::PathBuf::from(path),
+            };
+            app.view = super::ViewId::Keys;
+            return keys::export(&mut app.keys, path);
+        }
         Ok(Command::Put(key)) => {
             if app.context.read_only {
                 app.set_status(Level::Error, "read-only: nothing is written");

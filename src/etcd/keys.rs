@@ -411,6 +411,10 @@ pub enum KeysOp {
         revision: i64,
         limit: i64,
     },
+    Export {
+        prefix: Vec<u8>,
+        path: std::path::PathBuf,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -437,6 +441,7 @@ pub enum KeysAnswer {
         more: bool,
         revision: i64,
     },
+    Exported(super::export::Exported),
 }
 
 pub async fn run_op(c: &EndpointClient, op: KeysOp) -> Result<KeysAnswer, EtcdError> {
@@ -478,6 +483,10 @@ pub async fn run_op(c: &EndpointClient, op: KeysOp) -> Result<KeysAnswer, EtcdEr
         KeysOp::DeletePrefix { prefix, revision } => {
             let (result, deleted) = delete_prefix_if_unchanged(c, &prefix, revision).await?;
             KeysAnswer::DeletedPrefix { result, deleted }
+        }
+        KeysOp::Export { prefix, path } => {
+            let format = super::export::ExportFormat::for_path(&path);
+            KeysAnswer::Exported(super::export::export(c, &prefix, &path, format).await?)
         }
         KeysOp::IndexPage {
             from,

@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod errors;
+pub mod export;
 mod insecure;
 pub mod keys;
 pub mod session;

@@ -41,6 +41,7 @@ pub enum Pending {
         key: Vec<u8>,
         draft: Option<std::path::PathBuf>,
     },
+    Export,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -239,6 +239,25 @@ pub fn refresh(ks: &mut KeysState) -> Vec<Effect> {
     vec![load_children(ks, target, true)]
 }
 
+/// `:export FILE`: the selected directory, or the directory of the selected key.
+pub fn export(ks: &mut KeysState, path: std::path::PathBuf) -> Vec<Effect> {
+    let prefix = match ks.current_node() {
+        Some(id) if ks.tree.node(id).is_dir => ks.tree.node(id).key.clone(),
+        Some(id) => ks
+            .tree
+            .node(id)
+            .parent
+            .map(|p| ks.tree.node(p).key.clone())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    vec![request(
+        ks,
+        Pending::Export,
+        KeysOp::Export { prefix, path },
+    )]
+}
+
 pub fn goto(ks: &mut KeysState, target: Vec<u8>) -> Vec<Effect> {
     ks.goto = Some(target);
     ks.goto_quiet = false;
@@ -342,6 +361,16 @@ pub fn on_answer(
         }
         (Pending::Write { key, draft }, Ok(KeysAnswer::DeletedPrefix { result, deleted })) => {
             written(ks, &key, draft, &result, Some(deleted))
+        }
+        (Pending::Export, Ok(KeysAnswer::Exported(e))) => {
+            ks.info = Some(format!(
+                "exported {} keys at revision {} to {} ({} bytes)",
+                e.keys,
+                e.revision,
+                e.path.display(),
+                e.bytes
+            ));
+            (Vec::new(), None)
         }
         (Pending::History, Ok(KeysAnswer::History(h))) => {
             super::history::on_page(ks, h.entries, h.end);
@@ -469,7 +498,7 @@ fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>,
                 h.loading = false;
             }
         }
-        Pending::PrefixCount { .. } => {}
+        Pending::PrefixCount { .. } | Pending::Export => {}
         Pending::Write { draft, .. } => {
             // Nothing is known to be written: say where the edit is kept.
             if let Some(d) = draft {
