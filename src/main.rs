@@ -46,7 +46,11 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli, theme: Theme) -> ExitCode {
         return usage_error(&e);
     }
     tracing::info!(context = %ctx.name, source = %ctx.source.describe(), "starting");
-    let app = new_app(context_info(&ctx), &setup.config);
+    let sep = match setup.config.separator_byte() {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e),
+    };
+    let app = new_app(context_info(&ctx), &setup.config, sep);
     finish(rt.block_on(runtime::run(app, ctx.spec, theme, setup.resolver())))
 }
 

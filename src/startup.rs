@@ -153,13 +153,19 @@ pub fn context_info(ctx: &ResolvedContext) -> ContextInfo {
     }
 }
 
-pub fn new_app(info: ContextInfo, config: &Config) -> App {
-    App::new(
+pub fn new_app(info: ContextInfo, config: &Config, sep: u8) -> App {
+    // Say once where the settings came from: on a controller that is the detected
+    // manifest, which the user never typed.
+    let source = format!("context {}: {}", info.name, info.source);
+    let mut app = App::new(
         info,
         Keymap::defaults(),
         config.context_names(),
         std::time::Instant::now(),
-    )
+    );
+    app.set_status(crate::app::Level::Info, source);
+    app.keys = crate::app::keys::KeysState::new(sep);
+    app
 }
 
 /// For callers that already have a spec (the demo).

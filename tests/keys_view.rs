@@ -424,7 +424,9 @@ async fn y_copies_the_key_escaped_and_shift_y_the_value_as_shown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_writes_the_subtree_as_json_or_yaml_with_binary_as_base64() {
-    let Some((_c, mut h)) = seeded().await else { return };
+    let Some((_c, mut h)) = seeded().await else {
+        return;
+    };
     h.settle_until("tree", |a| a.keys.loaded).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let json = dir.path().join("app.json");
@@ -432,32 +434,74 @@ async fn export_writes_the_subtree_as_json_or_yaml_with_binary_as_base64() {
     h.settle().await;
     h.keys(&format!(":export {}\n", json.display()));
     h.settle().await;
-    let status = h.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    let status = h
+        .app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
     assert!(status.contains("exported 9 keys"), "{status}");
-    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("file")).expect("json");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("file")).expect("json");
     assert_eq!(doc["prefix"], "/app/");
     assert_eq!(doc["count"], 9);
     let keys = doc["keys"].as_array().expect("keys");
-    let odd = keys.iter().find(|k| k.get("key_base64").is_some()).expect("the non-UTF-8 key");
+    let odd = keys
+        .iter()
+        .find(|k| k.get("key_base64").is_some())
+        .expect("the non-UTF-8 key");
     use base64::Engine;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(odd["key_base64"].as_str().expect("str"))
         .expect("base64");
     assert_eq!(raw, b"/app/hostile/\xff\xfe-not-utf8");
-    let escape = keys.iter().find(|k| k["key"] == "/app/hostile/escape").expect("escape key");
-    assert!(escape.get("value_base64").is_some(), "escape sequences go as base64: {escape}");
-    let session = keys.iter().find(|k| k["key"] == "/app/sessions/session-1").expect("session");
+    let escape = keys
+        .iter()
+        .find(|k| k["key"] == "/app/hostile/escape")
+        .expect("escape key");
+    assert!(
+        escape.get("value_base64").is_some(),
+        "escape sequences go as base64: {escape}"
+    );
+    let session = keys
+        .iter()
+        .find(|k| k["key"] == "/app/sessions/session-1")
+        .expect("session");
     assert!(session["lease"].as_i64().is_some_and(|l| l != 0));
 
     let yaml = dir.path().join("app.yaml");
     h.keys(&format!(":export {}\n", yaml.display()));
     h.settle().await;
-    let doc: serde_yaml::Value = serde_yaml::from_slice(&std::fs::read(&yaml).expect("file")).expect("yaml");
+    let doc: serde_yaml::Value =
+        serde_yaml::from_slice(&std::fs::read(&yaml).expect("file")).expect("yaml");
     assert_eq!(doc["count"].as_u64(), Some(9));
 
     // A directory that does not exist: a clear error and no stray file.
     h.keys(":export /nonexistent/dir/x.json\n");
     h.settle().await;
-    let status = h.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    let status = h
+        .app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
     assert!(status.contains("/nonexistent/dir"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_separator_builds_the_tree_on_it() {
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let mut client = common::connect(&c).await;
+    for k in ["svc:a:1", "svc:a:2", "svc:b", "other"] {
+        client.put(k, "v", None).await.expect("put");
+    }
+    let mut h = Headless::connect(c.client_urls(), 100, 30);
+    h.app.keys = etcdtui::app::keys::KeysState::new(b':');
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    assert_eq!(labels(&h), vec!["other", "svc:"]);
+    h.keys("jl");
+    h.settle().await;
+    assert_eq!(labels(&h), vec!["other", "svc:", "  svc:a:", "  svc:b"]);
 }

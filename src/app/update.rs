@@ -29,7 +29,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.apply_read_only();
             app.generation += 1;
             app.conn = ConnState::Connecting { attempt: 0 };
-            app.keys = super::keys::KeysState::default();
+            app.keys = super::keys::KeysState::new(app.keys.sep);
             vec![Effect::Connect {
                 generation: app.generation,
                 spec,

@@ -18,6 +18,19 @@ pub struct Config {
     #[serde(deserialize_with = "null_as_default")]
     pub contexts: BTreeMap<String, ContextConfig>,
     pub theme: Option<String>,
+    /// What splits keys into a tree in the Keys view; one ASCII character, `/` unless set.
+    pub separator: Option<String>,
+}
+
+impl Config {
+    /// The separator as a byte, or why it is unusable.
+    pub fn separator_byte(&self) -> Result<u8, String> {
+        match self.separator.as_deref() {
+            None => Ok(b'/'),
+            Some(s) if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+            Some(s) => Err(format!("separator must be one ASCII character, not {s:?}")),
+        }
+    }
 }
 
 /// One cluster. Paths may start with `~/`.
@@ -312,5 +325,22 @@ contexts:
         if let Some(p) = default_config_path() {
             assert!(p.ends_with("etcdtui/config.yaml"));
         }
+    }
+}
+
+#[cfg(test)]
+mod separator_tests {
+    use super::*;
+
+    #[test]
+    fn separator_is_one_ascii_character_defaulting_to_slash() {
+        let mut c = Config::default();
+        assert_eq!(c.separator_byte(), Ok(b'/'));
+        c.separator = Some(":".into());
+        assert_eq!(c.separator_byte(), Ok(b':'));
+        c.separator = Some("::".into());
+        assert!(c.separator_byte().is_err());
+        c.separator = Some("é".into());
+        assert!(c.separator_byte().is_err());
     }
 }

@@ -50,7 +50,7 @@ pub async fn run(args: DemoArgs, theme: Theme) -> Result<()> {
         ),
         &spec,
     );
-    let app = crate::startup::new_app(info, &Config::default());
+    let app = crate::startup::new_app(info, &Config::default(), b'/');
     let resolver: crate::runtime::Resolver =
         Box::new(|name: &str| Err(format!("the demo has no other contexts (asked for {name})")));
     let result = crate::runtime::run(app, spec, theme, resolver).await;
