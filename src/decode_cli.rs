@@ -51,7 +51,13 @@ pub fn run_decode_with_notes(
     if !text.ends_with('\n') {
         text.push('\n');
     }
-    (text, r.notes)
+    // How the object was stored is the Keys view's business; here only problems count.
+    let notes = r
+        .notes
+        .into_iter()
+        .filter(|n| n != decode::NOTE_STORED_AS_JSON)
+        .collect();
+    (text, notes)
 }
 
 fn is_k8s_json(value: &[u8]) -> bool {

@@ -35,12 +35,64 @@ fn type_from_name(name: &str) -> (String, String) {
     (api_version, kind.to_string())
 }
 
-/// Fixtures whose decoded form may not equal the YAML, each with why. The fixtures come from
-/// Kubernetes' development branch, newer than the newest protobuf schema published as a
-/// crate; what the schema lacks is decoded by field number (see the notes), so these
-/// differ. Each entry names the exact paths whose fields are newer; the rest of the object
-/// must still match.
-const EXCEPTIONS: &[(&str, &str)] = &[];
+/// Fixtures that cannot fully match, with the fields left unnamed (as `parent.field`) and why. These fields
+/// are newer than the newest published .proto files (Kubernetes 1.35); their numbers were
+/// placed from this same round-trip data (see tools/gen-k8s-schema), which is impossible
+/// when two fields of one type hold identical placeholder values. The decoder shows them
+/// by number with a note; with those names removed from the expected YAML and the numbered
+/// dumps removed from ours, everything else must still be equal.
+const EXCEPTIONS: &[(&str, &[&str], &str)] = &[
+    ("batch.v1.CronJob", DISRUPTION, WHY_TIE),
+    ("batch.v1.Job", DISRUPTION, WHY_TIE),
+    ("batch.v1beta1.CronJob", DISRUPTION, WHY_TIE),
+    (
+        "scheduling.k8s.io.v1alpha3.CompositePodGroup",
+        DISRUPTION,
+        WHY_TIE,
+    ),
+    ("scheduling.k8s.io.v1alpha3.PodGroup", DISRUPTION, WHY_TIE),
+    ("scheduling.k8s.io.v1alpha3.Workload", DISRUPTION, WHY_TIE),
+    ("scheduling.k8s.io.v1beta1.PodGroup", DISRUPTION, WHY_TIE),
+    ("scheduling.k8s.io.v1beta1.Workload", DISRUPTION, WHY_TIE),
+    (
+        "core.v1.Pod",
+        &["overhead.perContainer", "overhead.perPod"],
+        WHY_TIE,
+    ),
+    (
+        "resource.k8s.io.v1.ResourceSlice",
+        NODE_ALLOCATABLE,
+        WHY_TIE,
+    ),
+    (
+        "resource.k8s.io.v1beta1.ResourceSlice",
+        NODE_ALLOCATABLE,
+        WHY_TIE,
+    ),
+    (
+        "resource.k8s.io.v1beta2.ResourceSlice",
+        NODE_ALLOCATABLE,
+        WHY_TIE,
+    ),
+    (
+        "resource.k8s.io.v1alpha3.ResourcePoolStatusRequest",
+        &["capacity.available", "capacity.consumed", "capacity.total"],
+        WHY_TIE,
+    ),
+    (
+        "core.v1.ListOptions",
+        &["shardSelector"],
+        "no schema source names it: ListOptions is not in the OpenAPI spec (never stored in etcd)",
+    ),
+];
+const DISRUPTION: &[&str] = &["disruptionMode.all", "disruptionMode.single"];
+const NODE_ALLOCATABLE: &[&str] = &[
+    "mapping.capacityMultiplier",
+    "mapping.deviceMultiplier",
+    "overhead.perContainer",
+    "overhead.perPod",
+];
+const WHY_TIE: &str = "added after Kubernetes 1.35; the fields of one type hold identical test values, so the data cannot tell their numbers apart";
 
 fn load_fixture(dir: &std::path::Path, name: &str) -> (Vec<u8>, serde_yaml::Value) {
     let pb = std::fs::read(dir.join(format!("{name}.pb"))).expect("read .pb");
@@ -80,13 +132,28 @@ fn every_fixture_decodes_to_its_yaml() {
                 continue;
             }
         };
-        let exception = EXCEPTIONS.iter().find(|(n, _)| n == name);
+        let exception = EXCEPTIONS.iter().find(|(n, _, _)| n == name);
         if got == expected && obj.notes.is_empty() {
             equal += 1;
             if exception.is_some() {
                 failures.push(format!("{name}: listed as an exception but now equal"));
             }
-        } else if exception.is_none() {
+        } else if let Some((_, unnamed, _)) = exception {
+            let (mut expected, mut got) = (expected, got);
+            strip_keys(&mut expected, "", &|path| {
+                unnamed.iter().any(|u| path.ends_with(&format!(".{u}")))
+            });
+            strip_keys(&mut got, "", &|path| {
+                path.rsplit('.').next().is_some_and(|k| k.starts_with('#'))
+            });
+            if got != expected || obj.notes.is_empty() {
+                failures.push(format!(
+                    "{name}: differs beyond its exception\n  notes: {:?}\n{}",
+                    obj.notes,
+                    diff(&expected, &got)
+                ));
+            }
+        } else {
             failures.push(format!(
                 "{name}: differs\n  notes: {:?}\n{}",
                 obj.notes,
@@ -94,8 +161,32 @@ fn every_fixture_decodes_to_its_yaml() {
             ));
         }
     }
-    eprintln!("{equal}/{} fixtures equal", names.len());
+    eprintln!(
+        "{equal}/{} fixtures equal, {} named exceptions",
+        names.len(),
+        EXCEPTIONS.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Removes every mapping entry whose dotted path (list indices left out) matches `drop`.
+fn strip_keys(v: &mut serde_yaml::Value, path: &str, drop: &dyn Fn(&str) -> bool) {
+    match v {
+        serde_yaml::Value::Mapping(m) => {
+            let key_path = |k: &serde_yaml::Value| format!("{path}.{}", k.as_str().unwrap_or("?"));
+            m.retain(|k, _| !drop(&key_path(k)));
+            for (k, child) in m.iter_mut() {
+                let p = key_path(k);
+                strip_keys(child, &p, drop);
+            }
+        }
+        serde_yaml::Value::Sequence(items) => {
+            for item in items {
+                strip_keys(item, path, drop);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn diff(expected: &serde_yaml::Value, got: &serde_yaml::Value) -> String {
@@ -129,5 +220,122 @@ fn diff_at(path: &str, e: &serde_yaml::Value, g: &serde_yaml::Value, out: &mut V
         }
         _ if e != g => out.push(format!("  {path}: expected {e:?}, got {g:?}")),
         _ => {}
+    }
+}
+
+mod never_panics {
+    //! Truncated, bit-flipped and random values: every entry point returns output.
+
+    use etcdtui::decode::wire::Writer;
+    use etcdtui::decode::{Format, RenderOptions, detect, formats_for, k8s, render};
+    use etcdtui::decode_cli::{OutputFormat, run_decode};
+    use proptest::prelude::*;
+
+    /// A Pod with nested messages, maps, times and quantities, built in code so the property
+    /// tests run without the fixtures; fixture files are added when present.
+    fn seeds() -> Vec<Vec<u8>> {
+        let mut raw = Writer::new();
+        raw.message(1, |m| {
+            m.string(1, "p")
+                .string(3, "ns")
+                .message(8, |t| {
+                    t.varint(1, 1_199_149_261);
+                })
+                .message(11, |e| {
+                    e.string(1, "k").string(2, "v");
+                });
+        })
+        .message(2, |spec| {
+            spec.message(2, |c| {
+                c.string(1, "app").string(2, "img").message(8, |r| {
+                    r.message(1, |e| {
+                        e.string(1, "cpu").message(2, |q| {
+                            q.string(1, "100m");
+                        });
+                    });
+                });
+            });
+        });
+        let mut out = vec![
+            Writer::k8s_value("v1", "Pod", &raw.finish()),
+            br#"{"apiVersion":"v1","kind":"X","a":[1,{"b":null}]}"#.to_vec(),
+            b"a: 1\nb:\n- c\n".to_vec(),
+            b"k8s:enc:aescbc:v1:key1:abc".to_vec(),
+        ];
+        if let Some(dir) = std::env::var_os("ETCDTUI_K8S_FIXTURES")
+            .map(std::path::PathBuf::from)
+            .or_else(|| {
+                Some(
+                    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                        .join("../shared/fixtures/k8s-api"),
+                )
+            })
+        {
+            for name in [
+                "core.v1.Pod",
+                "apps.v1.Deployment",
+                "core.v1.Secret",
+                "core.v1.Node",
+            ] {
+                if let Ok(b) = std::fs::read(dir.join(format!("{name}.pb"))) {
+                    out.push(b);
+                }
+            }
+        }
+        out
+    }
+
+    fn exercise(value: &[u8]) {
+        let opts = RenderOptions::default();
+        let key = b"/registry/secrets/ns/x";
+        let f = detect(key, value);
+        let formats = formats_for(value);
+        assert!(formats.contains(&f));
+        for format in [
+            Format::Kubernetes,
+            Format::Json,
+            Format::Yaml,
+            Format::Text,
+            Format::Hex,
+            Format::Encrypted,
+        ] {
+            let _ = render(key, value, format, &opts);
+        }
+        let obj = k8s::decode(value);
+        let _ = etcdtui::decode::kubectl_yaml(&obj.node);
+        let _ = run_decode(value, OutputFormat::Json, None);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+        #[test]
+        fn truncated(seed in 0usize..8, cut in any::<prop::sample::Index>()) {
+            let seeds = seeds();
+            let v = &seeds[seed % seeds.len()];
+            exercise(&v[..cut.index(v.len() + 1)]);
+        }
+
+        #[test]
+        fn bit_flipped(seed in 0usize..8, flips in prop::collection::vec((any::<prop::sample::Index>(), 0u8..8), 1..6)) {
+            let seeds = seeds();
+            let mut v = seeds[seed % seeds.len()].clone();
+            for (at, bit) in flips {
+                let i = at.index(v.len());
+                v[i] ^= 1 << bit;
+            }
+            exercise(&v);
+        }
+
+        #[test]
+        fn random_bytes(body in prop::collection::vec(any::<u8>(), 0..512), prefix in 0usize..3) {
+            let mut v = match prefix {
+                0 => b"k8s\0".to_vec(),
+                1 => b"k8s:enc:".to_vec(),
+                _ => Vec::new(),
+            };
+            v.extend(body);
+            exercise(&v);
+        }
     }
 }

@@ -147,6 +147,12 @@ async fn hostile_keys_and_values_are_drawn_escaped() {
         a.keys.value.as_ref().is_some_and(|v| !v.loading)
     })
     .await;
+    let hex = h.render_keys(100, 16);
+    assert!(
+        hex.contains("1b 5d 30 3b"),
+        "control bytes show as hex first:\n{hex}"
+    );
+    h.keys("f");
     let screen = h.render_keys(100, 16);
     assert!(screen.contains("\\xff\\xfe-not-utf8"), "{screen}");
     assert!(screen.contains("\\x1b]0;pwned\\x07"), "{screen}");
@@ -504,4 +510,57 @@ async fn a_configured_separator_builds_the_tree_on_it() {
     h.keys("jl");
     h.settle().await;
     assert_eq!(labels(&h), vec!["other", "svc:", "  svc:a:", "  svc:b"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_are_masked_until_x_and_encrypted_values_say_so() {
+    let Some((_c, mut h)) = seeded().await else {
+        return;
+    };
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    h.keys(":goto /registry/secrets/payments/db-credentials\n");
+    h.settle_until("value", |a| {
+        a.keys.value.as_ref().is_some_and(|v| !v.loading)
+    })
+    .await;
+    let text = |h: &Headless| {
+        h.app
+            .keys
+            .value
+            .as_ref()
+            .map(|v| v.rendered.text.clone())
+            .unwrap_or_default()
+    };
+    let masked = text(&h);
+    assert!(masked.contains("kind: Secret"), "{masked}");
+    assert!(
+        !masked.contains("aHVudGVyMg=="),
+        "secret data shown unmasked:\n{masked}"
+    );
+    assert!(masked.contains("••••••"), "{masked}");
+    // Neither the copy nor another format may leak it while masked.
+    h.keys("Y");
+    assert!(!h.clipboard.copied.concat().contains("aHVudGVyMg=="));
+    h.keys("x");
+    let revealed = text(&h);
+    assert!(
+        revealed.contains("aHVudGVyMg=="),
+        "x must reveal the base64 data:\n{revealed}"
+    );
+    h.keys("x");
+    assert!(!text(&h).contains("aHVudGVyMg=="), "x again masks");
+
+    h.keys(":goto /registry/secrets/kube-system/bootstrap-token-abcdef\n");
+    h.settle_until("value", |a| {
+        a.keys
+            .value
+            .as_ref()
+            .is_some_and(|v| !v.loading && v.key.ends_with(b"abcdef"))
+    })
+    .await;
+    let enc = text(&h);
+    assert!(
+        enc.contains("encrypted at rest") && enc.contains("aescbc") && enc.contains("key1"),
+        "{enc}"
+    );
 }

@@ -1,85 +1,41 @@
-//! The one place the app asks how to show a value. It adapts the decoder's answer to
-//! what the views need, so the views never call the decoder per frame.
+//! The one place the app asks how to show a value: a thin layer over `crate::decode`, so
+//! views never call the decoder per frame and the detected format comes first in the
+//! cycle.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ValueFormat {
-    Kubernetes,
-    Json,
-    Yaml,
-    Text,
-    Hex,
-    Encrypted,
-}
+pub use crate::decode::{Format as ValueFormat, Rendered};
 
-impl ValueFormat {
-    pub fn label(self) -> &'static str {
-        match self {
-            ValueFormat::Kubernetes => "kubernetes",
-            ValueFormat::Json => "json",
-            ValueFormat::Yaml => "yaml",
-            ValueFormat::Text => "text",
-            ValueFormat::Hex => "hex",
-            ValueFormat::Encrypted => "encrypted",
-        }
+use crate::decode::{RenderOptions, detect, formats_for as decoder_formats, render as decode};
+
+/// The formats the `f` key cycles through, starting with the detected one.
+pub fn formats_for(key: &[u8], value: &[u8]) -> Vec<ValueFormat> {
+    let first = detect(key, value);
+    let mut all = decoder_formats(value);
+    all.retain(|f| *f != first);
+    all.insert(0, first);
+    // Text with escapes is always worth a look, even when hex is the safe default.
+    if !all.contains(&ValueFormat::Text) {
+        all.push(ValueFormat::Text);
     }
+    all
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Rendered {
-    pub text: String,
-    pub notes: Vec<String>,
-    /// apiVersion and kind, for Kubernetes objects.
-    pub kind: Option<(String, String)>,
+pub fn render(key: &[u8], value: &[u8], format: ValueFormat, reveal: bool) -> Rendered {
+    decode(
+        key,
+        value,
+        format,
+        &RenderOptions {
+            reveal_secrets: reveal,
+        },
+    )
 }
 
-pub fn formats_for(_key: &[u8], value: &[u8]) -> Vec<ValueFormat> {
-    let mut v = Vec::new();
-    if let Ok(text) = std::str::from_utf8(value) {
-        if serde_yaml::from_str::<serde_yaml::Value>(text)
-            .is_ok_and(|y| y.is_mapping() || y.is_sequence())
-        {
-            v.push(if text.trim_start().starts_with(['{', '[']) {
-                ValueFormat::Json
-            } else {
-                ValueFormat::Yaml
-            });
-        }
-        v.push(ValueFormat::Text);
-    }
-    v.push(ValueFormat::Hex);
-    v
-}
-
-pub fn render(_key: &[u8], value: &[u8], format: ValueFormat, _reveal: bool) -> Rendered {
-    let text = match format {
-        ValueFormat::Hex => hex_dump(value),
-        _ => String::from_utf8_lossy(value).into_owned(),
-    };
+/// Nothing to show yet.
+pub fn empty() -> Rendered {
     Rendered {
-        text,
-        ..Rendered::default()
+        format: ValueFormat::Text,
+        text: String::new(),
+        notes: Vec::new(),
+        kind: None,
     }
-}
-
-pub fn hex_dump(value: &[u8]) -> String {
-    let mut out = String::with_capacity(value.len() * 4);
-    for (i, chunk) in value.chunks(16).enumerate() {
-        let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-        let ascii: String = chunk
-            .iter()
-            .map(|b| {
-                if b.is_ascii_graphic() || *b == b' ' {
-                    *b as char
-                } else {
-                    '.'
-                }
-            })
-            .collect();
-        out.push_str(&format!(
-            "{:08x}  {:<47}  |{ascii}|\n",
-            i * 16,
-            hex.join(" ")
-        ));
-    }
-    out
 }

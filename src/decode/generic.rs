@@ -12,11 +12,35 @@ pub const MAX_DEPTH: u32 = 64;
 
 pub fn field_key(number: u32, value: &Value<'_>) -> String {
     let kind = match value {
-        Value::Bytes(b) if is_printable_utf8(b) => "string",
-        Value::Bytes(b) if parses_cleanly(b) => "message",
+        Value::Bytes(b) => match bytes_kind(b) {
+            BytesKind::Message => "message",
+            BytesKind::Text => "string",
+            BytesKind::Opaque => "bytes",
+        },
         other => other.wire_name(),
     };
     format!("#{number} {kind}")
+}
+
+enum BytesKind {
+    Message,
+    Text,
+    Opaque,
+}
+
+/// A nested message usually holds tag and length bytes below 0x20, which text rarely does;
+/// text without them is text even if it happens to parse as protobuf.
+fn bytes_kind(b: &[u8]) -> BytesKind {
+    let has_low = b.iter().any(|&c| c < 0x20);
+    if has_low && parses_cleanly(b) {
+        BytesKind::Message
+    } else if is_printable_utf8(b) {
+        BytesKind::Text
+    } else if parses_cleanly(b) {
+        BytesKind::Message
+    } else {
+        BytesKind::Opaque
+    }
 }
 
 /// The value as a node; nested messages are dumped up to `MAX_DEPTH`.
@@ -29,13 +53,11 @@ pub fn value_node(value: &Value<'_>, depth: u32) -> Node {
 }
 
 fn bytes_node(b: &[u8], depth: u32) -> Node {
-    if is_printable_utf8(b) {
-        return Node::Str(String::from_utf8_lossy(b).into_owned());
+    match bytes_kind(b) {
+        BytesKind::Message if depth < MAX_DEPTH => dump(b, depth + 1).0,
+        BytesKind::Text => Node::Str(String::from_utf8_lossy(b).into_owned()),
+        _ => Node::Str(opaque(b)),
     }
-    if depth < MAX_DEPTH && parses_cleanly(b) {
-        return dump(b, depth + 1).0;
-    }
-    Node::Str(opaque(b))
 }
 
 /// Bytes nothing else could make sense of: hex when short, base64 when long.

@@ -5,7 +5,11 @@ pub fn dump(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len().div_ceil(16) * 80);
     for (line, chunk) in bytes.chunks(16).enumerate() {
-        out.push_str(&format!("{:08x} ", line * 16));
+        let offset = line * 16;
+        for shift in (0..8).rev() {
+            out.push(char::from(HEX[(offset >> (shift * 4)) & 15]));
+        }
+        out.push(' ');
         for i in 0..16 {
             if i == 8 {
                 out.push(' ');

@@ -61,7 +61,7 @@ pub mod k8s;
 pub mod node;
 mod render;
 mod secrets;
-mod wire;
+pub mod wire;
 pub mod yaml;
 
 use detect::Shape;
@@ -113,6 +113,9 @@ pub struct RenderOptions {
 }
 
 const REGISTRY_PREFIX: &[u8] = b"/registry/";
+
+/// The note on a Kubernetes object that was stored as JSON rather than protobuf.
+pub const NOTE_STORED_AS_JSON: &str = "stored as JSON";
 
 /// The format to show `value` in first.
 pub fn detect(key: &[u8], value: &[u8]) -> Format {

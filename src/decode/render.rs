@@ -115,7 +115,7 @@ fn kubernetes(value: &[u8], shape: Shape, hide: bool, out: Out) -> Option<Render
             let node = parsed(value)?;
             let field = |k: &str| node.get(k).and_then(Node::as_str).unwrap_or("").to_string();
             let kind = (field("apiVersion"), field("kind"));
-            (node, kind, vec!["stored as JSON".to_string()])
+            (node, kind, vec![super::NOTE_STORED_AS_JSON.to_string()])
         }
         _ => return None,
     };

@@ -124,6 +124,84 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Minimal protobuf writer, for building test values and benchmarks (the decoder never
+/// writes).
+#[derive(Debug, Default, Clone)]
+pub struct Writer {
+    buf: Vec<u8>,
+}
+
+impl Writer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn raw_varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+
+    fn key(&mut self, field: u32, wire: u8) {
+        self.raw_varint((u64::from(field) << 3) | u64::from(wire));
+    }
+
+    pub fn varint(&mut self, field: u32, v: u64) -> &mut Self {
+        self.key(field, 0);
+        self.raw_varint(v);
+        self
+    }
+
+    pub fn bytes(&mut self, field: u32, b: &[u8]) -> &mut Self {
+        self.key(field, 2);
+        self.raw_varint(b.len() as u64);
+        self.buf.extend_from_slice(b);
+        self
+    }
+
+    pub fn string(&mut self, field: u32, s: &str) -> &mut Self {
+        self.bytes(field, s.as_bytes())
+    }
+
+    pub fn message(&mut self, field: u32, build: impl FnOnce(&mut Writer)) -> &mut Self {
+        let mut inner = Writer::new();
+        build(&mut inner);
+        self.bytes(field, &inner.buf)
+    }
+
+    pub fn fixed64(&mut self, field: u32, v: u64) -> &mut Self {
+        self.key(field, 1);
+        self.buf.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+
+    pub fn fixed32(&mut self, field: u32, v: u32) -> &mut Self {
+        self.key(field, 5);
+        self.buf.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+
+    pub fn finish(&self) -> Vec<u8> {
+        self.buf.clone()
+    }
+
+    /// A stored Kubernetes value: `k8s\0` + runtime.Unknown around `raw`.
+    pub fn k8s_value(api_version: &str, kind: &str, raw: &[u8]) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.message(1, |tm| {
+            tm.string(1, api_version).string(2, kind);
+        })
+        .bytes(2, raw)
+        .string(3, "")
+        .string(4, "");
+        let mut out = b"k8s\0".to_vec();
+        out.extend(w.finish());
+        out
+    }
+}
+
 /// Whether `buf` is a complete, well-formed sequence of fields (used to guess nested messages).
 pub fn parses_cleanly(buf: &[u8]) -> bool {
     let mut r = Reader::new(buf);

@@ -38,7 +38,7 @@ impl Writer {
     fn map(&mut self, entries: &[(String, Node)], indent: usize, first_inline: bool) {
         let mut order: Vec<&(String, Node)> = entries.iter().collect();
         if self.sort_keys {
-            order.sort_by_cached_key(|(k, _)| natural_key(k));
+            order.sort_by(|(a, _), (b, _)| natural_cmp(a, b));
         }
         for (i, (k, v)) in order.into_iter().enumerate() {
             if i > 0 || !first_inline {
@@ -206,7 +206,14 @@ fn looks_typed(s: &str) -> bool {
         "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
         ".inf", ".Inf", ".INF", "+.inf", "-.inf", "+.Inf", "-.Inf", ".nan", ".NaN", ".NAN",
     ];
-    if WORDS.contains(&s) {
+    // Every typed form starts with one of these; most strings stop here.
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if !(first.is_ascii_digit() || "+-.~yYnNtTfFoO".contains(first)) {
+        return false;
+    }
+    if s.len() <= 6 && WORDS.contains(&s) {
         return true;
     }
     let b = s.as_bytes();
@@ -267,7 +274,8 @@ fn looks_typed(s: &str) -> bool {
 }
 
 /// yaml.v2's key order as a total order: letters sort after everything else, runs of
-/// digits compare by value, then by length.
+/// digits compare by value, then by length. Comparing token streams lexicographically keeps
+/// it a total order (Rust's sort may panic on comparators that are not).
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Tok {
     Other(char),
@@ -275,28 +283,42 @@ enum Tok {
     Letter(char),
 }
 
-fn natural_key(k: &str) -> Vec<Tok> {
-    let mut out = Vec::with_capacity(k.len());
-    let mut chars = k.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
+struct Tokens<'a> {
+    chars: std::iter::Peekable<std::str::Chars<'a>>,
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Tok;
+
+    fn next(&mut self) -> Option<Tok> {
+        let c = self.chars.next()?;
+        Some(if c.is_ascii_digit() {
             let mut value = u128::from(c as u8 - b'0');
             let mut len = 1;
-            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+            while let Some(d) = self.chars.peek().copied().filter(char::is_ascii_digit) {
                 value = value
                     .saturating_mul(10)
                     .saturating_add(u128::from(d as u8 - b'0'));
                 len += 1;
-                chars.next();
+                self.chars.next();
             }
-            out.push(Tok::Num(value, len));
+            Tok::Num(value, len)
         } else if c.is_alphabetic() {
-            out.push(Tok::Letter(c));
+            Tok::Letter(c)
         } else {
-            out.push(Tok::Other(c));
-        }
+            Tok::Other(c)
+        })
     }
-    out
+}
+
+fn tokens(s: &str) -> Tokens<'_> {
+    Tokens {
+        chars: s.chars().peekable(),
+    }
+}
+
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    tokens(a).cmp(tokens(b))
 }
 
 #[cfg(test)]
@@ -378,7 +400,7 @@ mod tests {
     #[test]
     fn natural_key_order() {
         let mut keys = vec!["a10", "a2", "b", "A", "_x", "a"];
-        keys.sort_by_cached_key(|k| natural_key(k));
+        keys.sort_by(|a, b| natural_cmp(a, b));
         assert_eq!(keys, vec!["_x", "A", "a", "a2", "a10", "b"]);
     }
 }

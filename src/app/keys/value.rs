@@ -3,7 +3,7 @@
 
 use crate::etcd::keys::KeyValue;
 
-use super::super::render_value::{Rendered, ValueFormat, formats_for, render};
+use super::super::render_value::{Rendered, ValueFormat, empty, formats_for, render};
 
 #[derive(Clone, Debug)]
 pub struct ValuePane {
@@ -30,7 +30,7 @@ impl ValuePane {
             formats: Vec::new(),
             format: ValueFormat::Text,
             reveal: false,
-            rendered: Rendered::default(),
+            rendered: empty(),
             scroll: 0,
             loading: true,
         }
@@ -70,7 +70,7 @@ impl ValuePane {
     fn rerender(&mut self) {
         self.rendered = match &self.kv {
             Some(kv) => render(&kv.key, &kv.value, self.format, self.reveal),
-            None => Rendered::default(),
+            None => empty(),
         };
     }
 }

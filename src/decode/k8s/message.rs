@@ -250,14 +250,15 @@ fn build(def: &MessageDef, slots: Vec<Slot>, unknown: Vec<(String, Node)>) -> No
             Slot::Many(items) => out.push((f.json.clone(), Node::Seq(items))),
             Slot::Entries(mut entries) => {
                 entries.sort_by(|a, b| a.0.cmp(&b.0));
-                let mut dedup: Vec<(String, Node)> = Vec::with_capacity(entries.len());
-                for (k, v) in entries {
-                    match dedup.last_mut() {
-                        Some(last) if last.0 == k => last.1 = v,
-                        _ => dedup.push((k, v)),
+                // Keep the last of equal keys: move its value into the survivor.
+                entries.dedup_by(|later, kept| {
+                    let same = later.0 == kept.0;
+                    if same {
+                        std::mem::swap(&mut later.1, &mut kept.1);
                     }
-                }
-                out.push((f.json.clone(), Node::Map(dedup)));
+                    same
+                });
+                out.push((f.json.clone(), Node::Map(entries)));
             }
         }
     }

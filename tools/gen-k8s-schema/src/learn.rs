@@ -69,13 +69,21 @@ fn fields(b: &[u8]) -> Option<Vec<(u32, W<'_>)>> {
 
 /// OpenAPI Rust type -> (card, proto type); `None` for shapes protobuf cannot hold directly.
 fn proto_of(rust: &str) -> Option<(String, String)> {
-    if let Some(inner) = rust.strip_prefix("std::vec::Vec<").and_then(|t| t.strip_suffix('>')) {
+    if let Some(inner) = rust
+        .strip_prefix("std::vec::Vec<")
+        .and_then(|t| t.strip_suffix('>'))
+    {
         return Some(("r".into(), elem(inner)?));
     }
     if let Some(inner) = rust
         .strip_prefix("std::collections::BTreeMap<std::string::String, ")
         .and_then(|t| t.strip_suffix('>'))
     {
+        // Protobuf maps cannot hold lists; go-to-protobuf wraps the slice in a message whose
+        // one field is `repeated items = 1` (like ExtraValue). Its Go name is unknown here.
+        if inner == "std::vec::Vec<std::string::String>" {
+            return Some(("m:string".into(), STRING_LIST.into()));
+        }
         return Some(("m:string".into(), elem(inner)?));
     }
     Some(("o".into(), elem(rust)?))
@@ -90,11 +98,18 @@ fn elem(rust: &str) -> Option<String> {
         "f64" => "double".into(),
         "crate::ByteString" => "bytes".into(),
         t if t.starts_with("crate::") && !t.contains('<') => {
-            format!("k8s.io.{}", t.trim_start_matches("crate::").replace("::", "."))
+            format!(
+                "k8s.io.{}",
+                t.trim_start_matches("crate::").replace("::", ".")
+            )
         }
         _ => return None,
     })
 }
+
+/// Placeholder type name for a learned map-of-string-lists value; `ensure` puts it in the
+/// parent's package as a list wrapper.
+const STRING_LIST: &str = "_StringList";
 
 const META: &str = "k8s.io.apimachinery.pkg.apis.meta.v1";
 
@@ -154,7 +169,8 @@ impl<'a> Learner<'a> {
                 .map_err(|e| e.to_string())?;
             let yaml: Y = serde_yaml::from_str(&text).map_err(|e| format!("{name}: {e}"))?;
             let Some(full) = self.message_for(name) else {
-                self.unplaced.insert(format!("{name}: no message for this kind"));
+                self.unplaced
+                    .insert(format!("{name}: no message for this kind"));
                 continue;
             };
             let raw = pb
@@ -193,12 +209,23 @@ impl<'a> Learner<'a> {
     fn message_for(&self, name: &str) -> Option<String> {
         let (gv, kind) = name.rsplit_once('.')?;
         let (group, version) = gv.rsplit_once('.')?;
-        let av = if group == "core" { version.to_string() } else { format!("{group}/{version}") };
-        if let Some((_, _, full)) = self.schema.kinds.iter().find(|(a, k, _)| *a == av && k == kind) {
+        let av = if group == "core" {
+            version.to_string()
+        } else {
+            format!("{group}/{version}")
+        };
+        if let Some((_, _, full)) = self
+            .schema
+            .kinds
+            .iter()
+            .find(|(a, k, _)| *a == av && k == kind)
+        {
             return full.clone().or_else(|| {
                 self.types
                     .iter()
-                    .find(|(_, t)| t.api_version.as_deref() == Some(&av) && t.kind.as_deref() == Some(kind))
+                    .find(|(_, t)| {
+                        t.api_version.as_deref() == Some(&av) && t.kind.as_deref() == Some(kind)
+                    })
                     .map(|(def, _)| def.clone())
             });
         }
@@ -229,9 +256,24 @@ impl<'a> Learner<'a> {
         i
     }
 
+    /// The OpenAPI type, or the same-named type of another version of the group (the spec
+    /// drops versions the server no longer serves, like storage.k8s.io/v1beta1 CSINode).
     fn openapi(&self, full: &str) -> Option<&'a OaType> {
         let types: &'a HashMap<String, OaType> = self.types;
-        types.get(full)
+        if let Some(t) = types.get(full) {
+            return Some(t);
+        }
+        let (pkg, name) = full.rsplit_once('.')?;
+        let group = pkg.rsplit_once('.')?.0;
+        types
+            .iter()
+            .filter(|(k, _)| {
+                k.rsplit_once('.').is_some_and(|(p, n)| {
+                    n == name && p.rsplit_once('.').is_some_and(|(g, _)| g == group)
+                })
+            })
+            .max_by(|a, b| b.0.cmp(a.0))
+            .map(|(_, t)| t)
     }
 
     fn message(&mut self, full: &str, bytes: &[u8], yaml: &Y, depth: u32) {
@@ -245,6 +287,7 @@ impl<'a> Learner<'a> {
         for (n, w) in wire {
             groups.entry(n).or_default().push(w);
         }
+        let mut pending = Vec::new();
         for (n, vals) in groups {
             let known = self.schema.messages[idx]
                 .fields
@@ -253,13 +296,34 @@ impl<'a> Learner<'a> {
                 .map(|f| (f.json.clone(), f.card.clone(), f.ty.clone(), f.inline));
             match known {
                 Some(f) => self.descend(&f.0, &f.1, &f.2, f.3, &vals, yaml, depth),
-                None => self.learn_field(idx, n, &vals, map, yaml, depth),
+                None => pending.push((n, vals)),
             }
+        }
+        // Placing one field removes it from the candidates of the others: retry until
+        // nothing changes, then report what is still ambiguous.
+        loop {
+            let before = pending.len();
+            pending.retain(|(n, vals)| !self.learn_field(idx, *n, vals, map, yaml, depth, false));
+            if pending.is_empty() || pending.len() == before {
+                break;
+            }
+        }
+        for (n, vals) in pending {
+            self.learn_field(idx, n, &vals, map, yaml, depth, true);
         }
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn descend(&mut self, json: &str, card: &str, ty: &str, inline: bool, vals: &[W<'_>], yaml: &Y, depth: u32) {
+    fn descend(
+        &mut self,
+        json: &str,
+        card: &str,
+        ty: &str,
+        inline: bool,
+        vals: &[W<'_>],
+        yaml: &Y,
+        depth: u32,
+    ) {
         if !ty.contains('.') {
             return;
         }
@@ -277,7 +341,9 @@ impl<'a> Learner<'a> {
                 }
             }
             "r" => {
-                let Some(items) = sub.as_sequence() else { return };
+                let Some(items) = sub.as_sequence() else {
+                    return;
+                };
                 for (w, item) in vals.iter().zip(items) {
                     if let W::Bytes(b) = w {
                         self.message(ty, b, item, depth + 1);
@@ -287,7 +353,9 @@ impl<'a> Learner<'a> {
             _ => {
                 for w in vals {
                     let W::Bytes(entry) = w else { continue };
-                    let Some((key, value)) = map_entry(entry) else { continue };
+                    let Some((key, value)) = map_entry(entry) else {
+                        continue;
+                    };
                     if let Some(v) = sub.get(key.as_str()) {
                         self.message(ty, value, v, depth + 1);
                     }
@@ -296,6 +364,7 @@ impl<'a> Learner<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn learn_field(
         &mut self,
         idx: usize,
@@ -304,11 +373,13 @@ impl<'a> Learner<'a> {
         map: &serde_yaml::Mapping,
         yaml: &Y,
         depth: u32,
-    ) {
+        final_pass: bool,
+    ) -> bool {
         let full = self.schema.messages[idx].full.clone();
         let Some(oa) = self.openapi(&full) else {
-            self.unplaced.insert(format!("{full} #{n}: no OpenAPI type"));
-            return;
+            self.unplaced
+                .insert(format!("{full} #{n}: no OpenAPI type"));
+            return true;
         };
         let used = self.used_names(idx, 0);
         let mut scored = Vec::new();
@@ -316,25 +387,54 @@ impl<'a> Learner<'a> {
             if used.contains(&f.json) {
                 continue;
             }
-            let (Some(yv), Some((card, ty))) = (map.get(f.json.as_str()), proto_of(&f.rust_type)) else {
+            let (Some(yv), Some((card, ty))) = (map.get(f.json.as_str()), proto_of(&f.rust_type))
+            else {
                 continue;
             };
-            let score = match_score(&card, &ty, vals, yv);
+            let score = match_score(self.types, &card, &ty, vals, yv, 0);
             if score > 0 {
                 scored.push((score, f.json.clone(), card, ty, f.required));
             }
         }
         scored.sort_by(|a, b| b.0.cmp(&a.0));
+        // Kubernetes copies a type between versions of a group with its field numbers: when
+        // another version's .proto gives this number a name that also fits the data, take it.
+        let sibling = self.sibling_name(&full, n);
+        if let Some(i) = scored.iter().position(|s| Some(&s.1) == sibling.as_ref()) {
+            let pick = scored.remove(i);
+            scored.clear();
+            scored.push(pick);
+        }
         let unique = match scored.as_slice() {
             [only] => Some(only),
             [first, second, ..] if first.0 > second.0 => Some(first),
             _ => None,
         };
-        let Some((_, json, card, ty, required)) = unique.cloned() else {
-            let names: Vec<&str> = scored.iter().map(|s| s.1.as_str()).collect();
-            self.unplaced.insert(format!("{full} #{n}: candidates {names:?}"));
-            return;
+        let Some((_, json, card, mut ty, required)) = unique.cloned() else {
+            if final_pass {
+                let names: Vec<&str> = scored.iter().map(|s| s.1.as_str()).collect();
+                self.unplaced
+                    .insert(format!("{full} #{n}: candidates {names:?}"));
+            }
+            return false;
         };
+        if ty == STRING_LIST {
+            let pkg = full.rsplit_once('.').map_or("", |p| p.0);
+            ty = format!("{pkg}.{STRING_LIST}");
+            if !self.index.contains_key(&ty) {
+                let i = self.ensure(&ty);
+                self.schema.messages[i].list_wrapper = true;
+                self.schema.messages[i].fields.push(OutField {
+                    number: 1,
+                    json: "items".into(),
+                    card: "r".into(),
+                    ty: "string".into(),
+                    required: false,
+                    inline: false,
+                    learned: true,
+                });
+            }
+        }
         self.schema.messages[idx].fields.push(OutField {
             number: n,
             json: json.clone(),
@@ -346,6 +446,26 @@ impl<'a> Learner<'a> {
         });
         self.learned += 1;
         self.descend(&json, &card, &ty, false, vals, yaml, depth);
+        true
+    }
+
+    /// The JSON name field `n` has in the same-named message of another version of the
+    /// group, as read from the .proto files (not learned).
+    fn sibling_name(&self, full: &str, n: u32) -> Option<String> {
+        let (pkg, name) = full.rsplit_once('.')?;
+        let group = pkg.rsplit_once('.')?.0;
+        self.schema
+            .messages
+            .iter()
+            .filter(|m| {
+                m.full != full
+                    && m.full.rsplit_once('.').is_some_and(|(p, nm)| {
+                        nm == name && p.rsplit_once('.').is_some_and(|(g, _)| g == group)
+                    })
+            })
+            .flat_map(|m| m.fields.iter())
+            .find(|f| f.number == n && !f.learned)
+            .map(|f| f.json.clone())
     }
 
     /// JSON names a message already prints, including those of structs it embeds.
@@ -377,11 +497,21 @@ fn map_entry<'b>(entry: &'b [u8]) -> Option<(String, &'b [u8])> {
     Some((key, value))
 }
 
-fn match_score(card: &str, ty: &str, vals: &[W<'_>], yv: &Y) -> u32 {
+fn match_score(
+    types: &HashMap<String, OaType>,
+    card: &str,
+    ty: &str,
+    vals: &[W<'_>],
+    yv: &Y,
+    depth: u32,
+) -> u32 {
+    let single = |ty: &str, w: W<'_>, yv: &Y| single(types, ty, w, yv, depth);
     match card {
         "o" => vals.last().map_or(0, |w| single(ty, *w, yv)),
         "r" => {
-            let Some(items) = yv.as_sequence() else { return 0 };
+            let Some(items) = yv.as_sequence() else {
+                return 0;
+            };
             let expanded: Vec<W<'_>> = match (vals, ty) {
                 ([W::Bytes(b)], "int32" | "int64" | "bool") => {
                     let mut pos = 0;
@@ -413,8 +543,12 @@ fn match_score(card: &str, ty: &str, vals: &[W<'_>], yv: &Y) -> u32 {
             let mut total = 0;
             for w in vals {
                 let W::Bytes(entry) = w else { return 0 };
-                let Some((key, value)) = map_entry(entry) else { return 0 };
-                let Some(v) = m.get(key.as_str()) else { return 0 };
+                let Some((key, value)) = map_entry(entry) else {
+                    return 0;
+                };
+                let Some(v) = m.get(key.as_str()) else {
+                    return 0;
+                };
                 let s = single(ty, W::Bytes(value), v);
                 if s == 0 && !(ty.contains('.') || ty == "string" || ty == "bytes") {
                     return 0;
@@ -426,22 +560,47 @@ fn match_score(card: &str, ty: &str, vals: &[W<'_>], yv: &Y) -> u32 {
     }
 }
 
-fn single(ty: &str, w: W<'_>, yv: &Y) -> u32 {
+fn single(types: &HashMap<String, OaType>, ty: &str, w: W<'_>, yv: &Y, depth: u32) -> u32 {
     match (ty, w) {
-        ("string", W::Bytes(b)) => u32::from(yv.as_str() == Some(&*String::from_utf8_lossy(b))) * 10,
+        ("string", W::Bytes(b)) => {
+            u32::from(yv.as_str() == Some(&*String::from_utf8_lossy(b))) * 10
+        }
         ("bytes", W::Bytes(b)) => u32::from(yv.as_str() == Some(&base64(b))) * 10,
         ("int32", W::Varint(v)) => u32::from(yv.as_i64() == Some(i64::from(v as u32 as i32))) * 5,
         ("int64", W::Varint(v)) => u32::from(yv.as_i64() == Some(v as i64)) * 5,
         ("bool", W::Varint(v)) => u32::from(yv.as_bool() == Some(v != 0)) * 3,
         ("double", W::Fixed64(v)) => u32::from(yv.as_f64() == Some(f64::from_bits(v))) * 5,
-        (t, W::Bytes(b)) if t.contains('.') => message_score(t, b, yv),
+        (t, W::Bytes(b)) if t.contains('.') || t == STRING_LIST => {
+            message_score(types, t, b, yv, depth)
+        }
         _ => 0,
     }
 }
 
-fn message_score(ty: &str, b: &[u8], yv: &Y) -> u32 {
+fn message_score(types: &HashMap<String, OaType>, ty: &str, b: &[u8], yv: &Y, depth: u32) -> u32 {
     let Some(inner) = fields(b) else { return 0 };
-    let get = |n: u32| inner.iter().rev().find(|(num, _)| *num == n).map(|(_, w)| *w);
+    if ty == STRING_LIST {
+        let items: Vec<String> = inner
+            .iter()
+            .filter_map(|(n, w)| match (n, w) {
+                (1, W::Bytes(s)) => Some(String::from_utf8_lossy(s).into_owned()),
+                _ => None,
+            })
+            .collect();
+        let want: Option<Vec<String>> = yv.as_sequence().map(|s| {
+            s.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        });
+        return u32::from(want.as_ref() == Some(&items) && items.len() == inner.len()) * 10;
+    }
+    let get = |n: u32| {
+        inner
+            .iter()
+            .rev()
+            .find(|(num, _)| *num == n)
+            .map(|(_, w)| *w)
+    };
     match special(ty) {
         Some("time") | Some("microtime") => {
             let secs = match get(1) {
@@ -465,7 +624,9 @@ fn message_score(ty: &str, b: &[u8], yv: &Y) -> u32 {
             (Some(W::Varint(1)), _, Some(W::Bytes(s))) => {
                 u32::from(yv.as_str() == Some(&*String::from_utf8_lossy(s))) * 10
             }
-            (_, Some(W::Varint(i)), _) => u32::from(yv.as_i64() == Some(i64::from(i as u32 as i32))) * 5,
+            (_, Some(W::Varint(i)), _) => {
+                u32::from(yv.as_i64() == Some(i64::from(i as u32 as i32))) * 5
+            }
             _ => 0,
         },
         Some(_) => match get(1) {
@@ -483,7 +644,33 @@ fn message_score(ty: &str, b: &[u8], yv: &Y) -> u32 {
             collect_strings(b, &mut wire, 0);
             let mut text = BTreeSet::new();
             yaml_strings(yv, &mut text);
-            1 + wire.intersection(&text).count() as u32
+            let mut score = 1 + wire.intersection(&text).count() as u32;
+            // Same strings (or none) on both sides: compare structure, field by field,
+            // against the candidate type's own fields.
+            if let (Some(oa), Some(m)) = (types.get(ty), yv.as_mapping())
+                && depth < 6
+            {
+                let mut groups: BTreeMap<u32, Vec<W<'_>>> = BTreeMap::new();
+                for (n, w) in inner {
+                    groups.entry(n).or_default().push(w);
+                }
+                if groups.len() == m.len() {
+                    score += 2;
+                }
+                for vals in groups.values() {
+                    score += oa
+                        .fields
+                        .iter()
+                        .filter_map(|f| {
+                            let yv = m.get(f.json.as_str())?;
+                            let (card, ty) = proto_of(&f.rust_type)?;
+                            Some(match_score(types, &card, &ty, vals, yv, depth + 1))
+                        })
+                        .max()
+                        .unwrap_or(0);
+                }
+            }
+            score
         }
     }
 }
@@ -525,7 +712,11 @@ fn base64(input: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

@@ -30,8 +30,12 @@ fn main() {
 fn run() -> Result<(), String> {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let crates = locate_crates(&manifest_dir)?;
-    let pb = crates.get("k8s-rs-pb").ok_or("k8s-rs-pb not in cargo metadata")?;
-    let oa = crates.get("k8s-openapi").ok_or("k8s-openapi not in cargo metadata")?;
+    let pb = crates
+        .get("k8s-rs-pb")
+        .ok_or("k8s-rs-pb not in cargo metadata")?;
+    let oa = crates
+        .get("k8s-openapi")
+        .ok_or("k8s-openapi not in cargo metadata")?;
 
     let (pb_version, pb_root) = newest_version_dir(&pb.1.join("src"))?;
     let (oa_version, oa_root) = newest_version_dir(&oa.1.join("src"))?;
@@ -148,7 +152,9 @@ fn newest_version_dir(src: &Path) -> Result<(String, PathBuf), String> {
     let entries = std::fs::read_dir(src).map_err(|e| format!("read {}: {e}", src.display()))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        let Some(rest) = name.strip_prefix('v') else { continue };
+        let Some(rest) = name.strip_prefix('v') else {
+            continue;
+        };
         let mut parts = rest.split('_');
         let (Some(Ok(major)), Some(Ok(minor)), None) = (
             parts.next().map(str::parse::<u32>),

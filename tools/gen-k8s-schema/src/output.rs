@@ -69,7 +69,11 @@ fn find_openapi<'a>(m: &Message, types: &'a HashMap<String, OaType>) -> Option<&
                 name == m.name && (!same_group || split_full(pkg).0 == group_prefix)
             })
             .map(|(k, t)| {
-                let overlap = t.fields.iter().filter(|f| names.contains(&norm(&f.json))).count();
+                let overlap = t
+                    .fields
+                    .iter()
+                    .filter(|f| names.contains(&norm(&f.json)))
+                    .count();
                 (overlap, k, t)
             })
             .filter(|(overlap, _, _)| *overlap > 0)
@@ -88,7 +92,12 @@ fn match_field<'a>(proto_name: &str, oa: &'a OaType) -> Option<&'a OaField> {
 
 /// Whether every field of `child` shows up on the parent's OpenAPI type, directly or through
 /// a struct the child itself embeds (NamedRuleWithOperations > RuleWithOperations > Rule).
-fn on_parent(child: &Message, oa: &OaType, by_full: &HashMap<String, &Message>, depth: u32) -> bool {
+fn on_parent(
+    child: &Message,
+    oa: &OaType,
+    by_full: &HashMap<String, &Message>,
+    depth: u32,
+) -> bool {
     depth < 4
         && !child.fields.is_empty()
         && child.fields.iter().all(|cf| {
@@ -156,14 +165,20 @@ pub fn join(protos: &[Message], types: &HashMap<String, OaType>) -> Schema {
         };
         let present = by_full.contains_key(full);
         kinds.insert((av.clone(), kind.clone(), present.then(|| full.clone())));
-        if present && let Some(group) = &t.group {
+        // meta/v1 types (Status, APIGroup) claim the core group too; they are not its package.
+        if present
+            && !full.starts_with("k8s.io.apimachinery.")
+            && let Some(group) = &t.group
+        {
             let pkg = split_full(full).0;
             groups.insert(group.clone(), split_full(pkg).0.to_string());
         }
     }
     let missing = kinds.iter().filter(|k| k.2.is_none()).count();
     if missing > 0 {
-        warnings.push(format!("{missing} kinds have no protobuf schema in this proto release"));
+        warnings.push(format!(
+            "{missing} kinds have no protobuf schema in this proto release"
+        ));
     }
     Schema {
         messages,
@@ -177,7 +192,9 @@ pub fn render(header: &str, schema: &Schema) -> String {
     let mut packages: BTreeMap<String, usize> = BTreeMap::new();
     for m in &schema.messages {
         let n = packages.len();
-        packages.entry(split_full(&m.full).0.to_string()).or_insert(n);
+        packages
+            .entry(split_full(&m.full).0.to_string())
+            .or_insert(n);
     }
     let short = |full: &str| -> String {
         if SCALARS.contains(&full) {
@@ -200,7 +217,10 @@ pub fn render(header: &str, schema: &Schema) -> String {
         out.push_str(&format!("G {g} {prefix}\n"));
     }
     for (av, kind, full) in &schema.kinds {
-        let target = full.as_deref().map(short).unwrap_or_else(|| "-".to_string());
+        let target = full
+            .as_deref()
+            .map(short)
+            .unwrap_or_else(|| "-".to_string());
         out.push_str(&format!("K {av} {kind} {target}\n"));
     }
     for m in &schema.messages {

@@ -50,7 +50,11 @@ pub fn load_dir(root: &Path) -> Result<Vec<Message>, String> {
     let mut parsed = Vec::new();
     let mut alias_to_real = HashMap::new();
     for path in &files {
-        let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy().to_string();
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .to_string();
         // Metrics APIs are served, never stored; testapigroup is apimachinery's test fixture.
         if rel.starts_with("metrics/") || rel.contains("testapigroup") {
             continue;
@@ -99,7 +103,9 @@ fn resolve(
     let Some(abs) = ty.strip_prefix('.') else {
         return Ok(format!("{real}.{ty}"));
     };
-    let (pkg, name) = abs.rsplit_once('.').ok_or_else(|| format!("bad type {ty}"))?;
+    let (pkg, name) = abs
+        .rsplit_once('.')
+        .ok_or_else(|| format!("bad type {ty}"))?;
     if pkg == alias {
         return Ok(format!("{real}.{name}"));
     }
@@ -127,7 +133,10 @@ fn parse_file(text: &str) -> Result<(String, String, Vec<Message>), String> {
             alias = p.trim_end_matches(';').trim().to_string();
         } else if let Some(g) = line.strip_prefix("option go_package = \"") {
             // The real proto package is the Go import path, dotted (k8s.io/api/core/v1).
-            real = g.trim_end_matches("\";").replace(['/'], ".").replace('-', "_");
+            real = g
+                .trim_end_matches("\";")
+                .replace(['/'], ".")
+                .replace('-', "_");
         } else if let Some(rest) = line.strip_prefix("message ") {
             let name = rest.trim_end_matches('{').trim().to_string();
             current = Some(Message {

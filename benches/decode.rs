@@ -1,0 +1,70 @@
+//! Decode time for a ~1 MiB Kubernetes object (a ConfigMap with many entries, encoded with
+//! the crate's protobuf writer). Run: `cargo bench --bench decode`. Target: under 5 ms.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use etcdtui::decode::wire::Writer;
+use etcdtui::decode::{Format, RenderOptions, k8s, kubectl_yaml, render};
+
+fn big_config_map(target: usize) -> Vec<u8> {
+    let mut raw = Writer::new();
+    raw.message(1, |m| {
+        m.string(1, "big")
+            .string(3, "default")
+            .string(5, "uid")
+            .string(6, "1");
+    });
+    let mut i = 0usize;
+    let value = "v".repeat(48);
+    while raw.finish().len() < target {
+        for _ in 0..1000 {
+            raw.message(2, |e| {
+                e.string(1, &format!("key-{i:07}")).string(2, &value);
+            });
+            i += 1;
+        }
+    }
+    Writer::k8s_value("v1", "ConfigMap", &raw.finish())
+}
+
+fn time_ms(runs: u32, mut f: impl FnMut()) -> f64 {
+    f();
+    let start = Instant::now();
+    for _ in 0..runs {
+        f();
+    }
+    start.elapsed().as_secs_f64() * 1000.0 / f64::from(runs)
+}
+
+fn main() {
+    let value = big_config_map(1 << 20);
+    let runs = 50;
+    let decode = time_ms(runs, || {
+        black_box(k8s::decode(black_box(&value)));
+    });
+    let obj = k8s::decode(&value);
+    let yaml = time_ms(runs, || {
+        black_box(kubectl_yaml(black_box(&obj.node)));
+    });
+    let full = time_ms(runs, || {
+        black_box(render(
+            b"/registry/configmaps/default/big",
+            black_box(&value),
+            Format::Kubernetes,
+            &RenderOptions::default(),
+        ));
+    });
+    let hex = time_ms(10, || {
+        black_box(render(
+            b"/k",
+            black_box(&value),
+            Format::Hex,
+            &RenderOptions::default(),
+        ));
+    });
+    println!(
+        "{:.2} MiB ConfigMap, mean of {runs} runs: decode {decode:.2} ms, YAML {yaml:.2} ms, render (decode+YAML) {full:.2} ms, hex dump {hex:.2} ms",
+        value.len() as f64 / f64::from(1 << 20)
+    );
+}
