@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
 
 use crate::app::App;
 use crate::app::keys::filter::Filter;
@@ -273,7 +273,9 @@ fn draw_value(frame: &mut Frame, area: Rect, ks: &KeysState, theme: &Theme) {
         );
         l
     };
-    frame.render_widget(Paragraph::new(lines), body);
+    // Long lines wrap rather than vanish past the edge: a narrow SSH window must still
+    // show the whole value.
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
 }
 
 fn truncate_left(s: &str, room: usize) -> String {

@@ -85,7 +85,7 @@ fn scroll_value(ks: &mut KeysState, m: Move) {
             Move::Top => 0,
             Move::Bottom => lines.saturating_sub(page),
         }
-        .min(lines.saturating_sub(1));
+        .min(lines.saturating_sub(page));
     }
 }
 
