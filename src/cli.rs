@@ -92,6 +92,29 @@ pub enum Cmd {
     /// Start a local 3-member etcd cluster with sample data, open the TUI on it, and
     /// remove the cluster when the TUI exits
     Demo(DemoArgs),
+    /// Print one raw value (a file, or standard input) the way the Keys view decodes it:
+    /// Kubernetes protobuf as kubectl YAML or JSON, anything else in the format it has
+    Decode(DecodeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// The value's file; standard input when absent
+    pub file: Option<PathBuf>,
+
+    /// Output for Kubernetes objects
+    #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
+    pub output: DecodeOutput,
+
+    /// The key the value was stored under, when it matters (e.g. /registry/secrets/...)
+    #[arg(long)]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DecodeOutput {
+    Yaml,
+    Json,
 }
 
 #[derive(Debug, Args)]

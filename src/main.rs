@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Cmd::Demo(args)) => rt.block_on(etcdtui::demo::run(args, theme)),
+        Some(Cmd::Decode(args)) => return decode(args),
         None => return run_tui(&rt, cli, theme),
     };
     finish(result)
@@ -52,6 +53,44 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli, theme: Theme) -> ExitCode {
     };
     let app = new_app(context_info(&ctx), &setup.config, sep);
     finish(rt.block_on(runtime::run(app, ctx.spec, theme, setup.resolver())))
+}
+
+fn decode(args: etcdtui::cli::DecodeArgs) -> ExitCode {
+    use std::io::{Read, Write};
+    let input = match &args.file {
+        Some(path) => {
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map(|_| buf)
+                .map_err(|e| format!("cannot read standard input: {e}"))
+        }
+    };
+    let input = match input {
+        Ok(i) => i,
+        Err(e) => return usage_error(&e),
+    };
+    let output = match args.output {
+        etcdtui::cli::DecodeOutput::Yaml => etcdtui::decode_cli::OutputFormat::Yaml,
+        etcdtui::cli::DecodeOutput::Json => etcdtui::decode_cli::OutputFormat::Json,
+    };
+    let mut text = etcdtui::decode_cli::run_decode(&input, output, args.key.as_deref());
+    // Pipes and files get the value as decoded, like kubectl's output; a terminal gets
+    // control characters escaped, so a hostile value cannot drive it.
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        text = text
+            .lines()
+            .map(|l| etcdtui::ui::text::safe(l).into_owned() + "\n")
+            .collect();
+    }
+    match std::io::stdout().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => usage_error(&format!("cannot write: {e}")),
+    }
 }
 
 fn usage_error(message: &str) -> ExitCode {

@@ -68,7 +68,7 @@ async fn shell_help_context_switch_and_clean_quit_at_80x24() {
     t.wait_for(":ctx beta", T);
     t.key("Enter");
     let s = t.wait_until("context beta connected", T, |s| {
-        s.contains("ctx beta") && s.contains("● connected")
+        s.contains("ctx beta  endpoints") && s.contains("● connected")
     });
     let beta_port = b.client_urls()[0]
         .rsplit(':')
