@@ -102,6 +102,15 @@ async fn plain_cluster_answers_and_refuses_tls() {
     let bare = url.trim_start_matches("http://").to_string();
     assert_eq!(normalize_endpoint(&bare, false), url);
 
+    // A user sent to a cluster without authentication: say so rather than "failed".
+    let e = failure_of(
+        "user without auth",
+        &with_user(spec(std::slice::from_ref(&url)), "root", "pw"),
+    )
+    .await;
+    assert_eq!(e.problem, Problem::AuthDisabled, "{}", e.detail);
+    assert!(e.to_string().contains("connect without --user"), "{e}");
+
     for ep in [&url, &bare] {
         let clients = connect_all(&spec(std::slice::from_ref(ep)))
             .await

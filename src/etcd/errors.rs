@@ -24,6 +24,8 @@ pub enum Problem {
     TlsRequired,
     AuthFailed,
     AuthRequired,
+    /// We sent a user to a cluster that has authentication switched off.
+    AuthDisabled,
     PermissionDenied,
     /// Our own settings are unusable: unreadable certificate, bad endpoint URL.
     Settings,
@@ -100,6 +102,9 @@ impl EtcdError {
             Problem::TlsRequired => "the endpoint speaks TLS: use https:// and pass --cacert",
             Problem::AuthFailed => "wrong user name or password",
             Problem::AuthRequired => "authentication is enabled on this cluster: pass --user",
+            Problem::AuthDisabled => {
+                "authentication is not enabled on this cluster: connect without --user"
+            }
             Problem::PermissionDenied => "this user lacks the permission for that",
             Problem::Settings => "check the connection settings",
             Problem::Compacted => "that revision has been compacted away",
@@ -119,7 +124,9 @@ impl EtcdError {
             Problem::TlsClientCertRequired | Problem::TlsClientCertRejected => {
                 "client certificate refused"
             }
-            Problem::AuthFailed | Problem::AuthRequired => "authentication failed",
+            Problem::AuthFailed | Problem::AuthRequired | Problem::AuthDisabled => {
+                "authentication failed"
+            }
             Problem::PermissionDenied => "permission denied",
             Problem::Settings => "unusable settings",
             Problem::Compacted => "revision compacted",
@@ -189,6 +196,8 @@ pub fn classify(chain: &str) -> Problem {
         "tls handshake eof",
     ]) {
         Problem::TlsNotOffered
+    } else if has(&["authentication is not enabled"]) {
+        Problem::AuthDisabled
     } else if has(&["authentication failed", "invalid user id or password"]) {
         Problem::AuthFailed
     } else if has(&[
