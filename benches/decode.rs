@@ -67,4 +67,27 @@ fn main() {
         "{:.2} MiB ConfigMap, mean of {runs} runs: decode {decode:.2} ms, YAML {yaml:.2} ms, render (decode+YAML) {full:.2} ms, hex dump {hex:.2} ms",
         value.len() as f64 / f64::from(1 << 20)
     );
+
+    let json: String = format!(
+        "{{\"items\": [{}]}}",
+        (0..12_000)
+            .map(|i| format!(
+                "{{\"name\": \"item-{i}\", \"value\": {i}, \"tags\": [\"a\", \"b\"]}}"
+            ))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let json_ms = time_ms(10, || {
+        let f = etcdtui::decode::detect(b"/app/big", black_box(json.as_bytes()));
+        black_box(render(
+            b"/app/big",
+            json.as_bytes(),
+            f,
+            &RenderOptions::default(),
+        ));
+    });
+    println!(
+        "{:.2} MiB JSON document: detect + pretty render {json_ms:.2} ms",
+        json.len() as f64 / f64::from(1 << 20)
+    );
 }

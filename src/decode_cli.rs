@@ -3,7 +3,8 @@
 
 use crate::decode::{self, RenderOptions, k8s};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// `-o yaml|json`; derives clap's `ValueEnum` so the CLI can take it as is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     #[default]
     Yaml,
@@ -101,5 +102,24 @@ mod tests {
             "apiVersion: example.com/v1\nkind: Widget\nspec:\n  a: 2\n  b: 1\n"
         );
         assert!(run_decode(v, OutputFormat::Json, None).starts_with("{\n    \"kind\": \"Widget\""));
+    }
+
+    #[test]
+    fn protobuf_with_a_shell_newline_decodes_cleanly() {
+        let mut raw = crate::decode::wire::Writer::new();
+        raw.message(1, |m| {
+            m.string(1, "cm");
+        })
+        .message(2, |e| {
+            e.string(1, "k").string(2, "v");
+        });
+        let mut v = crate::decode::wire::Writer::k8s_value("v1", "ConfigMap", &raw.finish());
+        v.push(b'\n');
+        let (text, notes) = run_decode_with_notes(&v, OutputFormat::Yaml, None);
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(
+            text,
+            "apiVersion: v1\ndata:\n  k: v\nkind: ConfigMap\nmetadata:\n  name: cm\n"
+        );
     }
 }

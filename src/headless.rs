@@ -81,6 +81,11 @@ impl Headless {
                     id,
                     op,
                 }),
+                Effect::Leases { id, op } => self.etcd.send(Request::Leases {
+                    generation: self.app.generation,
+                    id,
+                    op,
+                }),
                 Effect::Connect { generation, spec } => {
                     self.etcd.send(Request::Connect { generation, spec })
                 }
@@ -168,7 +173,10 @@ impl Headless {
     ) {
         let deadline = Instant::now() + limit;
         loop {
-            if pred(&self.app) && self.app.keys.pending.is_empty() {
+            if pred(&self.app)
+                && self.app.keys.pending.is_empty()
+                && self.app.leases.pending.is_empty()
+            {
                 return;
             }
             let left = deadline.saturating_duration_since(Instant::now());

@@ -174,6 +174,8 @@ pub enum Action {
     NewKey,
     Delete,
     DeletePrefix,
+    RevokeLease,
+    KeepAlive,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,6 +214,7 @@ type Row = (
 
 const G: Scope = Scope::Global;
 const KEYS: Scope = Scope::View(ViewId::Keys);
+const LEASES: Scope = Scope::View(ViewId::Leases);
 
 #[rustfmt::skip]
 const DEFAULTS: &[Row] = &[
@@ -244,6 +247,17 @@ const DEFAULTS: &[Row] = &[
     (KEYS, Action::NewKey, "n", "new key under this directory", None, true),
     (KEYS, Action::Delete, "d", "delete the key", None, true),
     (KEYS, Action::DeletePrefix, "D", "delete everything under the directory", None, true),
+    (LEASES, Action::Down, "j down", "down", None, false),
+    (LEASES, Action::Up, "k up", "up", None, false),
+    (LEASES, Action::Open, "l right enter", "show the lease's keys; on a key, open it in Keys", Some("open"), false),
+    (LEASES, Action::Close, "h left", "back to the lease list", None, false),
+    (LEASES, Action::Top, "g home", "top", None, false),
+    (LEASES, Action::Bottom, "G end", "bottom", None, false),
+    (LEASES, Action::PageDown, "pgdn ctrl-d", "page down", None, false),
+    (LEASES, Action::PageUp, "pgup ctrl-u", "page up", None, false),
+    (LEASES, Action::Refresh, "r", "reload the leases", Some("refresh"), false),
+    (LEASES, Action::RevokeLease, "R", "revoke the lease (deletes its keys)", Some("revoke"), true),
+    (LEASES, Action::KeepAlive, "K", "keep the lease alive once", None, true),
     (KEYS, Action::History, "H", "history of the key's revisions", Some("history"), false),
     (KEYS, Action::Mark, "space", "history: mark a revision to compare", None, false),
     (KEYS, Action::Compare, "c", "history: diff marked (or previous) and selected", None, false),

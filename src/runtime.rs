@@ -144,6 +144,11 @@ fn run_effects(
                 id,
                 op,
             }),
+            Effect::Leases { id, op } => etcd.send(Request::Leases {
+                generation: app.generation,
+                id,
+                op,
+            }),
             Effect::Copy { text, what } => {
                 let result = clipboard.copy(&text);
                 queue.extend(update(app, Msg::Copied { what, result }));

@@ -130,3 +130,55 @@ fn a_user_without_password_and_no_terminal_is_told_what_to_set() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("ETCDCTL_PASSWORD"), "{}", stderr(&o));
 }
+
+#[test]
+fn decode_prints_every_kubernetes_fixture_from_a_shell() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/k8s-api");
+    let dir = std::env::var_os("ETCDTUI_K8S_FIXTURES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or(dir);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "fixtures missing at {} under CI",
+            dir.display()
+        );
+        eprintln!("skipping: no fixtures at {}", dir.display());
+        return;
+    };
+    let home = tempfile::tempdir().expect("temp dir");
+    let mut checked = 0;
+    let mut mismatched = Vec::new();
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().is_none_or(|x| x != "pb") {
+            continue;
+        }
+        let o = run(&["decode", path.to_str().expect("utf-8 path")], home.path());
+        assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));
+        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        // Fidelity against Kubernetes' YAML is the decode_fixtures test's job; here the
+        // binary must print exactly what the library decodes.
+        let raw = std::fs::read(&path).expect("fixture");
+        let want =
+            etcdtui::decode_cli::run_decode(&raw, etcdtui::decode_cli::OutputFormat::Yaml, None);
+        if o.stdout != want.as_bytes() {
+            mismatched.push(name.to_string());
+        }
+        let json = run(
+            &["decode", "-o", "json", path.to_str().expect("utf-8 path")],
+            home.path(),
+        );
+        let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&json.stdout);
+        assert!(parsed.is_ok(), "{name}: -o json is not JSON");
+        checked += 1;
+    }
+    assert_eq!(checked, 193, "every built-in kind");
+    assert!(
+        mismatched.is_empty(),
+        "the binary printed something else than the decoder for {mismatched:?}"
+    );
+    let o = run(&["decode", "/nonexistent.pb"], home.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent.pb"));
+}

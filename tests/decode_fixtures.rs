@@ -339,3 +339,67 @@ mod never_panics {
         }
     }
 }
+
+mod snapshots {
+    //! Golden renderings: kubectl-style layout, masking and the numbered dump.
+
+    use etcdtui::decode::wire::Writer;
+    use etcdtui::decode::{Format, RenderOptions, render};
+
+    fn fixture(name: &str) -> Option<Vec<u8>> {
+        let dir = super::fixture_dir()?;
+        Some(std::fs::read(dir.join(format!("{name}.pb"))).expect("read fixture"))
+    }
+
+    #[test]
+    fn secret_is_masked() {
+        let Some(v) = fixture("core.v1.Secret") else {
+            return;
+        };
+        let r = render(
+            b"/registry/secrets/namespaceValue/nameValue",
+            &v,
+            Format::Kubernetes,
+            &RenderOptions::default(),
+        );
+        insta::assert_snapshot!("decode_secret_masked", r.text);
+    }
+
+    #[test]
+    fn config_map_as_kubectl_json() {
+        let Some(v) = fixture("core.v1.ConfigMap") else {
+            return;
+        };
+        let r = render(
+            b"/registry/configmaps/namespaceValue/nameValue",
+            &v,
+            Format::Json,
+            &RenderOptions::default(),
+        );
+        insta::assert_snapshot!("decode_configmap_json", r.text);
+    }
+
+    #[test]
+    fn unknown_fields_and_kind() {
+        let mut raw = Writer::new();
+        raw.message(1, |m| {
+            m.string(1, "w").string(3, "ns");
+        })
+        .message(2, |spec| {
+            spec.string(1, "text")
+                .varint(2, 150)
+                .fixed64(3, 7)
+                .bytes(4, &[0xff, 0]);
+        })
+        .varint(5, 1);
+        let v = Writer::k8s_value("example.k8s.io/v1", "Widget", &raw.finish());
+        let r = render(
+            b"/registry/widgets/ns/w",
+            &v,
+            Format::Kubernetes,
+            &RenderOptions::default(),
+        );
+        let shown = format!("{}\n--- notes\n{}\n", r.text, r.notes.join("\n"));
+        insta::assert_snapshot!("decode_unknown_kind", shown);
+    }
+}

@@ -3,6 +3,7 @@
 
 mod command;
 pub mod keys;
+pub mod leases;
 pub mod render_value;
 mod update;
 
@@ -152,6 +153,7 @@ pub struct App {
     pub now: Instant,
     pub quit: bool,
     pub keys: keys::KeysState,
+    pub leases: leases::LeasesState,
 }
 
 #[derive(Debug)]
@@ -195,6 +197,10 @@ pub enum Effect {
         id: u64,
         op: crate::etcd::keys::KeysOp,
     },
+    Leases {
+        id: u64,
+        op: crate::etcd::leases::LeasesOp,
+    },
     /// Put text on the clipboard; `what` names it for the status line.
     Copy {
         text: String,
@@ -231,6 +237,7 @@ impl App {
             now,
             quit: false,
             keys: keys::KeysState::default(),
+            leases: leases::LeasesState::default(),
         };
         app.apply_read_only();
         app

@@ -19,6 +19,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Resize { height, .. } => {
             // Header 2, tabs 1, footer 1, pane borders 2.
             app.keys.height = usize::from(height.saturating_sub(6)).max(1);
+            // The lease table has a header row too.
+            app.leases.height = usize::from(height.saturating_sub(7)).max(1);
             keys::after_move(&mut app.keys)
         }
         Msg::Key(key) => on_key(app, key),
@@ -88,6 +90,11 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
     let last = app.cluster().cloned();
     let mut effects = Vec::new();
     app.conn = match event {
+        Event::Leases { id, result, .. } => {
+            let effects = super::leases::on_answer(&mut app.leases, id, result, app.now);
+            surface_leases(app);
+            return effects;
+        }
         Event::Keys { id, result, .. } => {
             let (effects, note) = keys::on_answer(&mut app.keys, id, result);
             if let Some(n) = note {
@@ -251,6 +258,68 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
     effects
 }
 
+fn surface_leases(app: &mut App) {
+    if let Some(i) = app.leases.info.take() {
+        app.set_status(Level::Info, i);
+    }
+    if let Some(e) = app.leases.error.take() {
+        app.set_status(Level::Error, e);
+    }
+    if let Some(c) = app.leases.ask.take() {
+        if app.context.read_only {
+            app.set_status(Level::Error, "read-only: nothing is written");
+        } else {
+            app.overlay = Overlay::Confirm(Box::new(c));
+        }
+    }
+}
+
+fn leases_action(app: &mut App, action: Action) -> Vec<Effect> {
+    use super::leases as l;
+    let ls = &mut app.leases;
+    let page = isize::try_from(ls.height.max(1)).unwrap_or(isize::MAX);
+    let effects = match action {
+        Action::Up => l::step(ls, -1),
+        Action::Down => l::step(ls, 1),
+        Action::PageUp => l::step(ls, -page),
+        Action::PageDown => l::step(ls, page),
+        Action::Top => l::step(ls, isize::MIN / 2),
+        Action::Bottom => l::step(ls, isize::MAX / 2),
+        Action::Refresh => l::refresh(ls),
+        Action::Close => {
+            l::close(ls);
+            Vec::new()
+        }
+        Action::Open => match l::open(ls) {
+            Some(key) => {
+                app.view = super::ViewId::Keys;
+                keys::goto(&mut app.keys, key)
+            }
+            None => Vec::new(),
+        },
+        Action::RevokeLease | Action::KeepAlive if app.context.read_only => {
+            app.set_status(Level::Error, "read-only: nothing is written");
+            Vec::new()
+        }
+        Action::RevokeLease | Action::KeepAlive => {
+            let asked = if action == Action::RevokeLease {
+                l::revoke(ls)
+            } else {
+                l::keep_alive(ls)
+            };
+            match asked {
+                Ok(c) => ls.ask = Some(c),
+                Err(e) => ls.error = Some(e),
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
+    surface_leases(app);
+    surface_keys_error(app);
+    effects
+}
+
 /// The Keys view records what went wrong; the status line is where people look.
 fn surface_keys_error(app: &mut App) {
     if let Some(i) = app.keys.info.take() {
@@ -318,7 +387,7 @@ fn on_confirm_key(app: &mut App, key: Key) -> Vec<Effect> {
     let Overlay::Confirm(c) = &mut app.overlay else {
         return Vec::new();
     };
-    use super::keys::write::Answer;
+    use super::keys::write::{Answer, WriteOp};
     match super::keys::write::confirm_key(c, key) {
         Answer::Asking => Vec::new(),
         Answer::Confirmed(op) => {
@@ -328,7 +397,14 @@ fn on_confirm_key(app: &mut App, key: Key) -> Vec<Effect> {
                 return Vec::new();
             }
             app.set_status(Level::Info, "writing…");
-            vec![super::keys::write::confirmed(&mut app.keys, op)]
+            match op {
+                op @ (WriteOp::RevokeLease { .. } | WriteOp::KeepAlive { .. }) => {
+                    super::leases::confirmed(&mut app.leases, op)
+                }
+                op => super::keys::write::confirmed(&mut app.keys, op)
+                    .into_iter()
+                    .collect(),
+            }
         }
         Answer::Cancelled => {
             let kept = match &c.op {
@@ -344,6 +420,21 @@ fn on_confirm_key(app: &mut App, key: Key) -> Vec<Effect> {
     }
 }
 
+/// Views load what they show when first shown, not before: a cluster with 100,000
+/// leases costs nothing until someone looks at them.
+fn show_view(app: &mut App, v: super::ViewId) -> Vec<Effect> {
+    app.view = v;
+    let connected = matches!(app.conn, ConnState::Connected { .. });
+    if v == super::ViewId::Leases
+        && connected
+        && !app.leases.loaded
+        && app.leases.pending.is_empty()
+    {
+        return super::leases::start(&mut app.leases);
+    }
+    Vec::new()
+}
+
 fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
         Action::Quit => app.quit = true,
@@ -351,14 +442,15 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::CommandLine => {
             app.overlay = Overlay::Command(CommandLine::with_history(app.command_history.clone()))
         }
-        Action::NextView => app.view = app.view.next(),
-        Action::PrevView => app.view = app.view.prev(),
-        Action::ShowView(v) => app.view = v,
+        Action::NextView => return show_view(app, app.view.next()),
+        Action::PrevView => return show_view(app, app.view.prev()),
+        Action::ShowView(v) => return show_view(app, v),
         Action::Reconnect => {
             app.set_status(Level::Info, "reconnecting…");
             return vec![Effect::ReconnectNow];
         }
         other if app.view == super::ViewId::Keys => return keys_action(app, other),
+        other if app.view == super::ViewId::Leases => return leases_action(app, other),
         _ => {}
     }
     Vec::new()

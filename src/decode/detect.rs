@@ -22,30 +22,35 @@ pub enum Shape {
 }
 
 pub fn shape(value: &[u8]) -> Shape {
+    classify(value).0
+}
+
+/// The shape, and for JSON the parsed value so rendering need not parse it again.
+pub fn classify(value: &[u8]) -> (Shape, Option<Node>) {
     if value.starts_with(encrypted::PREFIX) {
-        return Shape::Encrypted;
+        return (Shape::Encrypted, None);
     }
     if value.starts_with(k8s::MAGIC) {
-        return Shape::K8sProto;
+        return (Shape::K8sProto, None);
     }
     let Ok(text) = std::str::from_utf8(value) else {
-        return Shape::Binary;
+        return (Shape::Binary, None);
     };
     let trimmed = text.trim_start();
     if trimmed.starts_with(['{', '[']) {
         match json::parse(text) {
-            Ok(node) if is_k8s_object(&node) => return Shape::K8sJson,
-            Ok(_) => return Shape::Json,
+            Ok(node) if is_k8s_object(&node) => return (Shape::K8sJson, Some(node)),
+            Ok(node) => return (Shape::Json, Some(node)),
             Err(_) => {}
         }
     }
     if !is_text(text) {
-        return Shape::Binary;
+        return (Shape::Binary, None);
     }
     if is_yaml_document(text) {
-        return Shape::Yaml;
+        return (Shape::Yaml, None);
     }
-    Shape::Text
+    (Shape::Text, None)
 }
 
 pub fn is_k8s_object(node: &Node) -> bool {

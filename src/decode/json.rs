@@ -9,6 +9,7 @@ const MAX_DEPTH: u32 = 512;
 
 pub fn parse(text: &str) -> Result<Node, String> {
     let mut p = Parser {
+        text,
         b: text.as_bytes(),
         pos: 0,
     };
@@ -22,6 +23,7 @@ pub fn parse(text: &str) -> Result<Node, String> {
 }
 
 struct Parser<'a> {
+    text: &'a str,
     b: &'a [u8],
     pos: usize,
 }
@@ -182,8 +184,8 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
             }
-            let run = self.b.get(start..self.pos).unwrap_or(&[]);
-            out.push_str(std::str::from_utf8(run).map_err(|_| "invalid UTF-8")?);
+            // Runs end only at ASCII bytes, so they are whole characters of valid input.
+            out.push_str(self.text.get(start..self.pos).ok_or("invalid UTF-8")?);
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;

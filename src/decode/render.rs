@@ -1,28 +1,28 @@
 //! `render`: one value in one format, with the fallbacks and secret handling documented in
 //! `mod.rs`.
 
-use super::detect::{Shape, shape};
+use super::detect::{Shape, classify};
 use super::node::Node;
 use super::secrets::{self, SECRETS_PREFIX};
 use super::{Format, RenderOptions, Rendered, encrypted, hex, json, k8s, yaml};
 
 pub fn render(key: &[u8], value: &[u8], format: Format, opts: &RenderOptions) -> Rendered {
-    let shape = shape(value);
+    let (shape, mut parsed) = classify(value);
     let hide = !opts.reveal_secrets && is_secret(key, value, shape);
     let rendered = match format {
-        Format::Kubernetes => kubernetes(value, shape, hide, Out::Yaml),
+        Format::Kubernetes => kubernetes(value, shape, parsed, hide, Out::Yaml),
         Format::Json => match shape {
-            Shape::K8sProto | Shape::K8sJson => kubernetes(value, shape, hide, Out::Json),
-            Shape::Json => {
-                parsed(value).map(|n| plain(Format::Json, json::write(&n, json::PRETTY)))
-            }
+            Shape::K8sProto | Shape::K8sJson => kubernetes(value, shape, parsed, hide, Out::Json),
+            Shape::Json => parsed
+                .take()
+                .map(|n| plain(Format::Json, json::write(&n, json::PRETTY))),
             _ => None,
         },
         Format::Yaml => match shape {
-            Shape::K8sProto => kubernetes(value, shape, hide, Out::Yaml),
+            Shape::K8sProto => kubernetes(value, shape, None, hide, Out::Yaml),
             Shape::K8sJson | Shape::Json => {
                 // The value's own key order: this is "the JSON as YAML", not kubectl's view.
-                parsed(value).map(|mut n| {
+                parsed.take().map(|mut n| {
                     if hide {
                         secrets::mask(&mut n);
                     }
@@ -87,10 +87,6 @@ fn hidden(format: Format, len: usize) -> Rendered {
     r
 }
 
-fn parsed(value: &[u8]) -> Option<Node> {
-    json::parse(std::str::from_utf8(value).ok()?).ok()
-}
-
 #[derive(Clone, Copy)]
 pub enum Out {
     Yaml,
@@ -105,14 +101,20 @@ pub fn kubectl_text(node: &Node, out: Out) -> String {
     }
 }
 
-fn kubernetes(value: &[u8], shape: Shape, hide: bool, out: Out) -> Option<Rendered> {
+fn kubernetes(
+    value: &[u8],
+    shape: Shape,
+    parsed: Option<Node>,
+    hide: bool,
+    out: Out,
+) -> Option<Rendered> {
     let (mut node, kind, notes) = match shape {
         Shape::K8sProto => {
             let obj = k8s::decode(value);
             (obj.node, (obj.api_version, obj.kind), obj.notes)
         }
         Shape::K8sJson => {
-            let node = parsed(value)?;
+            let node = parsed?;
             let field = |k: &str| node.get(k).and_then(Node::as_str).unwrap_or("").to_string();
             let kind = (field("apiVersion"), field("kind"));
             (node, kind, vec![super::NOTE_STORED_AS_JSON.to_string()])

@@ -6,7 +6,8 @@ use super::node::Node;
 pub const SECRETS_PREFIX: &[u8] = b"/registry/secrets/";
 
 pub fn mask_text(bytes: usize) -> String {
-    format!("•••••• ({bytes} bytes)")
+    let unit = if bytes == 1 { "byte" } else { "bytes" };
+    format!("•••••• ({bytes} {unit})")
 }
 
 /// Replaces every value under `data` (base64, so the decoded length is shown) and

@@ -303,3 +303,39 @@ fn large_values_decode() {
     assert!(r.notes.is_empty());
     assert!(r.text.contains("key-19999: xxxx"));
 }
+
+#[test]
+fn objects_nested_in_raw_extensions_stop_at_the_depth_limit() {
+    // ControllerRevision.data is a RawExtension; each level wraps the previous object.
+    let mut v = config_map(&[("k", "v")]);
+    for _ in 0..3000 {
+        let mut raw = Writer::new();
+        raw.message(2, |data| {
+            data.bytes(1, &v);
+        })
+        .varint(3, 1);
+        v = Writer::k8s_value("apps/v1", "ControllerRevision", &raw.finish());
+    }
+    let r = render(
+        b"/registry/controllerrevisions/x",
+        &v,
+        Format::Kubernetes,
+        &HIDE,
+    );
+    assert!(
+        r.notes.iter().any(|n| n.contains("nesting too deep")),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[test]
+fn duplicate_map_keys_keep_the_last_value() {
+    let v = config_map(&[("k", "first"), ("a", "x"), ("k", "second")]);
+    let r = render(b"/registry/configmaps/x", &v, Format::Kubernetes, &HIDE);
+    assert!(
+        r.text.contains("data:\n  a: x\n  k: second\n"),
+        "{}",
+        r.text
+    );
+}

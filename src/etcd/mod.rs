@@ -5,6 +5,7 @@ pub mod errors;
 pub mod export;
 mod insecure;
 pub mod keys;
+pub mod leases;
 pub mod session;
 pub mod skipscan;
 pub mod spec;

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use super::connect::{EndpointClient, connect_all};
 use super::errors::{EtcdError, Problem};
 use super::keys::{KeysAnswer, KeysOp, run_op};
+use super::leases::{LeasesAnswer, LeasesOp};
 use super::spec::ConnectSpec;
 
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -31,6 +32,11 @@ pub enum Request {
         generation: u64,
         id: u64,
         op: KeysOp,
+    },
+    Leases {
+        generation: u64,
+        id: u64,
+        op: LeasesOp,
     },
     Shutdown,
 }
@@ -80,6 +86,11 @@ pub enum Event {
         id: u64,
         result: Result<KeysAnswer, EtcdError>,
     },
+    Leases {
+        generation: u64,
+        id: u64,
+        result: Result<LeasesAnswer, EtcdError>,
+    },
 }
 
 impl Event {
@@ -89,7 +100,8 @@ impl Event {
             | Event::Connected { generation, .. }
             | Event::Status { generation, .. }
             | Event::Disconnected { generation, .. }
-            | Event::Keys { generation, .. } => *generation,
+            | Event::Keys { generation, .. }
+            | Event::Leases { generation, .. } => *generation,
         }
     }
 }
@@ -139,27 +151,42 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 current = Some((task, wake));
             }
             Request::Keys { generation, id, op } => {
-                let client = active.borrow().clone();
-                let events = events.clone();
-                // Each request runs on its own task: a slow count must not hold up a
-                // value read, and none of them may hold up the next request.
-                tokio::spawn(async move {
-                    let result = match client {
-                        Some(c) => run_op(&c, op).await,
-                        None => Err(EtcdError::new(
-                            Problem::Unreachable,
-                            None,
-                            "not connected to any endpoint",
-                        )),
-                    };
-                    let _ = events
-                        .send(Event::Keys {
+                serve(
+                    &active,
+                    &events,
+                    move |c| async move {
+                        let result = run_op(&c, op).await;
+                        Event::Keys {
                             generation,
                             id,
                             result,
-                        })
-                        .await;
-                });
+                        }
+                    },
+                    move |e| Event::Keys {
+                        generation,
+                        id,
+                        result: Err(e),
+                    },
+                );
+            }
+            Request::Leases { generation, id, op } => {
+                serve(
+                    &active,
+                    &events,
+                    move |c| async move {
+                        let result = super::leases::run_op(&c, op).await;
+                        Event::Leases {
+                            generation,
+                            id,
+                            result,
+                        }
+                    },
+                    move |e| Event::Leases {
+                        generation,
+                        id,
+                        result: Err(e),
+                    },
+                );
             }
             Request::ReconnectNow => {
                 if let Some((_, wake)) = &current {
@@ -172,6 +199,32 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
     if let Some((task, _)) = current {
         task.abort();
     }
+}
+
+/// Runs one request on its own task with the serving endpoint's client: a slow count
+/// must not hold up a value read, and none of them may hold up the next request.
+fn serve<F, Fut>(
+    active: &Active,
+    events: &mpsc::Sender<Event>,
+    run: F,
+    offline: impl FnOnce(EtcdError) -> Event + Send + 'static,
+) where
+    F: FnOnce(EndpointClient) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Event> + Send,
+{
+    let client = active.borrow().clone();
+    let events = events.clone();
+    tokio::spawn(async move {
+        let event = match client {
+            Some(c) => run(c).await,
+            None => offline(EtcdError::new(
+                Problem::Unreachable,
+                None,
+                "not connected to any endpoint",
+            )),
+        };
+        let _ = events.send(event).await;
+    });
 }
 
 pub fn backoff(attempt: u32) -> Duration {

@@ -7,6 +7,7 @@ mod header;
 mod help;
 mod history;
 pub mod keys;
+mod leases;
 pub mod text;
 
 use ratatui::Frame;
@@ -29,6 +30,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let connected = matches!(app.conn, crate::app::ConnState::Connected { .. });
     if app.view == crate::app::ViewId::Keys && app.keys.loaded && connected {
         keys::draw(frame, body_area, app, theme);
+    } else if app.view == crate::app::ViewId::Leases && app.leases.loaded && connected {
+        leases::draw(frame, body_area, app, theme);
     } else {
         body::draw(frame, body_area, app, theme);
     }

@@ -27,6 +27,12 @@ pub enum WriteOp {
         revision: i64,
         count: i64,
     },
+    RevokeLease {
+        id: i64,
+    },
+    KeepAlive {
+        id: i64,
+    },
 }
 
 /// The question put to the user before a write.
@@ -178,7 +184,7 @@ pub fn prefix_confirm(prefix: Vec<u8>, count: i64, revision: i64) -> Result<Conf
 }
 
 /// The user confirmed: send the write.
-pub fn confirmed(ks: &mut KeysState, op: WriteOp) -> Effect {
+pub fn confirmed(ks: &mut KeysState, op: WriteOp) -> Option<Effect> {
     let id = ks.next_id();
     let (pending, kop) = match op {
         WriteOp::Put {
@@ -213,9 +219,11 @@ pub fn confirmed(ks: &mut KeysState, op: WriteOp) -> Effect {
             },
             KeysOp::DeletePrefix { prefix, revision },
         ),
+        // Lease writes are the Leases view's; the caller routes them there.
+        WriteOp::RevokeLease { .. } | WriteOp::KeepAlive { .. } => return None,
     };
     ks.pending.insert(id, pending);
-    Effect::Keys { id, op: kop }
+    Some(Effect::Keys { id, op: kop })
 }
 
 /// The outcome, in words; the draft file is kept whenever nothing was written.

@@ -45,6 +45,12 @@ pub fn decode(value: &[u8]) -> K8sObject {
 /// Like [`decode`], with the apiVersion/kind to assume when the envelope names none
 /// (WatchEvent and other types without TypeMeta).
 pub fn decode_with_hint(value: &[u8], hint: Option<(&str, &str)>) -> K8sObject {
+    decode_at(value, hint, 0)
+}
+
+/// `depth` counts enclosing messages, so objects nested in RawExtensions cannot recurse
+/// without bound.
+fn decode_at(value: &[u8], hint: Option<(&str, &str)>, depth: u32) -> K8sObject {
     let mut notes = Vec::new();
     let body = match value.strip_prefix(MAGIC) {
         Some(b) => b,
@@ -89,7 +95,7 @@ pub fn decode_with_hint(value: &[u8], hint: Option<(&str, &str)>) -> K8sObject {
             }
         }
     } else {
-        object(&mut dec, env.raw, &api_version, &kind)
+        object(&mut dec, env.raw, &api_version, &kind, depth)
     };
     notes.extend(dec.into_notes());
     // TypeMeta is inline and omitempty in Go; it comes first in the JSON.
@@ -112,28 +118,33 @@ pub fn decode_with_hint(value: &[u8], hint: Option<(&str, &str)>) -> K8sObject {
     }
 }
 
-fn object(dec: &mut Decoder, raw: &[u8], api_version: &str, kind: &str) -> Node {
+/// An object embedded in another (RawExtension holding `k8s\0...`), `depth` levels down.
+pub(crate) fn decode_nested(value: &[u8], depth: u32) -> K8sObject {
+    decode_at(value, None, depth)
+}
+
+fn object(dec: &mut Decoder, raw: &[u8], api_version: &str, kind: &str, depth: u32) -> Node {
     let schema = dec.schema;
     let what = format!("{kind} ({api_version})");
     match schema.lookup_kind(api_version, kind) {
-        KindLookup::Found(i) => dec.message(raw, i, 0),
+        KindLookup::Found(i) => dec.message(raw, i, depth),
         KindLookup::NoProtobuf => {
             dec.note(format!(
                 "{what} is newer than the protobuf schema ({}): fields shown by number",
                 schema.source
             ));
-            unknown_object(dec, raw)
+            unknown_object(dec, raw, depth)
         }
         KindLookup::Unknown => {
             dec.note(format!("unknown kind {what}: fields shown by number"));
-            unknown_object(dec, raw)
+            unknown_object(dec, raw, depth)
         }
     }
 }
 
 /// Every persisted Kubernetes kind has ObjectMeta as field 1, so an unknown kind still gets
 /// a readable `metadata`; everything else is dumped.
-fn unknown_object(dec: &mut Decoder, raw: &[u8]) -> Node {
+fn unknown_object(dec: &mut Decoder, raw: &[u8], depth: u32) -> Node {
     let meta = dec.schema.message(&format!("{META_V1}.ObjectMeta"));
     let mut entries = Vec::new();
     let mut reader = Reader::new(raw);
@@ -142,14 +153,14 @@ fn unknown_object(dec: &mut Decoder, raw: &[u8]) -> Node {
         match reader.next_field() {
             None => break,
             Some(Ok((1, Value::Bytes(b)))) if meta.is_some() && entries.is_empty() => {
-                let node = meta.map_or(Node::Null, |m| dec.message(b, m, 1));
+                let node = meta.map_or(Node::Null, |m| dec.message(b, m, depth + 1));
                 entries.push(("metadata".to_string(), node));
             }
             Some(Ok((n, v))) => {
                 generic::push_entry(
                     &mut entries,
                     generic::field_key(n, &v),
-                    generic::value_node(&v, 1),
+                    generic::value_node(&v, depth + 1),
                 );
             }
             Some(Err(e)) => {

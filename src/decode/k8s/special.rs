@@ -76,7 +76,7 @@ pub fn decode(
         }
         Special::EmbeddedJson => match bytes(1) {
             None => Node::Null,
-            Some(raw) => embedded(dec, raw),
+            Some(raw) => embedded(dec, raw, depth),
         },
         Special::PropsOrBool | Special::PropsOrArray | Special::PropsOrStringArray => {
             let node = dec.plain(buf, def, depth);
@@ -104,12 +104,12 @@ fn raw_fields(buf: &[u8]) -> Option<Vec<(u32, Value<'_>)>> {
 
 /// RawExtension and friends marshal their bytes verbatim; they hold JSON, or for objects
 /// written by a protobuf client another `k8s\0` envelope.
-fn embedded(dec: &mut Decoder, raw: &[u8]) -> Node {
+fn embedded(dec: &mut Decoder, raw: &[u8], depth: u32) -> Node {
     if raw.is_empty() {
         return Node::Null;
     }
     if raw.starts_with(super::MAGIC) {
-        let obj = super::decode(raw);
+        let obj = super::decode_nested(raw, depth + 1);
         for n in obj.notes {
             dec.note(format!("embedded object: {n}"));
         }

@@ -16,6 +16,7 @@ mod learn;
 mod openapi;
 mod output;
 mod proto;
+mod score;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,111 @@
+//! The Leases view: every lease with its TTLs and key count on the left, the selected
+//! lease's keys on the right.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+use crate::app::App;
+use crate::app::leases::{LeaseFocus, LeasesState};
+use crate::theme::Theme;
+
+use super::keys::group;
+use super::text::bytes;
+
+fn pane<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(Span::styled(title, theme.title))
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let ls = &app.leases;
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    draw_list(frame, left, app, ls, theme);
+    draw_keys(frame, right, ls, theme);
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, app: &App, ls: &LeasesState, theme: &Theme) {
+    let focused = ls.focus != Some(LeaseFocus::Keys);
+    let title = if ls.loaded {
+        format!(" Leases {} ", group(ls.ids.len() as i64))
+    } else {
+        " Leases ".into()
+    };
+    let block = pane(title, focused, theme);
+    let mut lines = vec![Line::styled(
+        format!("{:<18} {:>8} {:>8} {:>6}", "ID", "granted", "left", "keys"),
+        theme.muted,
+    )];
+    if !ls.loaded {
+        lines.push(Line::styled("loading…", theme.muted));
+    } else if ls.ids.is_empty() {
+        lines.push(Line::styled("no leases", theme.muted));
+    }
+    for (i, id) in ls.window() {
+        let (granted, left, keys) = match ls.details.get(&id) {
+            Some((info, _)) => {
+                let left = match ls.remaining(id, app.now) {
+                    Some(-1) => "expired".to_string(),
+                    Some(s) => format!("{s}s"),
+                    None => "…".into(),
+                };
+                (
+                    format!("{}s", info.granted_ttl),
+                    left,
+                    info.keys.len().to_string(),
+                )
+            }
+            None => ("…".into(), "…".into(), "…".into()),
+        };
+        let text = format!("{:<18} {granted:>8} {left:>8} {keys:>6}", format!("{id:x}"));
+        let line = Line::styled(text, theme.text);
+        lines.push(if i == ls.cursor && focused {
+            line.style(theme.selection)
+        } else {
+            line
+        });
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn draw_keys(frame: &mut Frame, area: Rect, ls: &LeasesState, theme: &Theme) {
+    let focused = ls.focus == Some(LeaseFocus::Keys);
+    let Some(info) = ls.selected_info() else {
+        frame.render_widget(
+            Paragraph::new("").block(pane(" Keys ".into(), focused, theme)),
+            area,
+        );
+        return;
+    };
+    let block = pane(format!(" Keys of lease {:x} ", info.id), focused, theme);
+    let inner_h = usize::from(area.height.saturating_sub(2)).max(1);
+    let first = ls.key_cursor.saturating_sub(inner_h.saturating_sub(1));
+    let mut lines: Vec<Line> = info
+        .keys
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(inner_h)
+        .map(|(i, k)| {
+            let line = Line::styled(bytes(k), theme.text);
+            if focused && i == ls.key_cursor {
+                line.style(theme.selection)
+            } else {
+                line
+            }
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::styled("no keys attached", theme.muted));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
