@@ -40,16 +40,21 @@ impl Headless {
         read_only: bool,
     ) -> Headless {
         let spec = ConnectSpec {
-            endpoints: endpoints.clone(),
+            endpoints,
             ..ConnectSpec::default()
         };
+        Headless::connect_spec(spec, width, height, read_only)
+    }
+
+    /// With full connection settings (credentials, TLS).
+    pub fn connect_spec(spec: ConnectSpec, width: u16, height: u16, read_only: bool) -> Headless {
         let info = ContextInfo {
             name: "test".into(),
-            endpoints,
+            endpoints: spec.endpoints.clone(),
             source: "test".into(),
             read_only,
-            user: None,
-            tls: false,
+            user: spec.credentials.as_ref().map(|c| c.user.clone()),
+            tls: spec.tls.is_some(),
             details: Vec::new(),
         };
         let (tx, events) = mpsc::channel(1024);
@@ -82,6 +87,11 @@ impl Headless {
                     op,
                 }),
                 Effect::Leases { id, op } => self.etcd.send(Request::Leases {
+                    generation: self.app.generation,
+                    id,
+                    op,
+                }),
+                Effect::Auth { id, op } => self.etcd.send(Request::Auth {
                     generation: self.app.generation,
                     id,
                     op,
@@ -176,6 +186,7 @@ impl Headless {
             if pred(&self.app)
                 && self.app.keys.pending.is_empty()
                 && self.app.leases.pending.is_empty()
+                && self.app.auth.pending.is_empty()
             {
                 return;
             }

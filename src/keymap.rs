@@ -215,6 +215,7 @@ type Row = (
 const G: Scope = Scope::Global;
 const KEYS: Scope = Scope::View(ViewId::Keys);
 const LEASES: Scope = Scope::View(ViewId::Leases);
+const AUTH: Scope = Scope::View(ViewId::Auth);
 
 #[rustfmt::skip]
 const DEFAULTS: &[Row] = &[
@@ -247,6 +248,11 @@ const DEFAULTS: &[Row] = &[
     (KEYS, Action::NewKey, "n", "new key under this directory", None, true),
     (KEYS, Action::Delete, "d", "delete the key", None, true),
     (KEYS, Action::DeletePrefix, "D", "delete everything under the directory", None, true),
+    (AUTH, Action::Down, "j down", "down", None, false),
+    (AUTH, Action::Up, "k up", "up", None, false),
+    (AUTH, Action::Open, "l right", "roles pane", None, false),
+    (AUTH, Action::Close, "h left", "users pane", None, false),
+    (AUTH, Action::Refresh, "r", "reload users and roles", Some("refresh"), false),
     (LEASES, Action::Down, "j down", "down", None, false),
     (LEASES, Action::Up, "k up", "up", None, false),
     (LEASES, Action::Open, "l right enter", "show the lease's keys; on a key, open it in Keys", Some("open"), false),

@@ -149,6 +149,11 @@ fn run_effects(
                 id,
                 op,
             }),
+            Effect::Auth { id, op } => etcd.send(Request::Auth {
+                generation: app.generation,
+                id,
+                op,
+            }),
             Effect::Copy { text, what } => {
                 let result = clipboard.copy(&text);
                 queue.extend(update(app, Msg::Copied { what, result }));

@@ -16,6 +16,9 @@ const COMMANDS: &[&str] = &[
     "goto",
     "put",
     "export",
+    "grant",
+    "revoke",
+    "useradd",
     "help",
     "quit",
     "q",
@@ -69,6 +72,13 @@ pub enum Command {
     Put(Vec<u8>),
     /// Write the selected subtree to a file.
     Export(String),
+    AuthSwitch(bool),
+    Role {
+        user: String,
+        role: String,
+        revoke: bool,
+    },
+    UserAdd(String),
 }
 
 pub fn parse_command(line: &str) -> Result<Command, String> {
@@ -88,6 +98,23 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "q" | "quit" | "q!" => no_args(Command::Quit),
         "help" | "?" => no_args(Command::Help),
         "reconnect" => no_args(Command::Reconnect),
+        "auth" => match args.as_slice() {
+            ["enable"] => Ok(Command::AuthSwitch(true)),
+            ["disable"] => Ok(Command::AuthSwitch(false)),
+            _ => Err("usage: :auth enable|disable".into()),
+        },
+        "grant" | "revoke" => match args.as_slice() {
+            [user, role] => Ok(Command::Role {
+                user: (*user).into(),
+                role: (*role).into(),
+                revoke: cmd == "revoke",
+            }),
+            _ => Err(format!("usage: :{cmd} USER ROLE")),
+        },
+        "useradd" => match args.as_slice() {
+            [name] => Ok(Command::UserAdd((*name).into())),
+            _ => Err("usage: :useradd NAME (the password is asked for, hidden)".into()),
+        },
         "export" => match args.as_slice() {
             [path] => Ok(Command::Export((*path).to_string())),
             _ => Err("usage: :export FILE (.json or .yaml)".into()),

@@ -170,6 +170,7 @@ pub fn revoke(ls: &LeasesState) -> Result<Confirm, String> {
         ],
         typed: Some(id),
         input: String::new(),
+        secret: false,
         op: WriteOp::RevokeLease { id: info.id },
     })
 }
@@ -184,6 +185,7 @@ pub fn keep_alive(ls: &LeasesState) -> Result<Confirm, String> {
         ],
         typed: None,
         input: String::new(),
+        secret: false,
         op: WriteOp::KeepAlive { id: info.id },
     })
 }

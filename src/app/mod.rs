@@ -1,6 +1,7 @@
 //! Application state and the pure `update` function. No I/O and no terminal here:
 //! the runtime turns `Effect`s into etcd requests and draws the state.
 
+pub mod auth;
 mod command;
 pub mod keys;
 pub mod leases;
@@ -154,6 +155,7 @@ pub struct App {
     pub quit: bool,
     pub keys: keys::KeysState,
     pub leases: leases::LeasesState,
+    pub auth: auth::AuthState,
 }
 
 #[derive(Debug)]
@@ -201,6 +203,10 @@ pub enum Effect {
         id: u64,
         op: crate::etcd::leases::LeasesOp,
     },
+    Auth {
+        id: u64,
+        op: crate::etcd::auth::AuthOp,
+    },
     /// Put text on the clipboard; `what` names it for the status line.
     Copy {
         text: String,
@@ -238,6 +244,7 @@ impl App {
             quit: false,
             keys: keys::KeysState::default(),
             leases: leases::LeasesState::default(),
+            auth: auth::AuthState::default(),
         };
         app.apply_read_only();
         app

@@ -90,6 +90,11 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
     let last = app.cluster().cloned();
     let mut effects = Vec::new();
     app.conn = match event {
+        Event::Auth { id, result, .. } => {
+            let effects = super::auth::on_answer(&mut app.auth, id, result);
+            surface_auth(app);
+            return effects;
+        }
         Event::Leases { id, result, .. } => {
             let effects = super::leases::on_answer(&mut app.leases, id, result, app.now);
             surface_leases(app);
@@ -258,6 +263,51 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
     effects
 }
 
+fn surface_auth(app: &mut App) {
+    if let Some(i) = app.auth.notice.take() {
+        app.set_status(Level::Info, i);
+    }
+    if let Some(e) = app.auth.error.take() {
+        app.set_status(Level::Error, e);
+    }
+    if let Some(c) = app.auth.ask.take() {
+        if app.context.read_only {
+            app.set_status(Level::Error, "read-only: nothing is written");
+        } else {
+            app.overlay = Overlay::Confirm(Box::new(c));
+        }
+    }
+}
+
+fn auth_action(app: &mut App, action: Action) -> Vec<Effect> {
+    use super::auth::{self as au, Pane};
+    let a = &mut app.auth;
+    match action {
+        Action::Up => au::step(a, -1),
+        Action::Down => au::step(a, 1),
+        Action::Open => a.pane = Pane::Roles,
+        Action::Close => a.pane = Pane::Users,
+        Action::Refresh => return au::load(a),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Auth commands: refused in read-only, confirmed in a dialog otherwise.
+fn auth_command(app: &mut App, asked: Result<super::keys::write::Confirm, String>) -> Vec<Effect> {
+    app.view = super::ViewId::Auth;
+    if app.context.read_only {
+        app.set_status(Level::Error, "read-only: nothing is written");
+        return Vec::new();
+    }
+    match asked {
+        Ok(c) => app.auth.ask = Some(c),
+        Err(e) => app.auth.error = Some(e),
+    }
+    surface_auth(app);
+    Vec::new()
+}
+
 fn surface_leases(app: &mut App) {
     if let Some(i) = app.leases.info.take() {
         app.set_status(Level::Info, i);
@@ -401,6 +451,7 @@ fn on_confirm_key(app: &mut App, key: Key) -> Vec<Effect> {
                 op @ (WriteOp::RevokeLease { .. } | WriteOp::KeepAlive { .. }) => {
                     super::leases::confirmed(&mut app.leases, op)
                 }
+                op @ WriteOp::Auth(_) => super::auth::confirmed(&mut app.auth, op),
                 op => super::keys::write::confirmed(&mut app.keys, op)
                     .into_iter()
                     .collect(),
@@ -432,6 +483,13 @@ fn show_view(app: &mut App, v: super::ViewId) -> Vec<Effect> {
     {
         return super::leases::start(&mut app.leases);
     }
+    if v == super::ViewId::Auth
+        && connected
+        && app.auth.info.is_none()
+        && app.auth.pending.is_empty()
+    {
+        return super::auth::load(&mut app.auth);
+    }
     Vec::new()
 }
 
@@ -451,6 +509,7 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         other if app.view == super::ViewId::Keys => return keys_action(app, other),
         other if app.view == super::ViewId::Leases => return leases_action(app, other),
+        other if app.view == super::ViewId::Auth => return auth_action(app, other),
         _ => {}
     }
     Vec::new()
@@ -509,6 +568,14 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
             };
             app.set_status(Level::Info, text);
         }
+        Ok(Command::AuthSwitch(enable)) => {
+            let asked = super::auth::toggle(&app.auth, enable);
+            return auth_command(app, asked);
+        }
+        Ok(Command::Role { user, role, revoke }) => {
+            return auth_command(app, Ok(super::auth::grant(&user, &role, revoke)));
+        }
+        Ok(Command::UserAdd(name)) => return auth_command(app, Ok(super::auth::add_user(&name))),
         Ok(Command::Export(path)) => {
             let path = match (path.strip_prefix("~/"), dirs::home_dir()) {
                 (Some(rest), Some(home)) => home.join(rest),

@@ -1,5 +1,6 @@
 //! All etcd I/O lives here. Nothing in this module imports ratatui or crossterm.
 
+pub mod auth;
 pub mod connect;
 pub mod errors;
 pub mod export;

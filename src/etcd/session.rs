@@ -10,6 +10,7 @@ use etcd_client::GetOptions;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
+use super::auth::{AuthAnswer, AuthOp};
 use super::connect::{EndpointClient, connect_all};
 use super::errors::{EtcdError, Problem};
 use super::keys::{KeysAnswer, KeysOp, run_op};
@@ -37,6 +38,11 @@ pub enum Request {
         generation: u64,
         id: u64,
         op: LeasesOp,
+    },
+    Auth {
+        generation: u64,
+        id: u64,
+        op: AuthOp,
     },
     Shutdown,
 }
@@ -91,6 +97,11 @@ pub enum Event {
         id: u64,
         result: Result<LeasesAnswer, EtcdError>,
     },
+    Auth {
+        generation: u64,
+        id: u64,
+        result: Result<AuthAnswer, EtcdError>,
+    },
 }
 
 impl Event {
@@ -101,7 +112,8 @@ impl Event {
             | Event::Status { generation, .. }
             | Event::Disconnected { generation, .. }
             | Event::Keys { generation, .. }
-            | Event::Leases { generation, .. } => *generation,
+            | Event::Leases { generation, .. }
+            | Event::Auth { generation, .. } => *generation,
         }
     }
 }
@@ -163,6 +175,25 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                         }
                     },
                     move |e| Event::Keys {
+                        generation,
+                        id,
+                        result: Err(e),
+                    },
+                );
+            }
+            Request::Auth { generation, id, op } => {
+                serve(
+                    &active,
+                    &events,
+                    move |c| async move {
+                        let result = super::auth::run_op(&c, op).await;
+                        Event::Auth {
+                            generation,
+                            id,
+                            result,
+                        }
+                    },
+                    move |e| Event::Auth {
                         generation,
                         id,
                         result: Err(e),

@@ -22,7 +22,14 @@ pub fn draw(frame: &mut Frame, area: Rect, c: &Confirm, theme: &Theme) {
     match &c.typed {
         Some(_) => lines.push(Line::from(vec![
             Span::styled("> ", theme.key),
-            Span::styled(safe(&c.input).into_owned(), theme.text),
+            Span::styled(
+                if c.secret {
+                    "•".repeat(c.input.chars().count())
+                } else {
+                    safe(&c.input).into_owned()
+                },
+                theme.text,
+            ),
             Span::styled("▏", theme.key),
         ])),
         None => lines.push(Line::from(vec![

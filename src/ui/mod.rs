@@ -1,5 +1,6 @@
 //! Views: `draw(frame, app, theme)` reads the state and draws. No I/O, no mutation.
 
+mod auth;
 mod body;
 mod confirm;
 mod footer;
@@ -32,6 +33,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         keys::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Leases && app.leases.loaded && connected {
         leases::draw(frame, body_area, app, theme);
+    } else if app.view == crate::app::ViewId::Auth && connected {
+        auth::draw(frame, body_area, app, theme);
     } else {
         body::draw(frame, body_area, app, theme);
     }

@@ -33,6 +33,7 @@ pub enum WriteOp {
     KeepAlive {
         id: i64,
     },
+    Auth(crate::etcd::auth::AuthOp),
 }
 
 /// The question put to the user before a write.
@@ -43,6 +44,8 @@ pub struct Confirm {
     /// The text to type to confirm; `None` means `y`.
     pub typed: Option<String>,
     pub input: String,
+    /// The input is a password: drawn masked, and any non-empty input confirms.
+    pub secret: bool,
     pub op: WriteOp,
 }
 
@@ -104,6 +107,7 @@ pub fn on_edited(
         ],
         typed: None,
         input: String::new(),
+        secret: false,
         op: WriteOp::Put {
             key,
             value: edited,
@@ -129,6 +133,7 @@ pub fn delete(ks: &KeysState) -> Result<Confirm, String> {
         ],
         typed: None,
         input: String::new(),
+        secret: false,
         op: WriteOp::Delete {
             key: kv.key.clone(),
             expected: kv.mod_revision,
@@ -175,6 +180,7 @@ pub fn prefix_confirm(prefix: Vec<u8>, count: i64, revision: i64) -> Result<Conf
         ],
         typed: Some(shown),
         input: String::new(),
+        secret: false,
         op: WriteOp::DeletePrefix {
             prefix,
             revision,
@@ -220,7 +226,7 @@ pub fn confirmed(ks: &mut KeysState, op: WriteOp) -> Option<Effect> {
             KeysOp::DeletePrefix { prefix, revision },
         ),
         // Lease writes are the Leases view's; the caller routes them there.
-        WriteOp::RevokeLease { .. } | WriteOp::KeepAlive { .. } => return None,
+        WriteOp::RevokeLease { .. } | WriteOp::KeepAlive { .. } | WriteOp::Auth(_) => return None,
     };
     ks.pending.insert(id, pending);
     Some(Effect::Keys { id, op: kop })
@@ -281,6 +287,13 @@ pub fn confirm_key(c: &mut Confirm, key: crate::keymap::Key) -> Answer {
         (_, KeyCode::Char('c')) if key.ctrl => Answer::Cancelled,
         (None, KeyCode::Char('y' | 'Y')) => Answer::Confirmed(c.op.clone()),
         (None, _) => Answer::Cancelled,
+        (Some(_), KeyCode::Enter) if c.secret && !c.input.is_empty() => {
+            let mut op = c.op.clone();
+            if let WriteOp::Auth(crate::etcd::auth::AuthOp::AddUser { password, .. }) = &mut op {
+                *password = crate::etcd::spec::Password::new(std::mem::take(&mut c.input));
+            }
+            Answer::Confirmed(op)
+        }
         (Some(want), KeyCode::Enter) if c.input == *want => Answer::Confirmed(c.op.clone()),
         (Some(_), KeyCode::Enter) => Answer::Asking,
         (Some(_), KeyCode::Backspace) => {

@@ -1,0 +1,123 @@
+//! The Auth view: is authentication on, who are the users, what may each role do.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+
+use crate::app::App;
+use crate::app::auth::Pane;
+use crate::etcd::auth::Span as KeySpan;
+use crate::theme::Theme;
+
+use super::text::{bytes, safe};
+
+fn pane<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(Span::styled(format!(" {title} "), theme.title))
+}
+
+fn span_text(s: &KeySpan) -> String {
+    match s {
+        KeySpan::Key(k) => bytes(k),
+        KeySpan::Prefix(p) => format!("{}* (prefix)", bytes(p)),
+        KeySpan::FromKey(k) if k.is_empty() || k == &[0] => "every key".into(),
+        KeySpan::FromKey(k) => format!("{} and after", bytes(k)),
+        KeySpan::Range(a, b) => format!("[{}, {})", bytes(a), bytes(b)),
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let a = &app.auth;
+    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    // Connected without a user means etcd let us in anonymously: auth is off.
+    let status = match &app.context.user {
+        Some(u) => Line::from(vec![
+            Span::styled(" authentication ", theme.muted),
+            Span::styled("enabled", theme.healthy),
+            Span::styled(format!(" (connected as {})", safe(u)), theme.muted),
+        ]),
+        None => Line::from(vec![
+            Span::styled(" authentication ", theme.muted),
+            Span::styled("disabled", theme.warning),
+            Span::styled(
+                " (anyone reaching the endpoint may read and write everything)",
+                theme.muted,
+            ),
+        ]),
+    };
+    frame.render_widget(Paragraph::new(status), head);
+    if let Some(why) = &a.not_permitted {
+        let text = vec![
+            Line::styled("This user may not list users and roles.", theme.warning),
+            Line::styled(safe(why).into_owned(), theme.muted),
+        ];
+        frame.render_widget(Paragraph::new(text).block(pane("Auth", true, theme)), body);
+        return;
+    }
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
+    let Some(info) = &a.info else {
+        let msg = if a.loading { "loading…" } else { "" };
+        frame.render_widget(
+            Paragraph::new(Line::styled(msg, theme.muted)).block(pane("Users", true, theme)),
+            left,
+        );
+        return;
+    };
+    let users: Vec<Line> = if info.users.is_empty() {
+        vec![Line::styled("no users", theme.muted)]
+    } else {
+        info.users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let l = Line::from(vec![
+                    Span::styled(format!("{:<16}", safe(&u.name)), theme.text),
+                    Span::styled(safe(&u.roles.join(", ")).into_owned(), theme.muted),
+                ]);
+                if a.pane == Pane::Users && i == a.user_cursor {
+                    l.style(theme.selection)
+                } else {
+                    l
+                }
+            })
+            .collect()
+    };
+    frame.render_widget(
+        Paragraph::new(users).block(pane("Users", a.pane == Pane::Users, theme)),
+        left,
+    );
+    let mut roles: Vec<Line> = Vec::new();
+    for (i, r) in info.roles.iter().enumerate() {
+        let l = Line::styled(safe(&r.name).into_owned(), theme.title);
+        roles.push(if a.pane == Pane::Roles && i == a.role_cursor {
+            l.style(theme.selection)
+        } else {
+            l
+        });
+        if r.name == "root" && r.perms.is_empty() {
+            roles.push(Line::styled("  everything (the root role)", theme.muted));
+        }
+        for p in &r.perms {
+            roles.push(Line::from(vec![
+                Span::styled(format!("  {:<10}", p.access.label()), theme.key),
+                Span::styled(span_text(&p.span), theme.text),
+            ]));
+        }
+    }
+    if roles.is_empty() {
+        roles.push(Line::styled("no roles", theme.muted));
+    }
+    frame.render_widget(
+        Paragraph::new(roles).block(pane("Roles", a.pane == Pane::Roles, theme)),
+        right,
+    );
+}
