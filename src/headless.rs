@@ -96,6 +96,11 @@ impl Headless {
                     id,
                     op,
                 }),
+                Effect::Cluster { id, op } => self.etcd.send(Request::Cluster {
+                    generation: self.app.generation,
+                    id,
+                    op,
+                }),
                 Effect::Connect { generation, spec } => {
                     self.etcd.send(Request::Connect { generation, spec })
                 }
@@ -187,6 +192,7 @@ impl Headless {
                 && self.app.keys.pending.is_empty()
                 && self.app.leases.pending.is_empty()
                 && self.app.auth.pending.is_empty()
+                && self.app.cluster.is_idle()
             {
                 return;
             }

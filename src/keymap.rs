@@ -216,6 +216,7 @@ const G: Scope = Scope::Global;
 const KEYS: Scope = Scope::View(ViewId::Keys);
 const LEASES: Scope = Scope::View(ViewId::Leases);
 const AUTH: Scope = Scope::View(ViewId::Auth);
+const CLUSTER: Scope = Scope::View(ViewId::Cluster);
 
 #[rustfmt::skip]
 const DEFAULTS: &[Row] = &[
@@ -248,6 +249,11 @@ const DEFAULTS: &[Row] = &[
     (KEYS, Action::NewKey, "n", "new key under this directory", None, true),
     (KEYS, Action::Delete, "d", "delete the key", None, true),
     (KEYS, Action::DeletePrefix, "D", "delete everything under the directory", None, true),
+    (CLUSTER, Action::Down, "j down", "next member", None, false),
+    (CLUSTER, Action::Up, "k up", "previous member", None, false),
+    (CLUSTER, Action::Top, "g home", "first member", None, false),
+    (CLUSTER, Action::Bottom, "G end", "last member", None, false),
+    (CLUSTER, Action::Refresh, "r", "refresh now (every 2 s anyway)", Some("refresh"), false),
     (AUTH, Action::Down, "j down", "down", None, false),
     (AUTH, Action::Up, "k up", "up", None, false),
     (AUTH, Action::Open, "l right", "roles pane", None, false),

@@ -13,6 +13,7 @@ pub mod headless;
 pub mod keymap;
 pub mod localcluster;
 pub mod logging;
+pub mod metrics;
 pub mod runtime;
 pub mod startup;
 pub mod theme;

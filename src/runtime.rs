@@ -154,6 +154,11 @@ fn run_effects(
                 id,
                 op,
             }),
+            Effect::Cluster { id, op } => etcd.send(Request::Cluster {
+                generation: app.generation,
+                id,
+                op,
+            }),
             Effect::Copy { text, what } => {
                 let result = clipboard.copy(&text);
                 queue.extend(update(app, Msg::Copied { what, result }));

@@ -13,6 +13,7 @@ pub struct CommandLine {
 
 const COMMANDS: &[&str] = &[
     "ctx",
+    "info",
     "goto",
     "put",
     "export",
@@ -73,6 +74,7 @@ pub enum Command {
     /// Write the selected subtree to a file.
     Export(String),
     AuthSwitch(bool),
+    Info,
     Role {
         user: String,
         role: String,
@@ -98,7 +100,9 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "q" | "quit" | "q!" => no_args(Command::Quit),
         "help" | "?" => no_args(Command::Help),
         "reconnect" => no_args(Command::Reconnect),
+        "info" => no_args(Command::Info),
         "auth" => match args.as_slice() {
+            [] => Ok(Command::ShowView(ViewId::Auth)),
             ["enable"] => Ok(Command::AuthSwitch(true)),
             ["disable"] => Ok(Command::AuthSwitch(false)),
             _ => Err("usage: :auth enable|disable".into()),

@@ -2,6 +2,7 @@
 //! the runtime turns `Effect`s into etcd requests and draws the state.
 
 pub mod auth;
+pub mod cluster;
 mod command;
 pub mod keys;
 pub mod leases;
@@ -133,7 +134,11 @@ pub const STATUS_TTL: Duration = Duration::from_secs(6);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Overlay {
     None,
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// The connection panel: where we are connected and how that was chosen.
+    Info,
     Command(CommandLine),
     Confirm(Box<keys::write::Confirm>),
 }
@@ -156,6 +161,7 @@ pub struct App {
     pub keys: keys::KeysState,
     pub leases: leases::LeasesState,
     pub auth: auth::AuthState,
+    pub cluster: cluster::ClusterState,
 }
 
 #[derive(Debug)]
@@ -207,6 +213,10 @@ pub enum Effect {
         id: u64,
         op: crate::etcd::auth::AuthOp,
     },
+    Cluster {
+        id: u64,
+        op: crate::etcd::cluster_ops::ClusterOp,
+    },
     /// Put text on the clipboard; `what` names it for the status line.
     Copy {
         text: String,
@@ -245,6 +255,7 @@ impl App {
             keys: keys::KeysState::default(),
             leases: leases::LeasesState::default(),
             auth: auth::AuthState::default(),
+            cluster: cluster::ClusterState::default(),
         };
         app.apply_read_only();
         app

@@ -13,7 +13,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if app.status.as_ref().is_some_and(|s| s.until <= now) {
                 app.status = None;
             }
-            Vec::new()
+            let connected = matches!(app.conn, ConnState::Connected { .. });
+            super::cluster::tick(&mut app.cluster, now, connected)
         }
         Msg::Etcd(event) => on_etcd(app, event),
         Msg::Resize { height, .. } => {
@@ -32,6 +33,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.generation += 1;
             app.conn = ConnState::Connecting { attempt: 0 };
             app.keys = super::keys::KeysState::new(app.keys.sep);
+            // Another cluster: its members, leases and users are not these.
+            let watching = app.cluster.active;
+            app.cluster = Default::default();
+            app.cluster.active = watching;
+            app.leases = Default::default();
+            app.auth = Default::default();
             vec![Effect::Connect {
                 generation: app.generation,
                 spec,
@@ -90,6 +97,9 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
     let last = app.cluster().cloned();
     let mut effects = Vec::new();
     app.conn = match event {
+        Event::Cluster { id, result, .. } => {
+            return super::cluster::on_answer(&mut app.cluster, id, result, app.now);
+        }
         Event::Auth { id, result, .. } => {
             let effects = super::auth::on_answer(&mut app.auth, id, result);
             surface_auth(app);
@@ -145,6 +155,13 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
     match &mut app.overlay {
         Overlay::Command(_) => return on_command_key(app, key),
         Overlay::Confirm(_) => return on_confirm_key(app, key),
+        Overlay::Info => {
+            app.overlay = Overlay::None;
+            if key == Key::ctrl('c') {
+                app.quit = true;
+            }
+            return Vec::new();
+        }
         Overlay::Help { scroll } => {
             match key.code {
                 KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
@@ -152,6 +169,8 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
                 KeyCode::PageDown => *scroll = scroll.saturating_add(10),
                 KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
                 KeyCode::Char('g') | KeyCode::Home => *scroll = 0,
+                // The view clamps it to the last page.
+                KeyCode::Char('G') | KeyCode::End => *scroll = u16::MAX,
                 _ if key == Key::ctrl('c') => app.quit = true,
                 // Any other key closes the help, which is what people press to get out.
                 _ => app.overlay = Overlay::None,
@@ -261,6 +280,20 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
     };
     surface_keys_error(app);
     effects
+}
+
+fn cluster_action(app: &mut App, action: Action) -> Vec<Effect> {
+    use super::cluster as cl;
+    let c = &mut app.cluster;
+    match action {
+        Action::Up => cl::step(c, -1),
+        Action::Down => cl::step(c, 1),
+        Action::Top => cl::step(c, isize::MIN / 2),
+        Action::Bottom => cl::step(c, isize::MAX / 2),
+        Action::Refresh => return cl::refresh(c, app.now),
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn surface_auth(app: &mut App) {
@@ -490,6 +523,9 @@ fn show_view(app: &mut App, v: super::ViewId) -> Vec<Effect> {
     {
         return super::auth::load(&mut app.auth);
     }
+    if v == super::ViewId::Cluster && !app.cluster.active {
+        return super::cluster::refresh(&mut app.cluster, app.now);
+    }
     Vec::new()
 }
 
@@ -510,6 +546,7 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
         other if app.view == super::ViewId::Keys => return keys_action(app, other),
         other if app.view == super::ViewId::Leases => return leases_action(app, other),
         other if app.view == super::ViewId::Auth => return auth_action(app, other),
+        other if app.view == super::ViewId::Cluster => return cluster_action(app, other),
         _ => {}
     }
     Vec::new()
@@ -560,6 +597,7 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
         Ok(Command::Help) => app.overlay = Overlay::Help { scroll: 0 },
         Ok(Command::ShowView(v)) => app.view = v,
         Ok(Command::Reconnect) => return run_action(app, Action::Reconnect),
+        Ok(Command::Info) => app.overlay = Overlay::Info,
         Ok(Command::ListContexts) => {
             let text = if app.context_names.is_empty() {
                 "no contexts in config.yaml".to_string()

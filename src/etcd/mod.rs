@@ -1,12 +1,15 @@
 //! All etcd I/O lives here. Nothing in this module imports ratatui or crossterm.
 
 pub mod auth;
+pub mod cluster;
+pub mod cluster_ops;
 pub mod connect;
 pub mod errors;
 pub mod export;
 mod insecure;
 pub mod keys;
 pub mod leases;
+pub mod metrics_scrape;
 pub mod session;
 pub mod skipscan;
 pub mod spec;

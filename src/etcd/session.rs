@@ -11,6 +11,8 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::auth::{AuthAnswer, AuthOp};
+use super::cluster::MemberClients;
+use super::cluster_ops::{ClusterAnswer, ClusterOp, SharedMembers};
 use super::connect::{EndpointClient, connect_all};
 use super::errors::{EtcdError, Problem};
 use super::keys::{KeysAnswer, KeysOp, run_op};
@@ -43,6 +45,11 @@ pub enum Request {
         generation: u64,
         id: u64,
         op: AuthOp,
+    },
+    Cluster {
+        generation: u64,
+        id: u64,
+        op: ClusterOp,
     },
     Shutdown,
 }
@@ -102,6 +109,11 @@ pub enum Event {
         id: u64,
         result: Result<AuthAnswer, EtcdError>,
     },
+    Cluster {
+        generation: u64,
+        id: u64,
+        result: Result<ClusterAnswer, EtcdError>,
+    },
 }
 
 impl Event {
@@ -113,7 +125,8 @@ impl Event {
             | Event::Disconnected { generation, .. }
             | Event::Keys { generation, .. }
             | Event::Leases { generation, .. }
-            | Event::Auth { generation, .. } => *generation,
+            | Event::Auth { generation, .. }
+            | Event::Cluster { generation, .. } => *generation,
         }
     }
 }
@@ -145,6 +158,9 @@ type Active = watch::Sender<Option<EndpointClient>>;
 async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>) {
     let mut current: Option<(JoinHandle<()>, Arc<Notify>)> = None;
     let mut active: Arc<Active> = Arc::new(watch::channel(None).0);
+    let mut members: SharedMembers = Arc::new(tokio::sync::Mutex::new(MemberClients::new(
+        ConnectSpec::default(),
+    )));
     while let Some(req) = rx.recv().await {
         match req {
             Request::Connect { generation, spec } => {
@@ -153,6 +169,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 }
                 let wake = Arc::new(Notify::new());
                 active = Arc::new(watch::channel(None).0);
+                members = Arc::new(tokio::sync::Mutex::new(MemberClients::new(spec.clone())));
                 let task = tokio::spawn(run_session(
                     generation,
                     spec,
@@ -175,6 +192,26 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                         }
                     },
                     move |e| Event::Keys {
+                        generation,
+                        id,
+                        result: Err(e),
+                    },
+                );
+            }
+            Request::Cluster { generation, id, op } => {
+                let members = members.clone();
+                serve(
+                    &active,
+                    &events,
+                    move |c| async move {
+                        let result = super::cluster_ops::run_op(&c, &members, op).await;
+                        Event::Cluster {
+                            generation,
+                            id,
+                            result,
+                        }
+                    },
+                    move |e| Event::Cluster {
                         generation,
                         id,
                         result: Err(e),

@@ -22,12 +22,27 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .padding(Padding::horizontal(1));
     let width = usize::from(block.inner(area).width);
     let mut lines = connection_lines(app, theme, width);
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        format!("The {} view is not built yet.", app.view.title()),
-        theme.muted,
-    ));
+    if matches!(app.conn, ConnState::Connected { .. }) {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("loading…", theme.muted));
+    }
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// `:info`: the connection panel over whatever view is open.
+pub fn draw_popup(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let popup = super::centered(area, 90, 20);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focused)
+        .title(Span::styled(" Connection ", theme.title))
+        .title_bottom(Span::styled(" any key closes ", theme.muted))
+        .padding(Padding::horizontal(1));
+    let width = usize::from(block.inner(popup).width);
+    let lines = connection_lines(app, theme, width);
+    frame.render_widget(ratatui::widgets::Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
 const LABEL: usize = 10;

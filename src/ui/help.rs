@@ -50,6 +50,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
         (":ctx [NAME]", "list contexts, or switch to NAME"),
         (":keys :watch …", "show a view by name"),
         (":reconnect", "retry the connection now"),
+        (":info", "where we are connected, and why there"),
         (":help  :q", "this help; quit"),
     ] {
         lines.push(Line::from(vec![
@@ -76,6 +77,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
             " j/k scroll · any other key closes ",
             theme.muted,
         ));
+    let max_scroll = height.saturating_sub(popup.height);
+    let scroll = scroll.min(max_scroll);
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines).block(block).scroll((scroll, 0)),

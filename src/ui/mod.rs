@@ -2,6 +2,7 @@
 
 mod auth;
 mod body;
+mod cluster;
 mod confirm;
 mod footer;
 mod header;
@@ -33,6 +34,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         keys::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Leases && app.leases.loaded && connected {
         leases::draw(frame, body_area, app, theme);
+    } else if app.view == crate::app::ViewId::Cluster && app.cluster.snapshot.is_some() {
+        // Stale but still shown while disconnected: a dead cluster is exactly when
+        // people need to see which members were up.
+        cluster::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Auth && connected {
         auth::draw(frame, body_area, app, theme);
     } else {
@@ -43,6 +48,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Overlay::Help { scroll } => help::draw(frame, body_area, app, theme, *scroll),
         Overlay::Command(line) => footer::draw_command(frame, foot, body_area, app, line, theme),
         Overlay::Confirm(c) => confirm::draw(frame, body_area, c, theme),
+        Overlay::Info => body::draw_popup(frame, body_area, app, theme),
         Overlay::None => {}
     }
 }

@@ -1,0 +1,404 @@
+//! The Cluster view's data: who is a member, who leads, who answers, who lags, what
+//! alarms are raised. `status` answers only for the member it is sent to, so every
+//! member is asked on its own client URL, all at once, each within the command
+//! timeout: a frozen member costs one timeout, never one per member.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use etcd_client::{AlarmAction, AlarmType, StatusResponse};
+use tokio::time::timeout_at;
+
+use super::connect::{EndpointClient, LoadedTls, connect_endpoint, load_tls};
+use super::errors::EtcdError;
+use super::spec::ConnectSpec;
+
+/// One client per member, kept across refreshes: connecting (and authenticating)
+/// every few seconds would cost more than the status call itself.
+pub struct MemberClients {
+    spec: ConnectSpec,
+    /// Read on first use, so a certificate problem shows up per member rather than
+    /// as a constructor error.
+    tls: Option<LoadedTls>,
+    clients: HashMap<u64, Cached>,
+}
+
+struct Cached {
+    /// The member's client URLs when the client was made: if they change, so must it.
+    urls: Vec<String>,
+    client: EndpointClient,
+}
+
+impl MemberClients {
+    pub fn new(spec: ConnectSpec) -> Self {
+        MemberClients {
+            spec,
+            tls: None,
+            clients: HashMap::new(),
+        }
+    }
+
+    /// The spec's certificates, read once; also what a metrics scrape should use.
+    pub fn tls(&mut self) -> Result<Option<&LoadedTls>, EtcdError> {
+        let Some(files) = &self.spec.tls else {
+            return Ok(None);
+        };
+        if self.tls.is_none() {
+            self.tls = Some(load_tls(files)?);
+        }
+        Ok(self.tls.as_ref())
+    }
+
+    /// Forgets every client and the certificates, so the next refresh reconnects and
+    /// re-reads them (after a certificate rotation, or a reconnect of the session).
+    pub fn clear(&mut self) {
+        self.clients.clear();
+        self.tls = None;
+    }
+
+    pub fn command_timeout(&self) -> Duration {
+        self.spec.command_timeout
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Health {
+    Up,
+    /// Down, frozen (timeout), refusing our certificate...
+    Unreachable(EtcdError),
+    /// Added but never started (a fresh learner, typically): it has no client URLs
+    /// yet, so there is nobody to ask.
+    NotStarted,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberStatus {
+    pub id: u64,
+    /// Empty for a member that has not started yet.
+    pub name: String,
+    pub peer_urls: Vec<String>,
+    pub client_urls: Vec<String>,
+    pub is_learner: bool,
+    pub health: Health,
+    pub version: Option<String>,
+    pub db_size: Option<i64>,
+    pub db_size_in_use: Option<i64>,
+    /// Whom this member believes leads; `None` if it knows no leader.
+    pub leader: Option<u64>,
+    pub raft_term: Option<u64>,
+    pub raft_index: Option<u64>,
+    pub raft_applied_index: Option<u64>,
+    /// What the member itself reports as wrong, plus inconsistencies we noticed.
+    pub errors: Vec<String>,
+    /// `--quota-backend-bytes`; only etcd 3.6 reports it (older ones send 0: unknown).
+    pub quota: Option<i64>,
+    /// How long its `status` took.
+    pub rtt: Option<Duration>,
+}
+
+impl MemberStatus {
+    /// Entries committed but not yet applied on this member.
+    pub fn apply_backlog(&self) -> Option<u64> {
+        Some(self.raft_index?.saturating_sub(self.raft_applied_index?))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterSnapshot {
+    pub members: Vec<MemberStatus>,
+    pub leader: Option<u64>,
+    /// `(member id, NOSPACE | CORRUPT)`.
+    pub alarms: Vec<(u64, String)>,
+    /// Why the alarm list is missing: it goes through raft, so it fails without a
+    /// quorum while everything else here still works.
+    pub alarms_error: Option<EtcdError>,
+    pub cluster_id: u64,
+    pub revision: i64,
+    /// The endpoint that answered `member_list`.
+    pub member_list_from: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quorum {
+    /// Members that vote: everyone but learners.
+    pub voters: usize,
+    pub healthy_voters: usize,
+    /// A majority of the voters.
+    pub needed: usize,
+    /// How many more voters may fail before writes stop; negative: quorum lost.
+    pub tolerates: i64,
+}
+
+impl ClusterSnapshot {
+    pub fn member(&self, id: u64) -> Option<&MemberStatus> {
+        self.members.iter().find(|m| m.id == id)
+    }
+
+    /// How many raft entries `m` is behind the leader. The statuses are taken a few
+    /// milliseconds apart, so a member can look ahead; that counts as 0.
+    pub fn lag(&self, m: &MemberStatus) -> Option<u64> {
+        let leader = self.member(self.leader?)?;
+        Some(leader.raft_index?.saturating_sub(m.raft_index?))
+    }
+
+    /// The leader per the members that answered. After a partition an old leader may
+    /// still believe in itself at an older term, so the newest term wins, then the
+    /// most votes.
+    pub fn leader_among(members: &[MemberStatus]) -> Option<u64> {
+        let mut votes: Vec<((u64, u64), usize)> = Vec::new();
+        for m in members.iter().filter(|m| m.health == Health::Up) {
+            let (Some(leader), Some(term)) = (m.leader, m.raft_term) else {
+                continue;
+            };
+            match votes.iter_mut().find(|(k, _)| *k == (term, leader)) {
+                Some((_, n)) => *n += 1,
+                None => votes.push(((term, leader), 1)),
+            }
+        }
+        votes
+            .into_iter()
+            .max_by_key(|&((term, _), n)| (term, n))
+            .map(|((_, leader), _)| leader)
+    }
+
+    pub fn quorum(&self) -> Quorum {
+        let voters: Vec<&MemberStatus> = self.members.iter().filter(|m| !m.is_learner).collect();
+        let healthy = voters.iter().filter(|m| m.health == Health::Up).count();
+        let needed = voters.len() / 2 + 1;
+        Quorum {
+            voters: voters.len(),
+            healthy_voters: healthy,
+            needed,
+            tolerates: healthy as i64 - needed as i64,
+        }
+    }
+}
+
+/// The whole cluster as `seed` (the endpoint the session uses) and each member see it.
+/// Fails only when `seed` cannot list the members; anything about one member goes
+/// into that member's [`Health`].
+pub async fn cluster_status(
+    seed: &EndpointClient,
+    members: &mut MemberClients,
+) -> Result<ClusterSnapshot, EtcdError> {
+    let list = seed
+        .call(|mut c| async move { c.member_list().await })
+        .await?;
+    let header = list.header();
+    let cluster_id = header.map(|h| h.cluster_id()).unwrap_or_default();
+    let list_revision = header.map(|h| h.revision()).unwrap_or_default();
+    let listed: Vec<Listed> = list
+        .members()
+        .iter()
+        .map(|m| Listed {
+            id: m.id(),
+            name: m.name().to_string(),
+            peer_urls: m.peer_urls().to_vec(),
+            client_urls: m.client_urls().to_vec(),
+            is_learner: m.is_learner(),
+        })
+        .collect();
+    members
+        .clients
+        .retain(|id, _| listed.iter().any(|m| m.id == *id));
+
+    let tls = members.tls().map(|t| t.cloned());
+    let deadline = tokio::time::Instant::now() + members.spec.command_timeout;
+    let probes = listed.into_iter().map(|m| {
+        let client = pick_client(seed, members, &m);
+        probe(m, client, &members.spec, tls.clone(), cluster_id, deadline)
+    });
+    let alarms =
+        seed.call(|mut c| async move { c.alarm(AlarmAction::Get, AlarmType::None, None).await });
+    let (probed, alarms) = tokio::join!(futures::future::join_all(probes), alarms);
+
+    let mut statuses = Vec::with_capacity(probed.len());
+    let mut revision = list_revision;
+    for (status, fresh, rev) in probed {
+        // A client that failed is not kept: the next refresh starts afresh, so a
+        // restarted member or a renewed certificate needs no special handling.
+        match (&status.health, fresh) {
+            (Health::Up, Some((urls, client))) => {
+                members.clients.insert(status.id, Cached { urls, client });
+            }
+            (Health::Up, None) => {}
+            _ => {
+                members.clients.remove(&status.id);
+            }
+        }
+        revision = revision.max(rev);
+        statuses.push(status);
+    }
+    let (alarms, alarms_error) = match alarms {
+        Ok(a) => (
+            a.alarms()
+                .iter()
+                .map(|a| (a.member_id(), a.alarm().as_str_name().to_string()))
+                .collect(),
+            None,
+        ),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    Ok(ClusterSnapshot {
+        leader: ClusterSnapshot::leader_among(&statuses),
+        members: statuses,
+        alarms,
+        alarms_error,
+        cluster_id,
+        revision,
+        member_list_from: seed.endpoint.clone(),
+    })
+}
+
+struct Listed {
+    id: u64,
+    name: String,
+    peer_urls: Vec<String>,
+    client_urls: Vec<String>,
+    is_learner: bool,
+}
+
+enum Pick {
+    // Boxed: a client is a few KiB, the other variants a few bytes.
+    Ready(Box<EndpointClient>),
+    Connect(String),
+    NotStarted,
+}
+
+/// The seed itself when it is this member (no second connection), else the cached
+/// client if the member's URLs are unchanged, else a URL to connect to.
+fn pick_client(seed: &EndpointClient, members: &MemberClients, m: &Listed) -> Pick {
+    let trimmed = |u: &String| u.trim_end_matches('/').to_string();
+    if m.client_urls.iter().any(|u| trimmed(u) == seed.endpoint) {
+        return Pick::Ready(Box::new(seed.clone()));
+    }
+    if let Some(c) = members
+        .clients
+        .get(&m.id)
+        .filter(|c| c.urls == m.client_urls)
+    {
+        return Pick::Ready(Box::new(c.client.clone()));
+    }
+    // With TLS configured prefer an https URL, without it an http one.
+    let want = if members.spec.tls.is_some() {
+        "https://"
+    } else {
+        "http://"
+    };
+    let url = m
+        .client_urls
+        .iter()
+        .find(|u| u.starts_with(want))
+        .or(m.client_urls.first());
+    match url {
+        Some(u) => Pick::Connect(trimmed(u)),
+        None => Pick::NotStarted,
+    }
+}
+
+/// One member's status, all within `deadline`. Returns the status, the client if
+/// one was made for it, and the revision it reported.
+async fn probe(
+    m: Listed,
+    pick: Pick,
+    spec: &ConnectSpec,
+    tls: Result<Option<LoadedTls>, EtcdError>,
+    cluster_id: u64,
+    deadline: tokio::time::Instant,
+) -> (MemberStatus, Option<(Vec<String>, EndpointClient)>, i64) {
+    let mut fresh = None;
+    let client = match pick {
+        Pick::NotStarted => return (unanswered(m, Health::NotStarted), None, 0),
+        Pick::Ready(c) => *c,
+        Pick::Connect(url) => {
+            let connecting = async { connect_endpoint(&url, spec, tls?.as_ref()).await };
+            match timeout_at(deadline, connecting).await {
+                Ok(Ok(c)) => {
+                    fresh = Some((m.client_urls.clone(), c.clone()));
+                    c
+                }
+                Ok(Err(e)) => return (unanswered(m, Health::Unreachable(e)), None, 0),
+                Err(_) => {
+                    let e = EtcdError::timeout(&url, spec.command_timeout);
+                    return (unanswered(m, Health::Unreachable(e)), None, 0);
+                }
+            }
+        }
+    };
+    let started = Instant::now();
+    let answer = timeout_at(
+        deadline,
+        client.call(|mut c| async move { c.status().await }),
+    )
+    .await;
+    let rtt = started.elapsed();
+    match answer {
+        Ok(Ok(s)) => {
+            let revision = s.header().map(|h| h.revision()).unwrap_or_default();
+            (answered(m, &s, rtt, cluster_id), fresh, revision)
+        }
+        Ok(Err(e)) => (unanswered(m, Health::Unreachable(e)), fresh, 0),
+        Err(_) => {
+            let e = EtcdError::timeout(&client.endpoint, spec.command_timeout);
+            (unanswered(m, Health::Unreachable(e)), fresh, 0)
+        }
+    }
+}
+
+fn unanswered(m: Listed, health: Health) -> MemberStatus {
+    MemberStatus {
+        id: m.id,
+        name: m.name,
+        peer_urls: m.peer_urls,
+        client_urls: m.client_urls,
+        is_learner: m.is_learner,
+        health,
+        version: None,
+        db_size: None,
+        db_size_in_use: None,
+        leader: None,
+        raft_term: None,
+        raft_index: None,
+        raft_applied_index: None,
+        errors: Vec::new(),
+        quota: None,
+        rtt: None,
+    }
+}
+
+fn answered(m: Listed, s: &StatusResponse, rtt: Duration, cluster_id: u64) -> MemberStatus {
+    let mut errors: Vec<String> = s.errors().to_vec();
+    // A client URL that leads to another member or cluster (a stale DNS name, a
+    // reused port) would otherwise show someone else's numbers under this name.
+    if let Some(h) = s.header() {
+        if h.member_id() != m.id {
+            errors.push(format!(
+                "its client URL is answered by member {:x}",
+                h.member_id()
+            ));
+        }
+        if cluster_id != 0 && h.cluster_id() != cluster_id {
+            errors.push(format!(
+                "its client URL is answered by cluster {:x}",
+                h.cluster_id()
+            ));
+        }
+    }
+    let positive = |v: i64| (v > 0).then_some(v);
+    MemberStatus {
+        health: Health::Up,
+        version: Some(s.version().to_string()).filter(|v| !v.is_empty()),
+        db_size: Some(s.db_size()),
+        // 3.3 and older do not send it.
+        db_size_in_use: positive(s.raft_used_db_size()),
+        leader: Some(s.leader()).filter(|&l| l != 0),
+        raft_term: Some(s.raft_term()),
+        raft_index: Some(s.raft_index()),
+        raft_applied_index: Some(s.raft_applied_index()),
+        errors,
+        quota: positive(s.db_size_quota()),
+        rtt: Some(rtt),
+        is_learner: m.is_learner || s.is_learner(),
+        ..unanswered(m, Health::Up)
+    }
+}

@@ -1,0 +1,448 @@
+//! The Cluster view: quorum and leader at the top, one row per member, then the
+//! selected member's details and metrics beside the event log.
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Sparkline, Wrap};
+
+use crate::app::App;
+use crate::app::cluster::ClusterState;
+use crate::etcd::cluster::{ClusterSnapshot, Health, MemberStatus};
+use crate::theme::Theme;
+
+use super::text::safe;
+
+/// etcd's default `--quota-backend-bytes`; 3.4 and 3.5 do not report theirs.
+const DEFAULT_QUOTA: i64 = 2 * 1024 * 1024 * 1024;
+
+fn pane<'a>(title: &str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border)
+        .title(Span::styled(format!(" {title} "), theme.title))
+}
+
+fn mib(b: i64) -> String {
+    let f = b as f64;
+    if b >= 1 << 30 {
+        format!("{:.1}G", f / (1u64 << 30) as f64)
+    } else if b >= 1 << 20 {
+        format!("{:.1}M", f / (1u64 << 20) as f64)
+    } else {
+        format!("{:.0}K", f / 1024.0)
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let c = &app.cluster;
+    let Some(s) = &c.snapshot else {
+        let text = match &c.error {
+            Some(e) => Line::styled(
+                format!("cannot read the cluster: {}", safe(&e.to_string())),
+                theme.error,
+            ),
+            None => Line::styled("asking every member…", theme.muted),
+        };
+        frame.render_widget(Paragraph::new(text).block(pane("Cluster", theme)), area);
+        return;
+    };
+    let rows = s.members.len() as u16 + 1;
+    let [summary, table, bottom] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(rows + 2),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(summary_lines(s, theme)), summary);
+    draw_table(frame, table, c, s, theme);
+    let [detail, log] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
+    draw_detail(frame, detail, c, theme);
+    draw_log(frame, log, c, app.now, theme);
+}
+
+fn summary_lines<'a>(s: &ClusterSnapshot, theme: &Theme) -> Vec<Line<'a>> {
+    let q = s.quorum();
+    let (word, style) = match q.tolerates {
+        t if t < 0 => ("QUORUM LOST", theme.danger),
+        0 => ("no failure tolerated", theme.warning),
+        _ => ("healthy", theme.healthy),
+    };
+    let leader = s
+        .leader
+        .and_then(|l| s.member(l))
+        .map(|m| {
+            if m.name.is_empty() {
+                format!("{:x}", m.id)
+            } else {
+                m.name.clone()
+            }
+        })
+        .unwrap_or_else(|| "none".into());
+    let term = s
+        .leader
+        .and_then(|l| s.member(l))
+        .and_then(|m| m.raft_term)
+        .unwrap_or(0);
+    let first = Line::from(vec![
+        Span::styled(format!(" {word} "), style),
+        Span::styled(
+            format!(
+                "  {}/{} voters up, {} needed, tolerates {} more failure{}",
+                q.healthy_voters,
+                q.voters,
+                q.needed,
+                q.tolerates.max(0),
+                if q.tolerates == 1 { "" } else { "s" }
+            ),
+            theme.text,
+        ),
+    ]);
+    let alarms = match (&s.alarms_error, s.alarms.is_empty()) {
+        (Some(_), _) => "alarms unknown (no quorum)".to_string(),
+        (None, true) => "no alarms".to_string(),
+        (None, false) => s
+            .alarms
+            .iter()
+            .map(|(id, a)| format!("{a} on {id:x}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let second = Line::from(vec![
+        Span::styled(" leader ", theme.muted),
+        Span::styled(safe(&leader).into_owned(), theme.leader),
+        Span::styled(format!("  term {term}  rev {}  ", s.revision), theme.muted),
+        Span::styled(
+            alarms,
+            if s.alarms.is_empty() {
+                theme.muted
+            } else {
+                theme.error
+            },
+        ),
+    ]);
+    vec![first, second]
+}
+
+struct Col {
+    title: &'static str,
+    width: usize,
+    /// Dropped first on narrow terminals (lower keeps longer).
+    keep: u8,
+}
+
+const COLS: &[Col] = &[
+    Col {
+        title: "",
+        width: 2,
+        keep: 9,
+    },
+    Col {
+        title: "name",
+        width: 12,
+        keep: 9,
+    },
+    Col {
+        title: "health",
+        width: 12,
+        keep: 9,
+    },
+    Col {
+        title: "lag",
+        width: 6,
+        keep: 8,
+    },
+    Col {
+        title: "db",
+        width: 7,
+        keep: 7,
+    },
+    Col {
+        title: "quota",
+        width: 6,
+        keep: 7,
+    },
+    Col {
+        title: "rtt",
+        width: 7,
+        keep: 6,
+    },
+    Col {
+        title: "version",
+        width: 8,
+        keep: 5,
+    },
+    Col {
+        title: "in use",
+        width: 7,
+        keep: 4,
+    },
+    Col {
+        title: "term",
+        width: 5,
+        keep: 3,
+    },
+    Col {
+        title: "index",
+        width: 9,
+        keep: 2,
+    },
+    Col {
+        title: "applied",
+        width: 9,
+        keep: 2,
+    },
+    Col {
+        title: "id",
+        width: 17,
+        keep: 1,
+    },
+];
+
+fn shown_cols(width: usize) -> Vec<usize> {
+    let mut keep = 0;
+    loop {
+        let cols: Vec<usize> = (0..COLS.len()).filter(|&i| COLS[i].keep > keep).collect();
+        let need: usize = cols.iter().map(|&i| COLS[i].width + 1).sum();
+        if need <= width || keep >= 8 {
+            return cols;
+        }
+        keep += 1;
+    }
+}
+
+fn cells(s: &ClusterSnapshot, m: &MemberStatus, theme: &Theme) -> Vec<(String, Style)> {
+    let t = theme.text;
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let leader = s.leader == Some(m.id);
+    let marker = if leader {
+        "★"
+    } else if m.is_learner {
+        "L"
+    } else {
+        " "
+    };
+    let (health, hs) = match &m.health {
+        Health::Up => ("up".to_string(), theme.healthy),
+        Health::NotStarted => ("not started".to_string(), theme.warning),
+        Health::Unreachable(e) => (short_problem(e).to_string(), theme.error),
+    };
+    let lag = s.lag(m);
+    let quota = m.quota.filter(|q| *q > 0).unwrap_or(DEFAULT_QUOTA);
+    let share = m.db_size.map(|d| d as f64 * 100.0 / quota as f64);
+    vec![
+        (marker.into(), theme.leader),
+        (
+            if m.name.is_empty() {
+                "(unstarted)".into()
+            } else {
+                m.name.clone()
+            },
+            if leader { theme.leader } else { t },
+        ),
+        (health, hs),
+        (
+            opt(lag.map(|l| l.to_string())),
+            if lag.is_some_and(|l| l > 1000) {
+                theme.warning
+            } else {
+                t
+            },
+        ),
+        (opt(m.db_size.map(mib)), t),
+        (
+            opt(share.map(|p| format!("{p:.0}%"))),
+            if share.is_some_and(|p| p >= 80.0) {
+                theme.error
+            } else {
+                t
+            },
+        ),
+        (opt(m.rtt.map(|d| format!("{}ms", d.as_millis()))), t),
+        (opt(m.version.clone()), t),
+        (opt(m.db_size_in_use.map(mib)), t),
+        (opt(m.raft_term.map(|v| v.to_string())), t),
+        (opt(m.raft_index.map(|v| v.to_string())), t),
+        (opt(m.raft_applied_index.map(|v| v.to_string())), t),
+        (format!("{:x}", m.id), theme.muted),
+    ]
+}
+
+/// A word for the table; the detail pane has the whole sentence.
+fn short_problem(e: &crate::etcd::EtcdError) -> &'static str {
+    use crate::etcd::Problem::*;
+    match e.problem {
+        Unreachable => "DOWN",
+        Timeout => "NO ANSWER",
+        TlsUnknownCa | TlsWrongHost | TlsExpired | TlsNotOffered | TlsRequired => "TLS ERROR",
+        TlsClientCertRequired | TlsClientCertRejected => "CERT REFUSED",
+        AuthFailed | AuthRequired | AuthDisabled | PermissionDenied => "AUTH ERROR",
+        _ => "ERROR",
+    }
+}
+
+fn fit(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n > w {
+        let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    } else {
+        format!("{s:<w$}")
+    }
+}
+
+fn draw_table(frame: &mut Frame, area: Rect, c: &ClusterState, s: &ClusterSnapshot, theme: &Theme) {
+    let block = pane("Members", theme);
+    let inner = block.inner(area);
+    let cols = shown_cols(usize::from(inner.width));
+    let mut lines = vec![Line::from(
+        cols.iter()
+            .map(|&i| {
+                Span::styled(
+                    format!("{} ", fit(COLS[i].title, COLS[i].width)),
+                    theme.muted,
+                )
+            })
+            .collect::<Vec<_>>(),
+    )];
+    for (row, m) in s.members.iter().enumerate() {
+        let cs = cells(s, m, theme);
+        let spans: Vec<Span> = cols
+            .iter()
+            .map(|&i| Span::styled(format!("{} ", fit(&safe(&cs[i].0), COLS[i].width)), cs[i].1))
+            .collect();
+        let line = Line::from(spans);
+        lines.push(if row == c.cursor {
+            line.style(theme.selection)
+        } else {
+            line
+        });
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, c: &ClusterState, theme: &Theme) {
+    let Some(m) = c.selected() else {
+        return;
+    };
+    let title = if m.name.is_empty() {
+        format!("{:x}", m.id)
+    } else {
+        m.name.clone()
+    };
+    let block = pane(&safe(&title), theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("client ", theme.muted),
+            Span::styled(safe(&m.client_urls.join(", ")).into_owned(), theme.text),
+        ]),
+        Line::from(vec![
+            Span::styled("peer   ", theme.muted),
+            Span::styled(safe(&m.peer_urls.join(", ")).into_owned(), theme.text),
+        ]),
+    ];
+    if let Health::Unreachable(e) = &m.health {
+        lines.push(Line::styled(safe(&e.to_string()).into_owned(), theme.error));
+    }
+    for e in &m.errors {
+        lines.push(Line::styled(safe(e).into_owned(), theme.error));
+    }
+    if let Some(e) = c.metrics_errors.get(&m.id) {
+        lines.push(Line::styled(format!("metrics: {}", safe(e)), theme.warning));
+    }
+    let metrics = c.metrics.get(&m.id).map(|(_, mm)| mm);
+    let ms = |l: Option<&crate::metrics::Latency>| {
+        l.map(|l| format!("{:.1} ms", l.seconds * 1000.0))
+            .unwrap_or_else(|| "absent".into())
+    };
+    let num = |v: Option<f64>| {
+        v.map(|v| format!("{v:.0}"))
+            .unwrap_or_else(|| "absent".into())
+    };
+    if let Some(mm) = metrics {
+        lines.push(Line::from(vec![
+            Span::styled("wal fsync p99 ", theme.muted),
+            Span::styled(ms(mm.wal_fsync_p99.as_ref()), theme.text),
+            Span::styled("  backend commit p99 ", theme.muted),
+            Span::styled(ms(mm.backend_commit_p99.as_ref()), theme.text),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled("proposals committed ", theme.muted),
+            Span::styled(num(mm.proposals_committed), theme.text),
+            Span::styled(" applied ", theme.muted),
+            Span::styled(num(mm.proposals_applied), theme.text),
+            Span::styled(" pending ", theme.muted),
+            Span::styled(num(mm.proposals_pending), theme.text),
+            Span::styled(" failed ", theme.muted),
+            Span::styled(
+                num(mm.proposals_failed),
+                if mm.proposals_failed.is_some_and(|v| v > 0.0) {
+                    theme.warning
+                } else {
+                    theme.text
+                },
+            ),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled("leader changes ", theme.muted),
+            Span::styled(num(mm.leader_changes), theme.text),
+            Span::styled("  watchers ", theme.muted),
+            Span::styled(num(mm.watchers), theme.text),
+        ]));
+    }
+    let text_h = lines.len() as u16;
+    let [text, sparks] =
+        Layout::vertical([Constraint::Length(text_h), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+    let Some(series) = c.series.get(&m.id) else {
+        return;
+    };
+    let charts: [(&str, &std::collections::VecDeque<u64>); 3] = [
+        ("db size", &series.db_size),
+        ("committed/2s", &series.committed),
+        ("wal p99 µs", &series.wal_p99_us),
+    ];
+    let rows = Layout::vertical([Constraint::Length(2); 3]).split(sparks);
+    for ((label, data), row) in charts.iter().zip(rows.iter()) {
+        if row.height == 0 {
+            break;
+        }
+        let [l, r] = Layout::horizontal([Constraint::Length(14), Constraint::Min(0)]).areas(*row);
+        frame.render_widget(Paragraph::new(Line::styled(*label, theme.muted)), l);
+        let data: Vec<u64> = data.iter().copied().collect();
+        frame.render_widget(Sparkline::default().data(&data).style(theme.healthy), r);
+    }
+}
+
+fn draw_log(frame: &mut Frame, area: Rect, c: &ClusterState, now: Instant, theme: &Theme) {
+    let block = pane("Events", theme);
+    let h = usize::from(block.inner(area).height);
+    let lines: Vec<Line> = c
+        .log
+        .iter()
+        .rev()
+        .take(h)
+        .map(|(at, what)| {
+            let ago = now.saturating_duration_since(*at).as_secs();
+            Line::from(vec![
+                Span::styled(
+                    format!(
+                        "{:>5} ago ",
+                        crate::etcd::fmt_duration(std::time::Duration::from_secs(ago))
+                    ),
+                    theme.muted,
+                ),
+                Span::styled(safe(what).into_owned(), theme.text),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
