@@ -13,6 +13,7 @@ pub mod metrics_scrape;
 pub mod session;
 pub mod skipscan;
 pub mod spec;
+pub mod watch;
 
 pub use errors::{EtcdError, Problem};
 pub use session::{ClusterInfo, EtcdHandle, Event, Request};
