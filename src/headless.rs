@@ -101,6 +101,24 @@ impl Headless {
                     id,
                     op,
                 }),
+                Effect::WatchStart { id, spec } => self.etcd.send(Request::Watch {
+                    generation: self.app.generation,
+                    id,
+                    spec,
+                }),
+                Effect::WatchStop { id } => self.etcd.send(Request::WatchStop { id }),
+                Effect::WatchResume { id } => self.etcd.send(Request::WatchResume { id }),
+                Effect::AppendLines { path, lines } => {
+                    use std::io::Write;
+                    let mut f = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&path)
+                        .expect("record file");
+                    for l in lines {
+                        writeln!(f, "{l}").expect("record line");
+                    }
+                }
                 Effect::Connect { generation, spec } => {
                     self.etcd.send(Request::Connect { generation, spec })
                 }

@@ -176,6 +176,14 @@ pub enum Action {
     DeletePrefix,
     RevokeLease,
     KeepAlive,
+    WatchHere,
+    Follow,
+    Pause,
+    CycleKinds,
+    NextTab,
+    PrevTab,
+    CloseTab,
+    ResumeNow,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,6 +225,7 @@ const KEYS: Scope = Scope::View(ViewId::Keys);
 const LEASES: Scope = Scope::View(ViewId::Leases);
 const AUTH: Scope = Scope::View(ViewId::Auth);
 const CLUSTER: Scope = Scope::View(ViewId::Cluster);
+const WATCH: Scope = Scope::View(ViewId::Watch);
 
 #[rustfmt::skip]
 const DEFAULTS: &[Row] = &[
@@ -249,6 +258,21 @@ const DEFAULTS: &[Row] = &[
     (KEYS, Action::NewKey, "n", "new key under this directory", None, true),
     (KEYS, Action::Delete, "d", "delete the key", None, true),
     (KEYS, Action::DeletePrefix, "D", "delete everything under the directory", None, true),
+    (WATCH, Action::Down, "j down", "down (stops following)", None, false),
+    (WATCH, Action::Up, "k up", "up (stops following)", None, false),
+    (WATCH, Action::Top, "g home", "oldest event", None, false),
+    (WATCH, Action::Bottom, "G end", "newest event", None, false),
+    (WATCH, Action::PageDown, "pgdn ctrl-d", "page down", None, false),
+    (WATCH, Action::PageUp, "pgup ctrl-u", "page up", None, false),
+    (WATCH, Action::Follow, "f", "follow the newest event on/off", Some("follow"), false),
+    (WATCH, Action::Pause, "p", "pause the display (events are still collected)", Some("pause"), false),
+    (WATCH, Action::Filter, "/", "filter by key substring", Some("filter"), false),
+    (WATCH, Action::CycleKinds, "t", "show all / PUT / DELETE", None, false),
+    (WATCH, Action::NextTab, "]", "next watch", None, false),
+    (WATCH, Action::PrevTab, "[", "previous watch", None, false),
+    (WATCH, Action::CloseTab, "x", "stop and close this watch", None, false),
+    (WATCH, Action::ResumeNow, "R", "after a compaction: resume from now", None, false),
+    (KEYS, Action::WatchHere, "w", "watch this key or prefix", Some("watch"), false),
     (CLUSTER, Action::Down, "j down", "next member", None, false),
     (CLUSTER, Action::Up, "k up", "previous member", None, false),
     (CLUSTER, Action::Top, "g home", "first member", None, false),
@@ -393,7 +417,8 @@ mod tests {
             km.lookup(ViewId::Keys, Key::char('x')),
             Some(Action::RevealSecrets)
         );
-        assert_eq!(km.lookup(ViewId::Watch, Key::char('x')), None);
+        assert_eq!(km.lookup(ViewId::Watch, Key::char('x')), Some(Action::CloseTab));
+        assert_eq!(km.lookup(ViewId::Auth, Key::char('x')), None);
     }
 
     #[test]

@@ -124,6 +124,19 @@ pub async fn run(
     Ok(())
 }
 
+fn append_lines(path: &std::path::Path, lines: &[String]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    for l in lines {
+        f.write_all(l.as_bytes())?;
+        f.write_all(b"\n")?;
+    }
+    f.flush()
+}
+
 fn run_effects(
     app: &mut App,
     effects: Vec<Effect>,
@@ -159,6 +172,21 @@ fn run_effects(
                 id,
                 op,
             }),
+            Effect::WatchStart { id, spec } => etcd.send(Request::Watch {
+                generation: app.generation,
+                id,
+                spec,
+            }),
+            Effect::WatchStop { id } => etcd.send(Request::WatchStop { id }),
+            Effect::WatchResume { id } => etcd.send(Request::WatchResume { id }),
+            Effect::AppendLines { path, lines } => {
+                if let Err(e) = append_lines(&path, &lines) {
+                    queue.extend(update(
+                        app,
+                        Msg::RecordFailed(format!("recording to {}: {e}", path.display())),
+                    ));
+                }
+            }
             Effect::Copy { text, what } => {
                 let result = clipboard.copy(&text);
                 queue.extend(update(app, Msg::Copied { what, result }));

@@ -14,6 +14,8 @@ pub struct CommandLine {
 const COMMANDS: &[&str] = &[
     "ctx",
     "info",
+    "watch",
+    "record",
     "goto",
     "put",
     "export",
@@ -25,7 +27,6 @@ const COMMANDS: &[&str] = &[
     "q",
     "reconnect",
     "keys",
-    "watch",
     "cluster",
     "leases",
     "auth",
@@ -74,6 +75,11 @@ pub enum Command {
     /// Write the selected subtree to a file.
     Export(String),
     AuthSwitch(bool),
+    Watch {
+        key: Vec<u8>,
+        rev: Option<i64>,
+    },
+    Record(String),
     Info,
     Role {
         user: String,
@@ -101,6 +107,27 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "help" | "?" => no_args(Command::Help),
         "reconnect" => no_args(Command::Reconnect),
         "info" => no_args(Command::Info),
+        "record" => match args.as_slice() {
+            [path] => Ok(Command::Record((*path).to_string())),
+            _ => {
+                Err("usage: :record FILE (appends the current watch's events as JSON lines)".into())
+            }
+        },
+        "watch" => match args.as_slice() {
+            [] => Ok(Command::ShowView(ViewId::Watch)),
+            [key] => Ok(Command::Watch {
+                key: unescape(key),
+                rev: None,
+            }),
+            [key, "--rev", rev] => rev
+                .parse()
+                .map(|r| Command::Watch {
+                    key: unescape(key),
+                    rev: Some(r),
+                })
+                .map_err(|_| format!("--rev wants a revision number, not {rev}")),
+            _ => Err("usage: :watch PREFIX [--rev N]".into()),
+        },
         "auth" => match args.as_slice() {
             [] => Ok(Command::ShowView(ViewId::Auth)),
             ["enable"] => Ok(Command::AuthSwitch(true)),

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod leases;
 pub mod render_value;
 mod update;
+pub mod watch;
 
 use std::time::{Duration, Instant};
 
@@ -162,6 +163,9 @@ pub struct App {
     pub leases: leases::LeasesState,
     pub auth: auth::AuthState,
     pub cluster: cluster::ClusterState,
+    pub watch: watch::WatchState,
+    /// Wall-clock time of the last tick, for event timestamps.
+    pub wall: std::time::SystemTime,
 }
 
 #[derive(Debug)]
@@ -181,6 +185,8 @@ pub enum Msg {
         original: Vec<u8>,
         result: Result<(Vec<u8>, std::path::PathBuf), String>,
     },
+    /// Writing a `:record` file failed; recording stops.
+    RecordFailed(String),
     /// The answer to `Effect::Copy`.
     Copied {
         what: String,
@@ -216,6 +222,21 @@ pub enum Effect {
     Cluster {
         id: u64,
         op: crate::etcd::cluster_ops::ClusterOp,
+    },
+    WatchStart {
+        id: u64,
+        spec: crate::etcd::watch::WatchSpec,
+    },
+    WatchStop {
+        id: u64,
+    },
+    WatchResume {
+        id: u64,
+    },
+    /// Append lines to a file (`:record`).
+    AppendLines {
+        path: std::path::PathBuf,
+        lines: Vec<String>,
     },
     /// Put text on the clipboard; `what` names it for the status line.
     Copy {
@@ -256,6 +277,8 @@ impl App {
             leases: leases::LeasesState::default(),
             auth: auth::AuthState::default(),
             cluster: cluster::ClusterState::default(),
+            watch: watch::WatchState::default(),
+            wall: std::time::SystemTime::now(),
         };
         app.apply_read_only();
         app

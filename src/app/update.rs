@@ -10,6 +10,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Tick(now) => {
             app.now = now;
+            app.wall = std::time::SystemTime::now();
             if app.status.as_ref().is_some_and(|s| s.until <= now) {
                 app.status = None;
             }
@@ -39,6 +40,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.cluster.active = watching;
             app.leases = Default::default();
             app.auth = Default::default();
+            // The actor stopped the old cluster's watches.
+            app.watch = Default::default();
             vec![Effect::Connect {
                 generation: app.generation,
                 spec,
@@ -72,6 +75,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             surface_keys_error(app);
             effects
         }
+        Msg::RecordFailed(e) => {
+            for t in &mut app.watch.tabs {
+                t.record = None;
+            }
+            app.set_status(Level::Error, format!("{e}; recording stopped"));
+            Vec::new()
+        }
         Msg::Copied { what, result } => {
             match result {
                 Ok(m) => app.set_status(
@@ -97,6 +107,9 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
     let last = app.cluster().cloned();
     let mut effects = Vec::new();
     app.conn = match event {
+        Event::Watch { id, updates, .. } => {
+            return super::watch::on_updates(&mut app.watch, id, updates, app.now, app.wall);
+        }
         Event::Cluster { id, result, .. } => {
             return super::cluster::on_answer(&mut app.cluster, id, result, app.now);
         }
@@ -184,6 +197,11 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
     {
         return effects;
     }
+    if app.view == super::ViewId::Watch
+        && let Some(effects) = watch_filter_key(app, key)
+    {
+        return effects;
+    }
     match app.keymap.lookup(app.view, key) {
         Some(action) => run_action(app, action),
         None => Vec::new(),
@@ -253,6 +271,14 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
     }
     let effects = match action {
         Action::CopyKey | Action::CopyValue => copy(ks, action == Action::CopyValue),
+        Action::WatchHere => {
+            let Some(id) = ks.current_node() else {
+                return Vec::new();
+            };
+            let n = ks.tree.node(id);
+            let (key, prefix) = (n.key.clone(), n.is_dir);
+            return start_watch(app, key, prefix, None);
+        }
         Action::History => super::keys::history::open(ks),
         Action::Up => keys::move_cursor(ks, Move::Up),
         Action::Down => keys::move_cursor(ks, Move::Down),
@@ -280,6 +306,110 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
     };
     surface_keys_error(app);
     effects
+}
+
+fn start_watch(app: &mut App, key: Vec<u8>, prefix: bool, rev: Option<i64>) -> Vec<Effect> {
+    app.view = super::ViewId::Watch;
+    let spec = crate::etcd::watch::WatchSpec {
+        key,
+        prefix,
+        start_revision: rev,
+        prev_kv: true,
+    };
+    super::watch::start(&mut app.watch, spec)
+}
+
+fn watch_action(app: &mut App, action: Action) -> Vec<Effect> {
+    use super::watch as w;
+    let ws = &mut app.watch;
+    let page = isize::try_from(app.keys.height.max(1)).unwrap_or(isize::MAX);
+    match action {
+        Action::Up => w::step(ws, -1),
+        Action::Down => w::step(ws, 1),
+        Action::PageUp => w::step(ws, -page),
+        Action::PageDown => w::step(ws, page),
+        Action::Top => w::step(ws, isize::MIN / 2),
+        Action::Bottom => w::step(ws, isize::MAX / 2),
+        Action::Follow => {
+            if let Some(t) = ws.tab_mut() {
+                t.follow = !t.follow;
+                if t.follow {
+                    t.cursor = t.visible().len().saturating_sub(1);
+                }
+            }
+        }
+        Action::Pause => {
+            if let Some(t) = ws.tab_mut() {
+                t.paused = match t.paused {
+                    Some(_) => None,
+                    None => Some(t.total),
+                };
+                if t.paused.is_none() && t.follow {
+                    t.cursor = t.visible().len().saturating_sub(1);
+                }
+            }
+        }
+        Action::Filter => {
+            if let Some(t) = ws.tab_mut() {
+                t.editing_filter = true;
+            }
+        }
+        Action::CycleKinds => {
+            if let Some(t) = ws.tab_mut() {
+                t.kinds = match t.kinds {
+                    w::KindFilter::All => w::KindFilter::Puts,
+                    w::KindFilter::Puts => w::KindFilter::Deletes,
+                    w::KindFilter::Deletes => w::KindFilter::All,
+                };
+                t.cursor = t.visible().len().saturating_sub(1);
+            }
+        }
+        Action::NextTab if !ws.tabs.is_empty() => ws.active = (ws.active + 1) % ws.tabs.len(),
+        Action::PrevTab if !ws.tabs.is_empty() => {
+            ws.active = (ws.active + ws.tabs.len() - 1) % ws.tabs.len()
+        }
+        Action::CloseTab => return w::close(ws),
+        Action::ResumeNow => {
+            if let Some(t) = ws.tab() {
+                if matches!(t.state, w::TabState::Compacted { .. }) {
+                    let id = t.id;
+                    app.set_status(
+                        Level::Info,
+                        "resuming from now: events between the compaction and now are skipped",
+                    );
+                    return vec![Effect::WatchResume { id }];
+                }
+                app.set_status(
+                    Level::Info,
+                    "R resumes a watch whose start was compacted; this one was not",
+                );
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Typing into a watch's filter.
+fn watch_filter_key(app: &mut App, key: Key) -> Option<Vec<Effect>> {
+    let t = app.watch.tab_mut()?;
+    if !t.editing_filter {
+        return None;
+    }
+    match key.code {
+        KeyCode::Esc => {
+            t.filter.clear();
+            t.editing_filter = false;
+        }
+        KeyCode::Enter => t.editing_filter = false,
+        KeyCode::Backspace => {
+            t.filter.pop();
+        }
+        KeyCode::Char(c) if !key.ctrl && !key.alt => t.filter.push(c),
+        _ => return None,
+    }
+    t.cursor = t.visible().len().saturating_sub(1);
+    Some(Vec::new())
 }
 
 fn cluster_action(app: &mut App, action: Action) -> Vec<Effect> {
@@ -547,6 +677,7 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
         other if app.view == super::ViewId::Leases => return leases_action(app, other),
         other if app.view == super::ViewId::Auth => return auth_action(app, other),
         other if app.view == super::ViewId::Cluster => return cluster_action(app, other),
+        other if app.view == super::ViewId::Watch => return watch_action(app, other),
         _ => {}
     }
     Vec::new()
@@ -598,6 +729,32 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
         Ok(Command::ShowView(v)) => app.view = v,
         Ok(Command::Reconnect) => return run_action(app, Action::Reconnect),
         Ok(Command::Info) => app.overlay = Overlay::Info,
+        Ok(Command::Watch { key, rev }) => {
+            let prefix = true;
+            return start_watch(app, key, prefix, rev);
+        }
+        Ok(Command::Record(path)) => {
+            let path = match (path.strip_prefix("~/"), dirs::home_dir()) {
+                (Some(rest), Some(home)) => home.join(rest),
+                _ => std::path::PathBuf::from(path),
+            };
+            let msg = match app.watch.tab_mut() {
+                Some(t) => {
+                    let m = format!(
+                        "recording new events of {} to {}",
+                        t.title(),
+                        path.display()
+                    );
+                    t.record = Some(path);
+                    (Level::Info, m)
+                }
+                None => (
+                    Level::Error,
+                    "no watch to record: start one with :watch PREFIX".to_string(),
+                ),
+            };
+            app.set_status(msg.0, msg.1);
+        }
         Ok(Command::ListContexts) => {
             let text = if app.context_names.is_empty() {
                 "no contexts in config.yaml".to_string()

@@ -18,6 +18,7 @@ use super::errors::{EtcdError, Problem};
 use super::keys::{KeysAnswer, KeysOp, run_op};
 use super::leases::{LeasesAnswer, LeasesOp};
 use super::spec::ConnectSpec;
+use super::watch::{WatchHandle, WatchSpec, WatchUpdate, spawn_watch};
 
 pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -50,6 +51,18 @@ pub enum Request {
         generation: u64,
         id: u64,
         op: ClusterOp,
+    },
+    /// Start a watch; its updates come back as `Event::Watch` with this id.
+    Watch {
+        generation: u64,
+        id: u64,
+        spec: WatchSpec,
+    },
+    WatchStop {
+        id: u64,
+    },
+    WatchResume {
+        id: u64,
     },
     Shutdown,
 }
@@ -114,6 +127,12 @@ pub enum Event {
         id: u64,
         result: Result<ClusterAnswer, EtcdError>,
     },
+    /// Whatever a watch reported since the last such event, in order.
+    Watch {
+        generation: u64,
+        id: u64,
+        updates: Vec<WatchUpdate>,
+    },
 }
 
 impl Event {
@@ -126,7 +145,8 @@ impl Event {
             | Event::Keys { generation, .. }
             | Event::Leases { generation, .. }
             | Event::Auth { generation, .. }
-            | Event::Cluster { generation, .. } => *generation,
+            | Event::Cluster { generation, .. }
+            | Event::Watch { generation, .. } => *generation,
         }
     }
 }
@@ -158,6 +178,8 @@ type Active = watch::Sender<Option<EndpointClient>>;
 async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>) {
     let mut current: Option<(JoinHandle<()>, Arc<Notify>)> = None;
     let mut active: Arc<Active> = Arc::new(watch::channel(None).0);
+    let mut watches: std::collections::HashMap<u64, WatchHandle> = std::collections::HashMap::new();
+    let mut session_spec = ConnectSpec::default();
     let mut members: SharedMembers = Arc::new(tokio::sync::Mutex::new(MemberClients::new(
         ConnectSpec::default(),
     )));
@@ -170,6 +192,9 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 let wake = Arc::new(Notify::new());
                 active = Arc::new(watch::channel(None).0);
                 members = Arc::new(tokio::sync::Mutex::new(MemberClients::new(spec.clone())));
+                // Watches belong to the cluster they were started on.
+                watches.clear();
+                session_spec = spec.clone();
                 let task = tokio::spawn(run_session(
                     generation,
                     spec,
@@ -197,6 +222,32 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                         result: Err(e),
                     },
                 );
+            }
+            Request::Watch {
+                generation,
+                id,
+                spec,
+            } => {
+                let (tx, rx) = mpsc::channel(1024);
+                let connect = session_spec.clone();
+                let events = events.clone();
+                // The watch gets a client per endpoint of its own, to fail over on.
+                let clients: Vec<EndpointClient> = match connect_all(&connect).await {
+                    Ok(all) => all.into_iter().filter_map(Result::ok).collect(),
+                    Err(_) => Vec::new(),
+                };
+                watches.insert(id, spawn_watch(clients, spec, tx));
+                tokio::spawn(forward_watch(generation, id, rx, events));
+            }
+            Request::WatchStop { id } => {
+                if let Some(w) = watches.remove(&id) {
+                    w.stop();
+                }
+            }
+            Request::WatchResume { id } => {
+                if let Some(w) = watches.get(&id) {
+                    w.resume_from_now();
+                }
             }
             Request::Cluster { generation, id, op } => {
                 let members = members.clone();
@@ -293,6 +344,38 @@ fn serve<F, Fut>(
         };
         let _ = events.send(event).await;
     });
+}
+
+/// Most updates a single event carries: a flood of watch events reaches the UI in few
+/// messages, and the UI applies each in one go.
+const WATCH_BATCH: usize = 4096;
+
+async fn forward_watch(
+    generation: u64,
+    id: u64,
+    mut rx: mpsc::Receiver<WatchUpdate>,
+    events: mpsc::Sender<Event>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut updates = vec![first];
+        while updates.len() < WATCH_BATCH {
+            match rx.try_recv() {
+                Ok(u) => updates.push(u),
+                Err(_) => break,
+            }
+        }
+        if events
+            .send(Event::Watch {
+                generation,
+                id,
+                updates,
+            })
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
 }
 
 pub fn backoff(attempt: u32) -> Duration {

@@ -29,7 +29,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// The view's own hints first, then the global ones, as many whole hints as fit.
 fn hints<'a>(app: &App, theme: &Theme, width: u16) -> Line<'a> {
     let mut ordered: Vec<_> = app.keymap.hints(app.view).collect();
-    ordered.sort_by_key(|b| b.scope == Scope::Global);
+    // Help first, so the way to every other key is always on screen; then the view's.
+    ordered.sort_by_key(|b| match (b.action, b.scope) {
+        (crate::keymap::Action::Help, _) => 0,
+        (_, Scope::View(_)) => 1,
+        _ => 2,
+    });
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     for b in ordered {

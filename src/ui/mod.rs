@@ -11,6 +11,7 @@ mod history;
 pub mod keys;
 mod leases;
 pub mod text;
+mod watch;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -34,6 +35,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         keys::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Leases && app.leases.loaded && connected {
         leases::draw(frame, body_area, app, theme);
+    } else if app.view == crate::app::ViewId::Watch {
+        watch::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Cluster && app.cluster.snapshot.is_some() {
         // Stale but still shown while disconnected: a dead cluster is exactly when
         // people need to see which members were up.
