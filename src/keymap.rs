@@ -417,7 +417,10 @@ mod tests {
             km.lookup(ViewId::Keys, Key::char('x')),
             Some(Action::RevealSecrets)
         );
-        assert_eq!(km.lookup(ViewId::Watch, Key::char('x')), Some(Action::CloseTab));
+        assert_eq!(
+            km.lookup(ViewId::Watch, Key::char('x')),
+            Some(Action::CloseTab)
+        );
         assert_eq!(km.lookup(ViewId::Auth, Key::char('x')), None);
     }
 
