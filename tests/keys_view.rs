@@ -564,3 +564,69 @@ async fn secrets_are_masked_until_x_and_encrypted_values_say_so() {
         "{enc}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubernetes_fixtures_show_decoded_and_the_layout_names_kinds() {
+    let dir = std::env::var_os("ETCDTUI_K8S_FIXTURES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/k8s-api")
+        });
+    let (Ok(deployment), Ok(node)) = (
+        std::fs::read(dir.join("apps.v1.Deployment.pb")),
+        std::fs::read(dir.join("core.v1.Node.pb")),
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "fixtures missing at {} under CI",
+            dir.display()
+        );
+        return;
+    };
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let mut client = common::connect(&c).await;
+    client
+        .put("/registry/deployments/default/web", deployment, None)
+        .await
+        .expect("put");
+    client
+        .put("/registry/minions/node-1", node, None)
+        .await
+        .expect("put");
+    let mut h = Headless::connect(c.client_urls(), 120, 40);
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    h.keys(":goto /registry/deployments/default/web\n");
+    h.settle_until("value", |a| {
+        a.keys.value.as_ref().is_some_and(|v| !v.loading)
+    })
+    .await;
+    let text = h
+        .app
+        .keys
+        .value
+        .as_ref()
+        .map(|v| v.rendered.text.clone())
+        .unwrap_or_default();
+    assert!(
+        text.starts_with("apiVersion: apps/v1\nkind: Deployment\n"),
+        "{text}"
+    );
+    insta::assert_snapshot!("deployment", h.render_keys(120, 30));
+    h.keys(":goto /registry/minions/node-1\n");
+    h.settle_until("value", |a| {
+        a.keys
+            .value
+            .as_ref()
+            .is_some_and(|v| !v.loading && v.key.ends_with(b"node-1"))
+    })
+    .await;
+    let screen = h.render_keys(120, 30);
+    assert!(screen.contains("kind: Node"), "{screen}");
+    assert!(
+        screen.contains("Node"),
+        "the minions directory is labelled with its kind"
+    );
+    insta::assert_snapshot!("node", screen);
+}

@@ -108,6 +108,10 @@ fn tree_line<'a>(
                 _ => String::new(),
             };
             let style = if n.is_dir { theme.title } else { theme.text };
+            let count = match k8s_hint(&n.key) {
+                Some(h) => format!(" {h}{count}"),
+                None => count,
+            };
             (depth, label, marker, count, style)
         }
     };
@@ -186,6 +190,18 @@ fn draw_filter(frame: &mut Frame, area: Rect, ks: &KeysState, f: &Filter, theme:
         lines.push(Line::styled(hint, theme.muted));
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// The kind a `/registry/` directory holds, so `minions/` reads as Nodes.
+fn k8s_hint(key: &[u8]) -> Option<String> {
+    use crate::decode::k8s::layout::{Layout, describe};
+    match describe(key)? {
+        Layout::Resource { kind, .. } => Some(kind.to_string()),
+        Layout::Group { .. } if key.iter().filter(|b| **b == b'/').count() == 3 => {
+            Some("API group".into())
+        }
+        _ => None,
+    }
 }
 
 /// Thousands separated by commas: 1,234,567.

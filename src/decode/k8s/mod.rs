@@ -3,6 +3,7 @@
 //! 4: contentType}, where `raw` is the object's own protobuf message.
 
 pub(crate) mod gotime;
+pub mod layout;
 mod message;
 pub mod schema;
 mod special;
