@@ -73,6 +73,14 @@ pub struct ConnArgs {
     #[arg(long)]
     pub read_only: bool,
 
+    /// The cluster's --quota-backend-bytes, e.g. 8GiB [default: as etcd reports, else 2GiB]
+    #[arg(long, value_name = "SIZE", value_parser = bytes_arg)]
+    pub quota_bytes: Option<i64>,
+
+    /// How often the Cluster view refreshes, e.g. 2s [default: 2s]
+    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    pub refresh: Option<Duration>,
+
     /// kubeadm etcd static pod manifest to detect
     #[arg(
         long,
@@ -85,6 +93,10 @@ pub struct ConnArgs {
 
 fn duration_arg(s: &str) -> Result<Duration, String> {
     parse_duration(s)
+}
+
+fn bytes_arg(s: &str) -> Result<i64, String> {
+    crate::config::parse_bytes(s)
 }
 
 #[derive(Debug, Subcommand)]

@@ -51,7 +51,13 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli, theme: Theme) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage_error(&e),
     };
-    let app = new_app(context_info(&ctx), &setup.config, sep);
+    let prefs = match etcdtui::startup::ClusterPrefs::resolve(&cli.conn, &setup.config, &ctx.name) {
+        Ok(p) => p,
+        Err(e) => return usage_error(&e),
+    };
+    let mut app = new_app(context_info(&ctx), &setup.config, sep);
+    app.cluster.quota = prefs.quota;
+    app.cluster.interval = prefs.refresh;
     finish(rt.block_on(runtime::run(app, ctx.spec, theme, setup.resolver())))
 }
 

@@ -153,6 +153,40 @@ pub fn context_info(ctx: &ResolvedContext) -> ContextInfo {
     }
 }
 
+/// What the Cluster view measures against and how often, from flags or the context.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClusterPrefs {
+    pub quota: Option<i64>,
+    pub refresh: Option<std::time::Duration>,
+}
+
+impl ClusterPrefs {
+    pub fn resolve(
+        args: &ConnArgs,
+        config: &Config,
+        context: &str,
+    ) -> Result<ClusterPrefs, String> {
+        let ctx = config.contexts.get(context);
+        let quota = match (args.quota_bytes, ctx.and_then(|c| c.quota_bytes.as_deref())) {
+            (Some(q), _) => Some(q),
+            (None, Some(text)) => Some(
+                config::parse_bytes(text)
+                    .map_err(|e| format!("context {context}: quota_bytes: {e}"))?,
+            ),
+            (None, None) => None,
+        };
+        let refresh = match (args.refresh, ctx.and_then(|c| c.refresh.as_deref())) {
+            (Some(r), _) => Some(r),
+            (None, Some(text)) => Some(
+                config::parse_duration(text)
+                    .map_err(|e| format!("context {context}: refresh: {e}"))?,
+            ),
+            (None, None) => None,
+        };
+        Ok(ClusterPrefs { quota, refresh })
+    }
+}
+
 pub fn new_app(info: ContextInfo, config: &Config, sep: u8) -> App {
     // Say once where the settings came from: on a controller that is the detected
     // manifest, which the user never typed.

@@ -37,6 +37,8 @@ fn help_lists_the_etcdctl_flags_and_environment() {
         "--context",
         "--config",
         "--read-only",
+        "--quota-bytes",
+        "--refresh",
         "ETCDCTL_ENDPOINTS",
         "ETCDCTL_PASSWORD",
         "demo",
@@ -56,6 +58,13 @@ fn bad_flags_exit_2() {
     assert!(stderr(&o).contains("soon"), "{}", stderr(&o));
     let o = run(&["--no-such-flag"], home.path());
     assert_eq!(o.status.code(), Some(2));
+    let o = run(&["--quota-bytes", "lots"], home.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("8GiB"),
+        "the error shows the expected form: {}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -41,6 +41,10 @@ pub struct ClusterState {
     pub metrics_errors: HashMap<u64, String>,
     pub series: HashMap<u64, Series>,
     pub active: bool,
+    /// `--quota-bytes` or the context's `quota_bytes`; etcd's own answer wins.
+    pub quota: Option<i64>,
+    /// `None`: every [`REFRESH`].
+    pub interval: Option<Duration>,
     last_asked: Option<Instant>,
     pending: HashMap<u64, ()>,
     next_id: u64,
@@ -78,8 +82,9 @@ pub fn tick(c: &mut ClusterState, now: Instant, connected: bool) -> Vec<Effect> 
     if !c.active || !connected || !c.pending.is_empty() {
         return Vec::new();
     }
+    let every = c.interval.unwrap_or(REFRESH);
     if c.last_asked
-        .is_some_and(|t| now.saturating_duration_since(t) < REFRESH)
+        .is_some_and(|t| now.saturating_duration_since(t) < every)
     {
         return Vec::new();
     }

@@ -35,9 +35,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.conn = ConnState::Connecting { attempt: 0 };
             app.keys = super::keys::KeysState::new(app.keys.sep);
             // Another cluster: its members, leases and users are not these.
-            let watching = app.cluster.active;
+            let (watching, quota, interval) =
+                (app.cluster.active, app.cluster.quota, app.cluster.interval);
             app.cluster = Default::default();
             app.cluster.active = watching;
+            app.cluster.quota = quota;
+            app.cluster.interval = interval;
             app.leases = Default::default();
             app.auth = Default::default();
             // The actor stopped the old cluster's watches.

@@ -68,6 +68,44 @@ pub struct ContextConfig {
     pub dial_timeout: Option<String>,
     #[serde(default)]
     pub command_timeout: Option<String>,
+    /// The cluster's `--quota-backend-bytes`, e.g. "8GiB", for the Cluster view's
+    /// quota share (etcd before 3.6 does not report it in `status`).
+    #[serde(default)]
+    pub quota_bytes: Option<String>,
+    /// How often the Cluster view refreshes, e.g. "2s".
+    #[serde(default)]
+    pub refresh: Option<String>,
+}
+
+/// "8GiB", "512MiB", "2G", "100M", or plain bytes.
+pub fn parse_bytes(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("not a size: {text:?} (try 8GiB)"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} in {text:?} (try 8GiB)"
+            ));
+        }
+    };
+    let v = n * mult;
+    if v < 1.0 || v > 1e15 {
+        return Err(format!("size out of range: {text:?}"));
+    }
+    Ok(v as i64)
 }
 
 impl Config {
@@ -331,6 +369,17 @@ contexts:
 #[cfg(test)]
 mod separator_tests {
     use super::*;
+
+    #[test]
+    fn sizes_parse_like_etcd_people_write_them() {
+        assert_eq!(parse_bytes("8GiB"), Ok(8 * 1024 * 1024 * 1024));
+        assert_eq!(parse_bytes("2G"), Ok(2_000_000_000));
+        assert_eq!(parse_bytes("2147483648"), Ok(2_147_483_648));
+        assert_eq!(parse_bytes("512 MiB"), Ok(512 * 1024 * 1024));
+        assert!(parse_bytes("lots").is_err());
+        assert!(parse_bytes("8XB").is_err());
+        assert!(parse_bytes("0").is_err());
+    }
 
     #[test]
     fn separator_is_one_ascii_character_defaulting_to_slash() {

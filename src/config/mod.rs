@@ -15,7 +15,8 @@ mod resolve;
 pub use duration::parse_duration;
 pub use error::ConfigError;
 pub use file::{
-    Config, ContextConfig, default_config_dir, default_config_path, load_config, parse_config,
+    Config, ContextConfig, default_config_dir, default_config_path, load_config, parse_bytes,
+    parse_config,
 };
 pub use kubeadm::{DEFAULT_KUBEADM_MANIFEST, KubeadmEtcd, detect_kubeadm, parse_manifest};
 pub use kubeconfig::{current_kube_context, parse_current_context};

@@ -216,7 +216,28 @@ fn shown_cols(width: usize) -> Vec<usize> {
     }
 }
 
-fn cells(s: &ClusterSnapshot, m: &MemberStatus, theme: &Theme) -> Vec<(String, Style)> {
+/// The quota to measure against: what etcd says (3.6 in `status`, older ones in
+/// metrics), else what the user configured, else etcd's default.
+fn quota_of(c: &ClusterState, m: &MemberStatus) -> i64 {
+    m.quota
+        .filter(|q| *q > 0)
+        .or_else(|| {
+            c.metrics
+                .get(&m.id)
+                .and_then(|(_, mm)| mm.quota_backend_bytes)
+                .map(|q| q as i64)
+                .filter(|q| *q > 0)
+        })
+        .or(c.quota)
+        .unwrap_or(DEFAULT_QUOTA)
+}
+
+fn cells(
+    c: &ClusterState,
+    s: &ClusterSnapshot,
+    m: &MemberStatus,
+    theme: &Theme,
+) -> Vec<(String, Style)> {
     let t = theme.text;
     let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     let leader = s.leader == Some(m.id);
@@ -233,7 +254,7 @@ fn cells(s: &ClusterSnapshot, m: &MemberStatus, theme: &Theme) -> Vec<(String, S
         Health::Unreachable(e) => (short_problem(e).to_string(), theme.error),
     };
     let lag = s.lag(m);
-    let quota = m.quota.filter(|q| *q > 0).unwrap_or(DEFAULT_QUOTA);
+    let quota = quota_of(c, m);
     let share = m.db_size.map(|d| d as f64 * 100.0 / quota as f64);
     vec![
         (marker.into(), theme.leader),
@@ -312,7 +333,7 @@ fn draw_table(frame: &mut Frame, area: Rect, c: &ClusterState, s: &ClusterSnapsh
             .collect::<Vec<_>>(),
     )];
     for (row, m) in s.members.iter().enumerate() {
-        let cs = cells(s, m, theme);
+        let cs = cells(c, s, m, theme);
         let spans: Vec<Span> = cols
             .iter()
             .map(|&i| Span::styled(format!("{} ", fit(&safe(&cs[i].0), COLS[i].width)), cs[i].1))
