@@ -126,3 +126,67 @@ async fn a_hundred_thousand_leases_list_without_a_stall() {
         "the bottom rows got their details"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubernetes_leases_are_labelled_with_their_holder() {
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let mut client = common::connect(&c).await;
+    etcdtui::demo::seed::seed(&mut client).await.expect("seed");
+    // A leader-election Lease object attached to an etcd lease, as an operator might find.
+    let node_lease = client
+        .get("/registry/leases/kube-node-lease/node-2", None)
+        .await
+        .expect("get")
+        .kvs()
+        .first()
+        .map(|kv| kv.value().to_vec())
+        .expect("seeded node lease");
+    let lease = client.lease_grant(600, None).await.expect("grant").id();
+    client
+        .put(
+            "/registry/leases/kube-system/elected",
+            node_lease,
+            Some(PutOptions::new().with_lease(lease)),
+        )
+        .await
+        .expect("put");
+    let mut h = Headless::connect(c.client_urls(), 140, 40);
+    h.settle_until("connected", |a| a.keys.loaded).await;
+    h.keys("4");
+    h.settle_until("leases", |a| a.leases.loaded && !a.leases.k8s.is_empty())
+        .await;
+    let holders: Vec<(String, Option<String>)> = h
+        .app
+        .leases
+        .k8s
+        .iter()
+        .map(|l| {
+            (
+                String::from_utf8_lossy(&l.key).into_owned(),
+                l.holder.clone(),
+            )
+        })
+        .collect();
+    assert!(
+        holders.contains(&(
+            "/registry/leases/kube-node-lease/node-1".into(),
+            Some("node-1".into())
+        )),
+        "{holders:?}"
+    );
+    while h.app.leases.selected() != Some(lease) {
+        h.keys("j");
+    }
+    h.settle().await;
+    let screen = h.render_body(140, 30);
+    assert!(
+        screen.contains("kube-node-lease/node-3") && screen.contains("node-3"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("/registry/leases/kube-system/elected  (held by node-2)"),
+        "{screen}"
+    );
+}

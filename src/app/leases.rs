@@ -21,6 +21,7 @@ pub enum LeaseFocus {
 
 #[derive(Clone, Debug)]
 pub enum Pending {
+    Kubernetes,
     List,
     Details(Vec<i64>),
     Write { id: i64 },
@@ -43,6 +44,7 @@ pub struct LeasesState {
     pub error: Option<String>,
     pub info: Option<String>,
     pub ask: Option<Confirm>,
+    pub k8s: Vec<crate::etcd::leases::K8sLease>,
 }
 
 impl LeasesState {
@@ -75,6 +77,14 @@ impl LeasesState {
         Some((info.ttl - gone).max(0))
     }
 
+    /// Who holds the Kubernetes Lease stored at `key`, when it is one.
+    pub fn holder_of(&self, key: &[u8]) -> Option<&str> {
+        self.k8s
+            .iter()
+            .find(|l| l.key == key)
+            .and_then(|l| l.holder.as_deref())
+    }
+
     pub fn window(&self) -> impl Iterator<Item = (usize, i64)> + '_ {
         self.ids
             .iter()
@@ -91,13 +101,19 @@ pub fn start(ls: &mut LeasesState) -> Vec<Effect> {
         height,
         ..LeasesState::default()
     };
-    vec![ls.request(Pending::List, LeasesOp::List)]
+    vec![
+        ls.request(Pending::List, LeasesOp::List),
+        ls.request(Pending::Kubernetes, LeasesOp::Kubernetes),
+    ]
 }
 
 pub fn refresh(ls: &mut LeasesState) -> Vec<Effect> {
     ls.details.clear();
     ls.asked.clear();
-    vec![ls.request(Pending::List, LeasesOp::List)]
+    vec![
+        ls.request(Pending::List, LeasesOp::List),
+        ls.request(Pending::Kubernetes, LeasesOp::Kubernetes),
+    ]
 }
 
 /// Details for the rows on screen that we do not have yet.
@@ -212,6 +228,10 @@ pub fn on_answer(
         return Vec::new();
     };
     match (pending, result) {
+        (Pending::Kubernetes, Ok(LeasesAnswer::Kubernetes(k))) => {
+            ls.k8s = k;
+            Vec::new()
+        }
         (Pending::List, Ok(LeasesAnswer::List { ids, .. })) => {
             ls.ids = ids;
             ls.loaded = true;

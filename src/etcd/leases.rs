@@ -14,8 +14,44 @@ pub struct LeaseInfo {
     pub keys: Vec<Vec<u8>>,
 }
 
+/// A Kubernetes Lease object (leader election, node heartbeat) and who holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct K8sLease {
+    pub key: Vec<u8>,
+    pub holder: Option<String>,
+    pub renew_time: Option<String>,
+    pub duration_seconds: Option<i64>,
+}
+
+/// Kubernetes keeps its Lease objects under this prefix.
+pub const K8S_LEASES: &[u8] = b"/registry/leases/";
+/// More than a cluster has nodes and controllers: enough, and bounded.
+const K8S_LEASES_LIMIT: i64 = 5000;
+
+fn k8s_lease(key: &[u8], value: &[u8]) -> K8sLease {
+    let obj = crate::decode::k8s::decode(value);
+    let spec = obj.node.get("spec");
+    let text = |f: &str| {
+        spec.and_then(|s| s.get(f))
+            .and_then(|n| n.as_str())
+            .map(str::to_string)
+    };
+    let duration = match spec.and_then(|s| s.get("leaseDurationSeconds")) {
+        Some(crate::decode::Node::Int(i)) => Some(*i),
+        _ => None,
+    };
+    K8sLease {
+        key: key.to_vec(),
+        holder: text("holderIdentity"),
+        renew_time: text("renewTime"),
+        duration_seconds: duration,
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LeasesOp {
+    /// The Kubernetes Lease objects with their holders.
+    Kubernetes,
     /// Every lease ID: one call, cheap even for 100,000 leases.
     List,
     /// TTLs and attached keys, for the leases on screen.
@@ -32,6 +68,7 @@ pub enum LeasesOp {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LeasesAnswer {
+    Kubernetes(Vec<K8sLease>),
     List { ids: Vec<i64>, revision: i64 },
     Details(Vec<LeaseInfo>),
     Revoked { id: i64, revision: i64 },
@@ -40,6 +77,21 @@ pub enum LeasesAnswer {
 
 pub async fn run_op(c: &EndpointClient, op: LeasesOp) -> Result<LeasesAnswer, EtcdError> {
     Ok(match op {
+        LeasesOp::Kubernetes => {
+            let end = super::skipscan::prefix_end(K8S_LEASES).unwrap_or_else(|| vec![0]);
+            let opts = etcd_client::GetOptions::new()
+                .with_range(end)
+                .with_limit(K8S_LEASES_LIMIT);
+            let r = c
+                .call(|mut cl| async move { cl.get(K8S_LEASES, Some(opts)).await })
+                .await?;
+            LeasesAnswer::Kubernetes(
+                r.kvs()
+                    .iter()
+                    .map(|kv| k8s_lease(kv.key(), kv.value()))
+                    .collect(),
+            )
+        }
         LeasesOp::List => {
             let r = c.call(|mut cl| async move { cl.leases().await }).await?;
             let mut ids: Vec<i64> = r.leases().iter().map(|l| l.id()).collect();

@@ -30,7 +30,45 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     draw_list(frame, left, app, ls, theme);
-    draw_keys(frame, right, ls, theme);
+    if ls.k8s.is_empty() {
+        draw_keys(frame, right, ls, theme);
+        return;
+    }
+    let k8s_rows = (ls.k8s.len() as u16 + 3).min(right.height / 2);
+    let [keys, k8s] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(k8s_rows)]).areas(right);
+    draw_keys(frame, keys, ls, theme);
+    draw_k8s(frame, k8s, ls, theme);
+}
+
+/// Kubernetes' own Lease objects: who holds each leader election and node heartbeat.
+fn draw_k8s(frame: &mut Frame, area: Rect, ls: &LeasesState, theme: &Theme) {
+    let block = pane(" Kubernetes leases (holder) ".into(), false, theme);
+    let mut lines = Vec::new();
+    for l in &ls.k8s {
+        let name = l
+            .key
+            .strip_prefix(crate::etcd::leases::K8S_LEASES)
+            .unwrap_or(&l.key);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<40} ", bytes(name)), theme.text),
+            Span::styled(
+                l.holder
+                    .as_deref()
+                    .map(|h| bytes(h.as_bytes()))
+                    .unwrap_or_else(|| "(no holder)".into()),
+                theme.leader,
+            ),
+            Span::styled(
+                l.renew_time
+                    .as_deref()
+                    .map(|t| format!("  renewed {t}"))
+                    .unwrap_or_default(),
+                theme.muted,
+            ),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, app: &App, ls: &LeasesState, theme: &Theme) {
@@ -96,7 +134,14 @@ fn draw_keys(frame: &mut Frame, area: Rect, ls: &LeasesState, theme: &Theme) {
         .skip(first)
         .take(inner_h)
         .map(|(i, k)| {
-            let line = Line::styled(bytes(k), theme.text);
+            let holder = ls
+                .holder_of(k)
+                .map(|h| format!("  (held by {})", bytes(h.as_bytes())))
+                .unwrap_or_default();
+            let line = Line::from(vec![
+                Span::styled(bytes(k), theme.text),
+                Span::styled(holder, theme.leader),
+            ]);
             if focused && i == ls.key_cursor {
                 line.style(theme.selection)
             } else {
