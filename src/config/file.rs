@@ -102,7 +102,7 @@ pub fn parse_bytes(text: &str) -> Result<i64, String> {
         }
     };
     let v = n * mult;
-    if v < 1.0 || v > 1e15 {
+    if !(1.0..=1e15).contains(&v) {
         return Err(format!("size out of range: {text:?}"));
     }
     Ok(v as i64)
