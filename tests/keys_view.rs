@@ -256,17 +256,25 @@ async fn skip_scan_pages_agree_with_a_full_listing() {
     let ep = etcdtui::etcd::connect::connect_endpoint(&spec.endpoints[0], &spec, None)
         .await
         .expect("connect");
-    for want in [1, 3, 7, 64, 1000] {
+    // With and without the first key known (as the parent's listing gives it).
+    for (want, hint) in [1, 3, 7, 64, 1000].into_iter().flat_map(|w| {
+        [
+            (w, None),
+            (w, keys.iter().min().map(|k| k.as_bytes().to_vec())),
+        ]
+    }) {
         let mut got = Vec::new();
         let mut start = None;
         let mut revision = None;
         loop {
+            let first_page = start.is_none();
             let op = KeysOp::Children {
                 node: b"/s/".to_vec(),
                 sep: b'/',
                 start,
                 revision,
                 want,
+                hint: if first_page { hint.clone() } else { None },
             };
             let ans = etcdtui::etcd::keys::run_op(&ep, op).await.expect("list");
             let etcdtui::etcd::keys::KeysAnswer::Children(page) = ans else {
@@ -284,7 +292,7 @@ async fn skip_scan_pages_agree_with_a_full_listing() {
                 None => break,
             }
         }
-        assert_eq!(got, expected, "pages of {want}");
+        assert_eq!(got, expected, "pages of {want}, hint {hint:?}");
     }
 }
 

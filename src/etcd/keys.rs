@@ -5,7 +5,7 @@ use etcd_client::{Compare, CompareOp, GetOptions, Txn, TxnOp};
 
 use super::connect::EndpointClient;
 use super::errors::{EtcdError, Problem};
-use super::skipscan::{Child, Next, fold_batch, prefix_end};
+use super::skipscan::{Child, Next, fold_batch, narrow_ends, prefix_end};
 
 /// Keys fetched per range while walking children. Small enough that a directory with
 /// a million descendants costs one short range before we jump past it.
@@ -39,6 +39,8 @@ fn range_end(node: &[u8]) -> Vec<u8> {
 
 /// Lists up to `want` direct children of `node`, starting at `start` (or the node
 /// itself), at `revision` (or the current one, which is then returned for later pages).
+/// `hint` is the first key under the node when the parent's listing saw it: the first
+/// child then costs no request at all.
 pub async fn list_children(
     c: &EndpointClient,
     node: &[u8],
@@ -46,28 +48,54 @@ pub async fn list_children(
     start: Option<Vec<u8>>,
     revision: Option<i64>,
     want: usize,
+    hint: Option<Vec<u8>>,
 ) -> Result<ChildPage, EtcdError> {
     let end = range_end(node);
-    let mut from = range_start(&start.unwrap_or_else(|| node.to_vec()));
     let mut revision = revision.unwrap_or(0);
     let mut children = Vec::new();
+    // Where to continue, and the last key seen (what the narrow probes are cut from).
+    let (mut from, mut last) = match (start, hint) {
+        (None, Some(first)) if first.starts_with(node) => {
+            match fold_batch(node, sep, &[first.as_slice()], true, want, &mut children) {
+                Next::From(k) => (k, Some(first)),
+                Next::Done => {
+                    return Ok(ChildPage {
+                        children,
+                        next: None,
+                        revision,
+                    });
+                }
+            }
+        }
+        (start, _) => (range_start(&start.unwrap_or_else(|| node.to_vec())), None),
+    };
     loop {
-        let mut opts = GetOptions::new()
-            .with_range(end.clone())
-            .with_keys_only()
-            .with_limit(SCAN_BATCH);
-        if revision > 0 {
-            opts = opts.with_revision(revision);
+        let narrow = last
+            .as_deref()
+            .map(|l| narrow_ends(node, l, &from))
+            .unwrap_or_default();
+        let mut found = None;
+        for bound in narrow.iter().chain(std::iter::once(&end)) {
+            let (keys, more, rev) = keys_in(c, &from, bound, revision).await?;
+            if revision == 0 {
+                revision = rev;
+            }
+            if !keys.is_empty() {
+                // Keys past a narrow bound may still exist: only the node's own end
+                // says there are none.
+                found = Some((keys, more || bound != &end));
+                break;
+            }
         }
-        let key = from.clone();
-        let resp = c
-            .call(|mut cl| async move { cl.get(key, Some(opts)).await })
-            .await?;
-        if revision == 0 {
-            revision = resp.header().map(|h| h.revision()).unwrap_or(0);
-        }
-        let keys: Vec<&[u8]> = resp.kvs().iter().map(|kv| kv.key()).collect();
-        match fold_batch(node, sep, &keys, resp.more(), want, &mut children) {
+        let Some((keys, more)) = found else {
+            return Ok(ChildPage {
+                children,
+                next: None,
+                revision,
+            });
+        };
+        let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        match fold_batch(node, sep, &refs, more, want, &mut children) {
             Next::Done => {
                 return Ok(ChildPage {
                     children,
@@ -82,9 +110,43 @@ pub async fn list_children(
                     revision,
                 });
             }
-            Next::From(k) => from = k,
+            Next::From(k) => {
+                last = keys.last().cloned();
+                from = k;
+            }
         }
     }
+}
+
+/// Up to `SCAN_BATCH` keys (no values) in `[from, end)`, whether etcd has more there,
+/// and the store revision.
+async fn keys_in(
+    c: &EndpointClient,
+    from: &[u8],
+    end: &[u8],
+    revision: i64,
+) -> Result<(Vec<Vec<u8>>, bool, i64), EtcdError> {
+    let mut opts = GetOptions::new()
+        .with_range(end.to_vec())
+        .with_keys_only()
+        .with_limit(SCAN_BATCH);
+    if revision > 0 {
+        opts = opts.with_revision(revision);
+    }
+    let key = from.to_vec();
+    let mut resp = c
+        .call(|mut cl| async move { cl.get(key, Some(opts)).await })
+        .await?;
+    let rev = resp.header().map(|h| h.revision()).unwrap_or(0);
+    let more = resp.more();
+    Ok((
+        resp.take_kvs()
+            .into_iter()
+            .map(|kv| kv.key().to_vec())
+            .collect(),
+        more,
+        rev,
+    ))
 }
 
 /// How many keys lie under `prefix`, without fetching them.
@@ -380,6 +442,7 @@ pub enum KeysOp {
         start: Option<Vec<u8>>,
         revision: Option<i64>,
         want: usize,
+        hint: Option<Vec<u8>>,
     },
     Count {
         prefix: Vec<u8>,
@@ -452,7 +515,8 @@ pub async fn run_op(c: &EndpointClient, op: KeysOp) -> Result<KeysAnswer, EtcdEr
             start,
             revision,
             want,
-        } => KeysAnswer::Children(list_children(c, &node, sep, start, revision, want).await?),
+            hint,
+        } => KeysAnswer::Children(list_children(c, &node, sep, start, revision, want, hint).await?),
         KeysOp::Count { prefix, revision } => {
             let (count, revision) = count(c, &prefix, revision).await?;
             KeysAnswer::Count { count, revision }

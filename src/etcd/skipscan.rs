@@ -15,6 +15,28 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// Range ends to try, narrowest first, when looking for the first key at or after
+/// `from` under `node`, given the last key seen (`last`). etcd counts every key in a
+/// range even with a limit, so a range over the rest of a huge directory costs as much
+/// as listing it; the next sibling usually shares a prefix with the last one
+/// (`ns-0001`, `ns-0002`), and a range bounded by that prefix is cheap. The caller
+/// falls back to the end of `node` when none of these holds a key.
+pub fn narrow_ends(node: &[u8], last: &[u8], from: &[u8]) -> Vec<Vec<u8>> {
+    let mut ends = Vec::new();
+    if !last.starts_with(node) {
+        return ends;
+    }
+    for cut in (node.len() + 1..=last.len()).rev() {
+        if let Some(end) = prefix_end(&last[..cut])
+            && end.as_slice() > from
+            && ends.last() != Some(&end)
+        {
+            ends.push(end);
+        }
+    }
+    ends
+}
+
 /// The key right after `key` in etcd's byte order.
 pub fn key_after(key: &[u8]) -> Vec<u8> {
     let mut k = key.to_vec();
@@ -28,6 +50,9 @@ pub struct Child {
     /// separator.
     pub key: Vec<u8>,
     pub is_dir: bool,
+    /// The first key seen under it: listing the child later starts from there without
+    /// asking etcd for it again.
+    pub first: Vec<u8>,
 }
 
 /// Where the scan stands after one batch.
@@ -57,13 +82,18 @@ pub fn fold_batch(
             Some(i) => Child {
                 key: key[..node.len() + i + 1].to_vec(),
                 is_dir: true,
+                first: key.to_vec(),
             },
             None => Child {
                 key: key.to_vec(),
                 is_dir: false,
+                first: key.to_vec(),
             },
         };
-        if out.last() == Some(&child) {
+        if out
+            .last()
+            .is_some_and(|c| c.key == child.key && c.is_dir == child.is_dir)
+        {
             continue;
         }
         if out.len() >= want {
@@ -103,6 +133,22 @@ mod tests {
             })
             .collect();
         (names, next)
+    }
+
+    #[test]
+    fn narrow_ends_widen_one_character_at_a_time() {
+        let ends = narrow_ends(b"/e/", b"/e/ns-0001/x", b"/e/ns-00010");
+        let shown: Vec<String> = ends
+            .iter()
+            .map(|e| String::from_utf8_lossy(e).into_owned())
+            .collect();
+        // Ends at or before `from` are useless and skipped.
+        assert_eq!(
+            shown[..4],
+            ["/e/ns-0002", "/e/ns-001", "/e/ns-01", "/e/ns-1"]
+        );
+        assert_eq!(shown.last().map(String::as_str), Some("/e/o"));
+        assert!(narrow_ends(b"/a/", b"/b/x", b"/b/y").is_empty());
     }
 
     #[test]
@@ -172,7 +218,8 @@ mod tests {
             out,
             vec![Child {
                 key: b"/\xff\xfe/".to_vec(),
-                is_dir: true
+                is_dir: true,
+                first: b"/\xff\xfe/x".to_vec(),
             }]
         );
     }

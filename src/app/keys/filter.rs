@@ -11,6 +11,7 @@ use super::{KeysState, Pending};
 /// Matches kept for display; the total is counted beyond it.
 pub const MAX_HITS: usize = 10_000;
 pub const INDEX_PAGE: i64 = 20_000;
+pub const INDEX_PAGE_LATER: i64 = 250_000;
 
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
@@ -52,10 +53,16 @@ fn next_page(ks: &mut KeysState, from: Vec<u8>, revision: i64) -> Effect {
     ks.pending.insert(id, Pending::IndexPage);
     Effect::Keys {
         id,
+        // A small first page so the filter shows matches at once, then big ones: etcd
+        // counts the rest of the range on every request, so fewer requests is faster.
         op: KeysOp::IndexPage {
             from,
             revision,
-            limit: INDEX_PAGE,
+            limit: if ks.index.is_empty() {
+                INDEX_PAGE
+            } else {
+                INDEX_PAGE_LATER
+            },
         },
     }
 }

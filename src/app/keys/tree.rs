@@ -23,6 +23,8 @@ pub struct Node {
     pub count_pending: bool,
     /// The revision the children listing is pinned to, so pages agree.
     pub revision: Option<i64>,
+    /// The first key under it, as the parent's listing saw it.
+    pub first: Option<Vec<u8>>,
 }
 
 impl Node {
@@ -38,6 +40,7 @@ impl Node {
             count: None,
             count_pending: false,
             revision: None,
+            first: None,
         }
     }
 
@@ -113,7 +116,9 @@ impl Tree {
         };
         for c in page {
             let id = self.nodes.len();
-            self.nodes.push(Node::new(c.key, c.is_dir, Some(parent)));
+            let mut n = Node::new(c.key, c.is_dir, Some(parent));
+            n.first = Some(c.first);
+            self.nodes.push(n);
             ids.push(id);
         }
         let p = &mut self.nodes[parent];
@@ -176,6 +181,7 @@ mod tests {
         Child {
             key: k.as_bytes().to_vec(),
             is_dir: dir,
+            first: k.as_bytes().to_vec(),
         }
     }
 

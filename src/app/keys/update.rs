@@ -34,12 +34,20 @@ fn load_children(ks: &mut KeysState, node: NodeId, replace: bool) -> Effect {
     } else {
         (n.more.clone(), n.revision)
     };
+    // The first page can start from the key the parent's listing already saw; a reload
+    // asks afresh, since that key may be gone.
+    let hint = if start.is_none() && !replace {
+        n.first.clone()
+    } else {
+        None
+    };
     let op = KeysOp::Children {
         node: n.key.clone(),
         sep: ks.sep,
         start,
         revision,
         want: PAGE,
+        hint,
     };
     request(ks, Pending::Children { node, replace }, op)
 }
