@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled(" authentication ", theme.muted),
             Span::styled("disabled", theme.warning),
             Span::styled(
-                " (anyone reaching the endpoint may read and write everything)",
+                " (whoever reaches the endpoint has full access)",
                 theme.muted,
             ),
         ]),

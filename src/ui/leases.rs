@@ -27,8 +27,9 @@ fn pane<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let ls = &app.leases;
+    // The lease table needs about 40 columns; the keys get the rest.
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+        Layout::horizontal([Constraint::Length(40), Constraint::Min(20)]).areas(area);
     draw_list(frame, left, app, ls, theme);
     if ls.k8s.is_empty() {
         draw_keys(frame, right, ls, theme);
@@ -44,6 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// Kubernetes' own Lease objects: who holds each leader election and node heartbeat.
 fn draw_k8s(frame: &mut Frame, area: Rect, ls: &LeasesState, theme: &Theme) {
     let block = pane(" Kubernetes leases (holder) ".into(), false, theme);
+    let name_w = usize::from(area.width.saturating_sub(2) / 2);
     let mut lines = Vec::new();
     for l in &ls.k8s {
         let name = l
@@ -51,7 +53,7 @@ fn draw_k8s(frame: &mut Frame, area: Rect, ls: &LeasesState, theme: &Theme) {
             .strip_prefix(crate::etcd::leases::K8S_LEASES)
             .unwrap_or(&l.key);
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<40} ", bytes(name)), theme.text),
+            Span::styled(format!("{:<name_w$} ", bytes(name)), theme.text),
             Span::styled(
                 l.holder
                     .as_deref()
@@ -80,7 +82,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, ls: &LeasesState, theme: 
     };
     let block = pane(title, focused, theme);
     let mut lines = vec![Line::styled(
-        format!("{:<18} {:>8} {:>8} {:>6}", "ID", "granted", "left", "keys"),
+        format!("{:<16} {:>7} {:>7} {:>5}", "ID", "granted", "left", "keys"),
         theme.muted,
     )];
     if !ls.loaded {
@@ -104,7 +106,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, ls: &LeasesState, theme: 
             }
             None => ("…".into(), "…".into(), "…".into()),
         };
-        let text = format!("{:<18} {granted:>8} {left:>8} {keys:>6}", format!("{id:x}"));
+        let text = format!("{:<16} {granted:>7} {left:>7} {keys:>5}", format!("{id:x}"));
         let line = Line::styled(text, theme.text);
         lines.push(if i == ls.cursor && focused {
             line.style(theme.selection)
