@@ -11,7 +11,9 @@ use super::{KeysState, Pending};
 /// Matches kept for display; the total is counted beyond it.
 pub const MAX_HITS: usize = 10_000;
 pub const INDEX_PAGE: i64 = 20_000;
-pub const INDEX_PAGE_LATER: i64 = 250_000;
+/// Big enough that etcd's per-request count of the rest of the range stays cheap in
+/// total, small enough that one page in flight is a few MiB.
+pub const INDEX_PAGE_LATER: i64 = 100_000;
 
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
@@ -77,9 +79,14 @@ pub fn on_count(ks: &mut KeysState, count: i64) {
 }
 
 /// A page arrived: store it, ask for the next, and refresh the matches.
-pub fn on_page(ks: &mut KeysState, keys: Vec<Vec<u8>>, more: bool, revision: i64) -> Vec<Effect> {
+pub fn on_page(
+    ks: &mut KeysState,
+    keys: crate::etcd::keys::KeyBatch,
+    more: bool,
+    revision: i64,
+) -> Vec<Effect> {
     ks.index.revision = revision;
-    let fits = ks.index.push_page(&keys);
+    let fits = ks.index.push_batch(&keys);
     let mut effects = Vec::new();
     if more && fits {
         let from = ks.index.last().map(key_after).unwrap_or_default();

@@ -53,6 +53,19 @@ impl KeyIndex {
         true
     }
 
+    /// Appends a packed page; false when the index would pass 4 GiB of key bytes.
+    pub fn push_batch(&mut self, batch: &crate::etcd::keys::KeyBatch) -> bool {
+        let base = self.data.len();
+        let Ok(total) = u32::try_from(base + batch.data.len()) else {
+            return false;
+        };
+        self.data.extend_from_slice(&batch.data);
+        // Offsets are shifted by what the index held before; `total` bounds them all.
+        let base = total - batch.data.len() as u32;
+        self.ends.extend(batch.ends.iter().map(|e| base + e));
+        true
+    }
+
     pub fn last(&self) -> Option<&[u8]> {
         (!self.is_empty()).then(|| self.get(self.len() - 1))
     }
@@ -109,6 +122,19 @@ mod tests {
         assert_eq!(ix.get(1), b"/bb");
         assert_eq!(ix.last(), Some(&b"/ccc"[..]));
         assert_eq!(ix.bytes(), 9);
+    }
+
+    #[test]
+    fn packed_batches_append_with_shifted_offsets() {
+        let mut ix = index(&["/a"]);
+        let batch = crate::etcd::keys::KeyBatch {
+            data: b"/bb/ccc".to_vec(),
+            ends: vec![3, 7],
+        };
+        assert!(ix.push_batch(&batch));
+        assert_eq!(ix.len(), 3);
+        assert_eq!(ix.get(1), b"/bb");
+        assert_eq!(ix.get(2), b"/ccc");
     }
 
     #[test]
