@@ -276,3 +276,31 @@ async fn taken_port_is_reported_as_port_in_use() {
     );
     assert!(err.to_string().contains("address already in use"), "{err}");
 }
+
+#[tokio::test]
+async fn data_root_keeps_the_data_for_the_next_cluster() {
+    let Some(bin) = common::etcd_bin_or_skip() else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("a temp dir for the data root");
+    let mut opts = ClusterOptions::new(1, bin);
+    opts.data_root = Some(root.path().to_path_buf());
+
+    let first = common::start(opts.clone()).await;
+    let data_dir = first.member(0).data_dir.clone();
+    assert_eq!(data_dir, root.path().join("m1"));
+    let mut client = common::connect(&first).await;
+    client.put("kept/key", "v1", None).await.expect("put");
+    drop(first);
+    assert!(
+        data_dir.join("member").is_dir(),
+        "the data outlives the cluster"
+    );
+
+    // The second start finds `member/` and joins as an existing member.
+    let second = common::start(opts).await;
+    let mut client = common::connect(&second).await;
+    let got = client.get("kept/key", None).await.expect("get");
+    assert_eq!(got.kvs().len(), 1, "the key survived the restart");
+    assert_eq!(got.kvs()[0].value(), b"v1");
+}

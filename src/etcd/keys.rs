@@ -433,7 +433,7 @@ pub async fn index_page(
     from: Vec<u8>,
     revision: i64,
     limit: i64,
-) -> Result<(KeyBatch, bool, i64), EtcdError> {
+) -> Result<(KeyBatch, bool, i64, i64), EtcdError> {
     let mut opts = GetOptions::new()
         .with_range(vec![0])
         .with_keys_only()
@@ -452,6 +452,7 @@ pub async fn index_page(
         .await?;
     let rev = resp.header().map(|h| h.revision()).unwrap_or(revision);
     let more = resp.more();
+    let remaining = resp.count();
     let kvs = resp.take_kvs();
     drop(resp);
     let mut batch = KeyBatch {
@@ -466,7 +467,7 @@ pub async fn index_page(
         };
         batch.ends.push(end);
     }
-    Ok((batch, more, rev))
+    Ok((batch, more, rev, remaining))
 }
 
 /// What the Keys view asks of etcd.
@@ -539,6 +540,8 @@ pub enum KeysAnswer {
         keys: KeyBatch,
         more: bool,
         revision: i64,
+        /// Keys from this page's start to the end: etcd counts them anyway.
+        remaining: i64,
     },
     Exported(super::export::Exported),
 }
@@ -593,11 +596,12 @@ pub async fn run_op(c: &EndpointClient, op: KeysOp) -> Result<KeysAnswer, EtcdEr
             revision,
             limit,
         } => {
-            let (keys, more, revision) = index_page(c, from, revision, limit).await?;
+            let (keys, more, revision, remaining) = index_page(c, from, revision, limit).await?;
             KeysAnswer::IndexPage {
                 keys,
                 more,
                 revision,
+                remaining,
             }
         }
     })

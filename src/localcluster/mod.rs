@@ -1,6 +1,7 @@
 //! Throwaway etcd clusters on loopback ports: `etcdtui demo` runs one, and the
 //! integration tests run many. Every member lives under one temporary
-//! directory that disappears with the [`LocalCluster`].
+//! directory that disappears with the [`LocalCluster`], unless
+//! [`ClusterOptions::data_root`] keeps the data somewhere that outlives it.
 
 mod error;
 mod ready;
@@ -37,6 +38,12 @@ pub struct ClusterOptions {
     pub extra_args: Vec<String>,
     /// Send member output only to its log file instead of also to stderr.
     pub quiet: bool,
+    /// Keep each member's data dir at `<data_root>/<name>` instead of in the
+    /// temporary directory, so it survives the cluster (logs stay temporary).
+    /// A member whose data dir already holds `member/` restarts on it with
+    /// `--initial-cluster-state existing`. Only a single-member cluster can be
+    /// reused this way: peer URLs are stored in the data and ports change per run.
+    pub data_root: Option<PathBuf>,
 }
 
 impl ClusterOptions {
@@ -48,6 +55,7 @@ impl ClusterOptions {
             tls: None,
             extra_args: Vec::new(),
             quiet: true,
+            data_root: None,
         }
     }
 }
@@ -122,12 +130,22 @@ impl LocalCluster {
                 "creating {}",
                 member_dir.display()
             )))?;
+            // etcd creates the data dir itself with the 0700 mode it insists on.
+            let data_dir = match &opts.data_root {
+                Some(root) => {
+                    fs::create_dir_all(root).map_err(LocalClusterError::io(format!(
+                        "creating {}",
+                        root.display()
+                    )))?;
+                    root.join(&name)
+                }
+                None => member_dir.join("data"),
+            };
             let info = MemberInfo {
                 client_url: format!("{scheme}://127.0.0.1:{}", p[0]),
                 peer_url: format!("http://127.0.0.1:{}", p[1]),
                 metrics_url: format!("http://127.0.0.1:{}", p[2]),
-                // etcd creates the data dir itself with the 0700 mode it insists on.
-                data_dir: member_dir.join("data"),
+                data_dir,
                 log: member_dir.join("etcd.log"),
                 name,
             };
@@ -149,7 +167,8 @@ impl LocalCluster {
             dir,
         };
         for i in 0..opts.size {
-            cluster.spawn(i, "new")?;
+            let existing = cluster.members[i].info.data_dir.join("member").is_dir();
+            cluster.spawn(i, if existing { "existing" } else { "new" })?;
         }
         // On error `cluster` is dropped here, which kills what was started.
         cluster.wait_ready(0..opts.size).await?;
@@ -221,7 +240,8 @@ impl LocalCluster {
         self.wait_ready(i..i + 1).await
     }
 
-    /// The temporary directory holding every member's data and log.
+    /// The temporary directory holding every member's log, and its data unless
+    /// [`ClusterOptions::data_root`] put that elsewhere.
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }

@@ -11,9 +11,10 @@ use super::{KeysState, Pending};
 /// Matches kept for display; the total is counted beyond it.
 pub const MAX_HITS: usize = 10_000;
 pub const INDEX_PAGE: i64 = 20_000;
-/// Big enough that etcd's per-request count of the rest of the range stays cheap in
-/// total, small enough that one page in flight is a few MiB.
-pub const INDEX_PAGE_LATER: i64 = 100_000;
+/// Big enough that etcd's per-request walk of the rest of the range stays cheap in
+/// total (it counts the whole range whatever the limit), small enough that the decoded
+/// page in flight (about 240 bytes a key) keeps the peak near the index's own size.
+pub const INDEX_PAGE_LATER: i64 = 200_000;
 
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
@@ -38,16 +39,8 @@ pub fn open(ks: &mut KeysState) -> Vec<Effect> {
 fn start_index(ks: &mut KeysState) -> Vec<Effect> {
     ks.index = Default::default();
     ks.index.loading = true;
-    let id = ks.next_id();
-    ks.pending.insert(id, Pending::IndexCount);
-    let count = Effect::Keys {
-        id,
-        op: KeysOp::Count {
-            prefix: Vec::new(),
-            revision: 0,
-        },
-    };
-    vec![count, next_page(ks, Vec::new(), 0)]
+    // No separate count: the first page's answer carries the total.
+    vec![next_page(ks, Vec::new(), 0)]
 }
 
 fn next_page(ks: &mut KeysState, from: Vec<u8>, revision: i64) -> Effect {
@@ -84,7 +77,11 @@ pub fn on_page(
     keys: crate::etcd::keys::KeyBatch,
     more: bool,
     revision: i64,
+    total: i64,
 ) -> Vec<Effect> {
+    if ks.index.is_empty() && total > 0 {
+        on_count(ks, total);
+    }
     ks.index.revision = revision;
     let fits = ks.index.push_batch(&keys);
     let mut effects = Vec::new();

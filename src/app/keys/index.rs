@@ -84,21 +84,28 @@ impl KeyIndex {
         let finder = memmem::Finder::new(needle);
         let mut hits = Vec::new();
         let mut total = 0;
-        let mut last_key = usize::MAX;
-        for pos in finder.find_iter(&self.data) {
-            let key = self.ends.partition_point(|&e| (e as usize) <= pos);
-            if key == last_key {
+        let mut pos = 0;
+        // Matches come in increasing order, so the key cursor only moves forward.
+        let mut key = 0;
+        while let Some(off) = finder.find(&self.data[pos..]) {
+            let at = pos + off;
+            while key < self.ends.len() && (self.ends[key] as usize) <= at {
+                key += 1;
+            }
+            let Some(&end) = self.ends.get(key) else {
+                break;
+            };
+            // A match running past the key's end spans two keys: not a match.
+            if at + needle.len() > end as usize {
+                pos = at + 1;
                 continue;
             }
-            // A match that runs past the key's end spans two keys: not a match.
-            if pos + needle.len() > self.ends[key] as usize {
-                continue;
-            }
-            last_key = key;
             total += 1;
             if hits.len() < limit {
                 hits.push(key);
             }
+            // One hit per key is enough: skip the rest of it.
+            pos = end as usize;
         }
         (hits, total)
     }

@@ -394,8 +394,12 @@ pub fn on_answer(
                 keys,
                 more,
                 revision,
+                remaining,
             }),
-        ) => (super::filter::on_page(ks, keys, more, revision), None),
+        ) => (
+            super::filter::on_page(ks, keys, more, revision, remaining),
+            None,
+        ),
         (
             Pending::Value { key },
             Ok(KeysAnswer::Value {
