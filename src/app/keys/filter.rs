@@ -14,7 +14,7 @@ pub const INDEX_PAGE: i64 = 20_000;
 /// Big enough that etcd's per-request walk of the rest of the range stays cheap in
 /// total (it counts the whole range whatever the limit), small enough that the decoded
 /// page in flight (about 240 bytes a key) keeps the peak near the index's own size.
-pub const INDEX_PAGE_LATER: i64 = 200_000;
+pub const INDEX_PAGE_LATER: i64 = 160_000;
 
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
