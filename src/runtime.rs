@@ -88,6 +88,9 @@ pub async fn run(
             dirty = false;
         }
         let msgs = tokio::select! {
+            // Keys first: under a flood of etcd events a random pick would leave a key
+            // press waiting behind several batches.
+            biased;
             ev = input.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) => convert_key(k).map(Msg::Key).into_iter().collect(),
                 Some(Ok(TermEvent::Resize(width, height))) => vec![Msg::Resize { width, height }],
