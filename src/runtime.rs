@@ -88,8 +88,9 @@ pub async fn run(
             dirty = false;
         }
         let msgs = tokio::select! {
-            // Keys first: under a flood of etcd events a random pick would leave a key
-            // press waiting behind several batches.
+            // Keys first, then the clock, then etcd: under a flood of etcd events a
+            // random pick would leave a key press (or the 250 ms tick that drives
+            // countdowns and refreshes) waiting behind several batches.
             biased;
             ev = input.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) => convert_key(k).map(Msg::Key).into_iter().collect(),
@@ -98,6 +99,7 @@ pub async fn run(
                 // The terminal is gone (closed SSH session): nothing left to show.
                 Some(Err(_)) | None => break,
             },
+            _ = tick.tick() => vec![Msg::Tick(Instant::now())],
             Some(first) = ev_rx.recv() => {
                 let mut batch = vec![Msg::Etcd(first)];
                 while batch.len() < EVENT_BATCH {
@@ -108,7 +110,6 @@ pub async fn run(
                 }
                 batch
             },
-            _ = tick.tick() => vec![Msg::Tick(Instant::now())],
         };
         for msg in msgs {
             dirty = true;
