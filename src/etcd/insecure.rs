@@ -18,7 +18,7 @@ use super::connect::LoadedTls;
 use super::errors::EtcdError;
 
 #[derive(Debug)]
-struct AcceptAnyServerCert(Arc<rustls::crypto::CryptoProvider>);
+pub(super) struct AcceptAnyServerCert(pub(super) Arc<rustls::crypto::CryptoProvider>);
 
 impl ServerCertVerifier for AcceptAnyServerCert {
     fn verify_server_cert(
@@ -76,11 +76,7 @@ fn client_config(tls: &LoadedTls) -> Result<ClientConfig, EtcdError> {
         .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCert(provider)));
     let mut config = match &tls.identity_pem {
         Some((cert, key)) => {
-            let chain = CertificateDer::pem_slice_iter(cert)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| EtcdError::settings(format!("client certificate: {e}")))?;
-            let key = PrivateKeyDer::from_pem_slice(key)
-                .map_err(|e| EtcdError::settings(format!("client key: {e}")))?;
+            let (chain, key) = identity(cert, key)?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(|e| EtcdError::settings(format!("client certificate: {e}")))?
@@ -89,6 +85,19 @@ fn client_config(tls: &LoadedTls) -> Result<ClientConfig, EtcdError> {
     };
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(config)
+}
+
+/// The client certificate chain and key from their PEM files, for rustls.
+pub(super) fn identity(
+    cert: &[u8],
+    key: &[u8],
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), EtcdError> {
+    let chain = CertificateDer::pem_slice_iter(cert)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| EtcdError::settings(format!("client certificate: {e}")))?;
+    let key = PrivateKeyDer::from_pem_slice(key)
+        .map_err(|e| EtcdError::settings(format!("client key: {e}")))?;
+    Ok((chain, key))
 }
 
 pub fn channel(url: &str, tls: &LoadedTls, dial_timeout: Duration) -> Result<Channel, EtcdError> {

@@ -6,10 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
 use tokio::io::{
     AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
 };
@@ -272,31 +271,30 @@ fn client_config(tls: Option<&LoadedTls>) -> Result<ClientConfig, EtcdError> {
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| EtcdError::settings(format!("TLS setup: {e}")))?;
-    let builder = match tls {
-        Some(t) if t.insecure_skip_verify => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyServerCert(provider))),
-        _ => {
-            let mut roots = RootCertStore::empty();
-            if let Some(ca) = tls.and_then(|t| t.ca_pem.as_deref()) {
-                for cert in CertificateDer::pem_slice_iter(ca) {
-                    let cert =
-                        cert.map_err(|e| EtcdError::settings(format!("CA certificate: {e}")))?;
-                    roots
-                        .add(cert)
-                        .map_err(|e| EtcdError::settings(format!("CA certificate: {e}")))?;
+    let builder =
+        match tls {
+            Some(t) if t.insecure_skip_verify => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(super::insecure::AcceptAnyServerCert(
+                    provider,
+                ))),
+            _ => {
+                let mut roots = RootCertStore::empty();
+                if let Some(ca) = tls.and_then(|t| t.ca_pem.as_deref()) {
+                    for cert in CertificateDer::pem_slice_iter(ca) {
+                        let cert =
+                            cert.map_err(|e| EtcdError::settings(format!("CA certificate: {e}")))?;
+                        roots
+                            .add(cert)
+                            .map_err(|e| EtcdError::settings(format!("CA certificate: {e}")))?;
+                    }
                 }
+                builder.with_root_certificates(roots)
             }
-            builder.with_root_certificates(roots)
-        }
-    };
+        };
     let mut config = match tls.and_then(|t| t.identity_pem.as_ref()) {
         Some((cert, key)) => {
-            let chain = CertificateDer::pem_slice_iter(cert)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| EtcdError::settings(format!("client certificate: {e}")))?;
-            let key = PrivateKeyDer::from_pem_slice(key)
-                .map_err(|e| EtcdError::settings(format!("client key: {e}")))?;
+            let (chain, key) = super::insecure::identity(cert, key)?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(|e| EtcdError::settings(format!("client certificate: {e}")))?
@@ -305,48 +303,6 @@ fn client_config(tls: Option<&LoadedTls>) -> Result<ClientConfig, EtcdError> {
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
-}
-
-/// `--insecure-skip-tls-verify` for the scrape, as `insecure.rs` does for gRPC:
-/// who the server is goes unchecked, the handshake's signatures still are.
-#[derive(Debug)]
-struct AcceptAnyServerCert(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnyServerCert {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algs = &self.0.signature_verification_algorithms;
-        rustls::crypto::verify_tls12_signature(message, cert, dss, algs)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algs = &self.0.signature_verification_algorithms;
-        rustls::crypto::verify_tls13_signature(message, cert, dss, algs)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 #[cfg(test)]
