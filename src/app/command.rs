@@ -89,6 +89,22 @@ pub enum Command {
     UserAdd(String),
 }
 
+/// A key argument: the rest of the line after the command, spaces and all, with
+/// `\xNN` escapes decoded.
+fn key_arg(line: &str, usage: &str) -> Result<Vec<u8>, String> {
+    let rest = line
+        .trim_start()
+        .split_once(char::is_whitespace)
+        .map(|(_, r)| r)
+        .unwrap_or("")
+        .trim();
+    if rest.is_empty() {
+        Err(usage.to_string())
+    } else {
+        Ok(unescape(rest))
+    }
+}
+
 pub fn parse_command(line: &str) -> Result<Command, String> {
     let mut words = line.split_whitespace();
     let Some(cmd) = words.next() else {
@@ -150,32 +166,8 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
             [path] => Ok(Command::Export((*path).to_string())),
             _ => Err("usage: :export FILE (.json or .yaml)".into()),
         },
-        "put" => {
-            let rest = line
-                .trim_start()
-                .split_once(char::is_whitespace)
-                .map(|(_, r)| r)
-                .unwrap_or("")
-                .trim();
-            if rest.is_empty() {
-                Err("usage: :put KEY".into())
-            } else {
-                Ok(Command::Put(unescape(rest)))
-            }
-        }
-        "goto" | "g" => {
-            let rest = line
-                .trim_start()
-                .split_once(char::is_whitespace)
-                .map(|(_, r)| r)
-                .unwrap_or("")
-                .trim();
-            if rest.is_empty() {
-                Err("usage: :goto KEY-OR-PREFIX".into())
-            } else {
-                Ok(Command::Goto(unescape(rest)))
-            }
-        }
+        "put" => key_arg(line, "usage: :put KEY").map(Command::Put),
+        "goto" | "g" => key_arg(line, "usage: :goto KEY-OR-PREFIX").map(Command::Goto),
         "ctx" | "context" => match args.as_slice() {
             [] => Ok(Command::ListContexts),
             [name] => Ok(Command::SwitchContext((*name).to_string())),

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::app::App;
 use crate::app::auth::Pane;
@@ -13,15 +13,7 @@ use crate::theme::Theme;
 use super::text::{bytes, safe};
 
 fn pane<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        })
-        .title(Span::styled(format!(" {title} "), theme.title))
+    super::pane(format!(" {title} "), focused, theme)
 }
 
 fn span_text(s: &KeySpan) -> String {

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Sparkline, Wrap};
+use ratatui::widgets::{Block, Paragraph, Sparkline, Wrap};
 
 use crate::app::App;
 use crate::app::cluster::ClusterState;
@@ -20,11 +20,7 @@ use super::text::safe;
 const DEFAULT_QUOTA: i64 = 2 * 1024 * 1024 * 1024;
 
 fn pane<'a>(title: &str, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border)
-        .title(Span::styled(format!(" {title} "), theme.title))
+    super::pane(format!(" {title} "), false, theme)
 }
 
 fn mib(b: i64) -> String {

@@ -4,13 +4,14 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::App;
 use crate::app::keys::filter::Filter;
 use crate::app::keys::{Focus, KeysState, Row, ValuePane};
 use crate::theme::Theme;
 
+use super::pane;
 use super::text::{bytes, safe};
 
 /// Below this width only the focused pane is shown.
@@ -33,18 +34,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
     draw_tree(frame, left, ks, theme);
     right(frame, right_area);
-}
-
-fn pane<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        })
-        .title(Span::styled(title, theme.title))
 }
 
 fn draw_tree(frame: &mut Frame, area: Rect, ks: &KeysState, theme: &Theme) {

@@ -4,26 +4,15 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::app::leases::{LeaseFocus, LeasesState};
 use crate::theme::Theme;
 
 use super::keys::group;
+use super::pane;
 use super::text::bytes;
-
-fn pane<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(if focused {
-            theme.border_focused
-        } else {
-            theme.border
-        })
-        .title(Span::styled(title, theme.title))
-}
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let ls = &app.leases;

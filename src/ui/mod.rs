@@ -56,6 +56,20 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     }
 }
 
+/// The rounded, titled frame every pane uses; the focused one is highlighted.
+pub fn pane<'a>(title: String, focused: bool, theme: &Theme) -> ratatui::widgets::Block<'a> {
+    use ratatui::widgets::{Block, BorderType, Borders};
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(ratatui::text::Span::styled(title, theme.title))
+}
+
 /// A rectangle of the given size centred in `area`, shrunk to fit.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Sparkline, Wrap};
+use ratatui::widgets::{Block, Paragraph, Sparkline, Wrap};
 
 use crate::app::App;
 use crate::app::keys::history::{DiffLine, diff_lines};
@@ -19,11 +19,7 @@ use super::keys::group;
 use super::text::{bytes, safe};
 
 fn pane<'a>(title: String, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border)
-        .title(Span::styled(title, theme.title))
+    super::pane(title, false, theme)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
