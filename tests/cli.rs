@@ -142,7 +142,7 @@ fn a_user_without_password_and_no_terminal_is_told_what_to_set() {
 
 #[test]
 fn decode_prints_every_kubernetes_fixture_from_a_shell() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/k8s-api");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/k8s-api");
     let dir = std::env::var_os("ETCDTUI_K8S_FIXTURES")
         .map(std::path::PathBuf::from)
         .unwrap_or(dir);

@@ -1,7 +1,7 @@
 //! Every built-in Kubernetes kind, decoded from its stored protobuf bytes, must equal the
 //! YAML Kubernetes itself printed for it (compared as parsed YAML values).
 //!
-//! Fixtures: `../shared/fixtures/k8s-api` beside the crate, or `ETCDTUI_K8S_FIXTURES`.
+//! Fixtures: `tests/fixtures/k8s-api` (copied unchanged from kubernetes/api; see its README), or `ETCDTUI_K8S_FIXTURES`.
 //! Missing fixtures fail under CI and skip elsewhere.
 
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use etcdtui::decode::{k8s, kubectl_yaml};
 fn fixture_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("ETCDTUI_K8S_FIXTURES") {
         Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/k8s-api"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/k8s-api"),
     };
     if dir.is_dir() {
         return Some(dir);
@@ -267,7 +267,7 @@ mod never_panics {
             .or_else(|| {
                 Some(
                     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                        .join("../shared/fixtures/k8s-api"),
+                        .join("tests/fixtures/k8s-api"),
                 )
             })
         {

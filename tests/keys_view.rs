@@ -578,7 +578,7 @@ async fn kubernetes_fixtures_show_decoded_and_the_layout_names_kinds() {
     let dir = std::env::var_os("ETCDTUI_K8S_FIXTURES")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/k8s-api")
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/k8s-api")
         });
     let (Ok(deployment), Ok(node)) = (
         std::fs::read(dir.join("apps.v1.Deployment.pb")),

@@ -99,7 +99,7 @@ fn testdata_dir(manifest_dir: &Path) -> PathBuf {
             return PathBuf::from(dir);
         }
     }
-    manifest_dir.join("../../../shared/fixtures/k8s-api")
+    manifest_dir.join("../../tests/fixtures/k8s-api")
 }
 
 /// The source line of the testdata README ("... commit <sha> ..."), for the header.
