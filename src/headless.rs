@@ -65,10 +65,15 @@ impl Headless {
             spec,
         });
         let effects = update(&mut app, Msg::Resize { width, height });
+        let drafts = tempfile::tempdir().expect("temp dir for drafts");
+        // Snapshots and the audit log stay inside the test's own directory.
+        app.ops.audit_log = Some(drafts.path().join("audit.log"));
+        app.ops.snapshot_dir = drafts.path().join("snapshots");
+        app.ops.operator = "test".into();
         let mut h = Headless {
             app,
             editor: None,
-            drafts: tempfile::tempdir().expect("temp dir for drafts"),
+            drafts,
             drafts_made: 0,
             clipboard: FakeClipboard::default(),
             etcd,
@@ -158,6 +163,15 @@ impl Headless {
                     );
                     self.run(more);
                 }
+                Effect::Operation { id, op } => self.etcd.send(Request::Operation {
+                    generation: self.app.generation,
+                    id,
+                    op,
+                }),
+                Effect::CancelOperation { id } => self.etcd.send(Request::CancelOperation { id }),
+                Effect::Audit { path, line } => {
+                    crate::runtime::append_audit(&path, &line).expect("audit log")
+                }
                 Effect::RemoveFile(path) => {
                     let _ = std::fs::remove_file(path);
                 }
@@ -211,6 +225,7 @@ impl Headless {
                 && self.app.leases.pending.is_empty()
                 && self.app.auth.pending.is_empty()
                 && self.app.cluster.is_idle()
+                && self.app.ops.running.is_none()
             {
                 return;
             }

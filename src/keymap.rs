@@ -184,6 +184,17 @@ pub enum Action {
     PrevTab,
     CloseTab,
     ResumeNow,
+    // Cluster operations (`app::ops`).
+    Snapshot,
+    AddMember,
+    UpdatePeers,
+    Promote,
+    RemoveMember,
+    MoveLeader,
+    Defrag,
+    DefragAll,
+    DisarmAlarms,
+    Compact,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -278,6 +289,17 @@ const DEFAULTS: &[Row] = &[
     (CLUSTER, Action::Top, "g home", "first member", None, false),
     (CLUSTER, Action::Bottom, "G end", "last member", None, false),
     (CLUSTER, Action::Refresh, "r", "refresh now (every 2 s anyway)", Some("refresh"), false),
+    // A snapshot only reads: it stays in read-only mode, for the backup before anything else.
+    (CLUSTER, Action::Snapshot, "s", "save a snapshot of the selected member", Some("snapshot"), false),
+    (CLUSTER, Action::AddMember, "a", "add a member (learner unless --voter)", None, true),
+    (CLUSTER, Action::UpdatePeers, "u", "update the selected member's peer URLs", None, true),
+    (CLUSTER, Action::Promote, "p", "promote the selected learner", None, true),
+    (CLUSTER, Action::RemoveMember, "D", "remove the selected member", None, true),
+    (CLUSTER, Action::MoveLeader, "L", "move leadership to the selected member", None, true),
+    (CLUSTER, Action::Defrag, "f", "defragment the selected member", None, true),
+    (CLUSTER, Action::DefragAll, "F", "defragment all members, leader last", None, true),
+    (CLUSTER, Action::DisarmAlarms, "A", "disarm the raised alarms", None, true),
+    (CLUSTER, Action::Compact, "C", "compact, keeping the last 10,000 revisions", None, true),
     (AUTH, Action::Down, "j down", "down", None, false),
     (AUTH, Action::Up, "k up", "up", None, false),
     (AUTH, Action::Open, "l right", "roles pane", None, false),

@@ -141,6 +141,21 @@ fn append_lines(path: &std::path::Path, lines: &[String]) -> std::io::Result<()>
     f.flush()
 }
 
+/// The audit log is created private to its owner: it names clusters and members.
+pub fn append_audit(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    // One write per line, so concurrent etcdtui processes never interleave inside one.
+    std::io::Write::write_all(&mut f, format!("{line}\n").as_bytes())
+}
+
 fn run_effects(
     app: &mut App,
     effects: Vec<Effect>,
@@ -198,6 +213,20 @@ fn run_effects(
             Effect::RemoveFile(path) => {
                 if let Err(e) = std::fs::remove_file(&path) {
                     tracing::warn!("could not remove draft {}: {e}", path.display());
+                }
+            }
+            Effect::Operation { id, op } => etcd.send(Request::Operation {
+                generation: app.generation,
+                id,
+                op,
+            }),
+            Effect::CancelOperation { id } => etcd.send(Request::CancelOperation { id }),
+            Effect::Audit { path, line } => {
+                if let Err(e) = append_audit(&path, &line) {
+                    queue.extend(update(
+                        app,
+                        Msg::AuditFailed(format!("{}: {e}", path.display())),
+                    ));
                 }
             }
             // The editor needs the terminal: the loop hands it over between frames.

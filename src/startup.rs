@@ -199,6 +199,7 @@ pub fn new_app(info: ContextInfo, config: &Config, sep: u8) -> App {
     );
     app.set_status(crate::app::Level::Info, source);
     app.keys = crate::app::keys::KeysState::new(sep);
+    app.ops = crate::app::ops::OpsState::from_environment();
     app
 }
 

@@ -30,6 +30,12 @@ const COMMANDS: &[&str] = &[
     "cluster",
     "leases",
     "auth",
+    "snapshot",
+    "member",
+    "move-leader",
+    "defrag",
+    "alarm",
+    "compact",
 ];
 
 /// `\xNN` becomes the byte NN and `\\` a backslash, the inverse of how keys are drawn,
@@ -87,6 +93,88 @@ pub enum Command {
         revoke: bool,
     },
     UserAdd(String),
+    /// A guarded operation; member names default to the selected member.
+    Op(OpCommand),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpCommand {
+    Snapshot(Option<String>),
+    MemberAdd {
+        name: String,
+        peer_urls: Vec<String>,
+        voter: bool,
+    },
+    MemberPromote(Option<String>),
+    MemberRemove(Option<String>),
+    MemberUpdate {
+        member: Option<String>,
+        peer_urls: Vec<String>,
+    },
+    MoveLeader(Option<String>),
+    /// `None`: the selected member; `Some("all")`: every member, leader last.
+    Defrag(Option<String>),
+    AlarmDisarm,
+    Compact {
+        revision: Option<i64>,
+        physical: bool,
+    },
+}
+
+fn urls(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn parse_member(args: &[&str]) -> Result<Command, String> {
+    let one = |a: &[&str]| a.first().map(|s| s.to_string());
+    let op = match args {
+        ["add", name, list] | ["add", name, list, "--learner"] => OpCommand::MemberAdd {
+            name: (*name).into(),
+            peer_urls: urls(list),
+            voter: false,
+        },
+        ["add", name, list, "--voter"] => OpCommand::MemberAdd {
+            name: (*name).into(),
+            peer_urls: urls(list),
+            voter: true,
+        },
+        ["promote", rest @ ..] if rest.len() <= 1 => OpCommand::MemberPromote(one(rest)),
+        ["remove", rest @ ..] if rest.len() <= 1 => OpCommand::MemberRemove(one(rest)),
+        ["update", list] => OpCommand::MemberUpdate {
+            member: None,
+            peer_urls: urls(list),
+        },
+        ["update", name, list] => OpCommand::MemberUpdate {
+            member: Some((*name).into()),
+            peer_urls: urls(list),
+        },
+        _ => {
+            return Err(
+                "usage: :member add NAME PEER-URL[,URL] [--voter] | promote [NAME] | \
+                        remove [NAME] | update [NAME] PEER-URL[,URL]"
+                    .into(),
+            );
+        }
+    };
+    Ok(Command::Op(op))
+}
+
+fn parse_compact(args: &[&str]) -> Result<Command, String> {
+    let physical = args.contains(&"--physical");
+    let rest: Vec<&&str> = args.iter().filter(|a| **a != "--physical").collect();
+    let revision = match rest.as_slice() {
+        [] => None,
+        [rev] => Some(
+            rev.parse::<i64>()
+                .map_err(|_| format!("compact wants a revision number, not {rev}"))?,
+        ),
+        _ => return Err("usage: :compact [REVISION] [--physical]".into()),
+    };
+    Ok(Command::Op(OpCommand::Compact { revision, physical }))
 }
 
 /// A key argument: the rest of the line after the command, spaces and all, with
@@ -168,6 +256,27 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         },
         "put" => key_arg(line, "usage: :put KEY").map(Command::Put),
         "goto" | "g" => key_arg(line, "usage: :goto KEY-OR-PREFIX").map(Command::Goto),
+        "snapshot" => match args.as_slice() {
+            [] => Ok(Command::Op(OpCommand::Snapshot(None))),
+            [path] => Ok(Command::Op(OpCommand::Snapshot(Some((*path).into())))),
+            _ => Err("usage: :snapshot [FILE]".into()),
+        },
+        "member" => parse_member(&args),
+        "move-leader" => match args.as_slice() {
+            [] => Ok(Command::Op(OpCommand::MoveLeader(None))),
+            [name] => Ok(Command::Op(OpCommand::MoveLeader(Some((*name).into())))),
+            _ => Err("usage: :move-leader [NAME] (to the selected member by default)".into()),
+        },
+        "defrag" => match args.as_slice() {
+            [] => Ok(Command::Op(OpCommand::Defrag(None))),
+            [name] => Ok(Command::Op(OpCommand::Defrag(Some((*name).into())))),
+            _ => Err("usage: :defrag [NAME|all]".into()),
+        },
+        "alarm" => match args.as_slice() {
+            ["disarm"] => Ok(Command::Op(OpCommand::AlarmDisarm)),
+            _ => Err("usage: :alarm disarm (the Cluster view lists raised alarms)".into()),
+        },
+        "compact" => parse_compact(&args),
         "ctx" | "context" => match args.as_slice() {
             [] => Ok(Command::ListContexts),
             [name] => Ok(Command::SwitchContext((*name).to_string())),

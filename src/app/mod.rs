@@ -6,13 +6,15 @@ pub mod cluster;
 mod command;
 pub mod keys;
 pub mod leases;
+pub mod ops;
+mod ops_keys;
 pub mod render_value;
 mod update;
 pub mod watch;
 
 use std::time::{Duration, Instant};
 
-pub use command::{Command, CommandLine, parse_command};
+pub use command::{Command, CommandLine, OpCommand, parse_command};
 pub use update::update;
 
 use crate::etcd::{ClusterInfo, ConnectSpec, EtcdError};
@@ -164,6 +166,7 @@ pub struct App {
     pub auth: auth::AuthState,
     pub cluster: cluster::ClusterState,
     pub watch: watch::WatchState,
+    pub ops: ops::OpsState,
     /// Wall-clock time of the last tick, for event timestamps.
     pub wall: std::time::SystemTime,
 }
@@ -192,6 +195,8 @@ pub enum Msg {
         what: String,
         result: Result<crate::clipboard::Method, String>,
     },
+    /// Appending to the audit log failed.
+    AuditFailed(String),
     /// The answer to `Effect::ResolveContext`.
     ContextSwitched(Result<Box<(ContextInfo, ConnectSpec)>, String>),
 }
@@ -251,6 +256,19 @@ pub enum Effect {
     },
     /// A draft whose write succeeded.
     RemoveFile(std::path::PathBuf),
+    /// Run a confirmed operation; answered by `Event::Operation` with this id.
+    Operation {
+        id: u64,
+        op: crate::etcd::operations::Operation,
+    },
+    CancelOperation {
+        id: u64,
+    },
+    /// Append one line to the audit log; a failure comes back as `Msg::AuditFailed`.
+    Audit {
+        path: std::path::PathBuf,
+        line: String,
+    },
 }
 
 impl App {
@@ -278,6 +296,7 @@ impl App {
             auth: auth::AuthState::default(),
             cluster: cluster::ClusterState::default(),
             watch: watch::WatchState::default(),
+            ops: ops::OpsState::default(),
             wall: std::time::SystemTime::now(),
         };
         app.apply_read_only();

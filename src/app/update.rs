@@ -95,6 +95,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::AuditFailed(e) => {
+            app.set_status(
+                Level::Error,
+                format!("the operation ran, but the audit log could not be written: {e}"),
+            );
+            Vec::new()
+        }
         Msg::ContextSwitched(Err(e)) => {
             app.set_status(Level::Error, e);
             Vec::new()
@@ -116,6 +123,7 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Cluster { id, result, .. } => {
             return super::cluster::on_answer(&mut app.cluster, id, result, app.now);
         }
+        Event::Operation { id, update, .. } => return super::ops_keys::on_update(app, id, update),
         Event::Auth { id, result, .. } => {
             let effects = super::auth::on_answer(&mut app.auth, id, result);
             surface_auth(app);
@@ -168,6 +176,9 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
 }
 
 fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
+    if let Some(effects) = super::ops_keys::modal_key(app, key) {
+        return effects;
+    }
     match &mut app.overlay {
         Overlay::Command(_) => return on_command_key(app, key),
         Overlay::Confirm(_) => return on_confirm_key(app, key),
@@ -424,7 +435,7 @@ fn cluster_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Top => cl::step(c, isize::MIN / 2),
         Action::Bottom => cl::step(c, isize::MAX / 2),
         Action::Refresh => return cl::refresh(c, app.now),
-        _ => {}
+        other => return super::ops_keys::action(app, other),
     }
     Vec::new()
 }
@@ -607,7 +618,11 @@ fn on_confirm_key(app: &mut App, key: Key) -> Vec<Effect> {
     match super::keys::write::confirm_key(c, key) {
         Answer::Asking => Vec::new(),
         Answer::Confirmed(op) => {
+            let title = c.title.clone();
             app.overlay = Overlay::None;
+            if let WriteOp::Operation(op) = op {
+                return super::ops_keys::confirmed(app, *op, title);
+            }
             if app.context.read_only {
                 app.set_status(Level::Error, "read-only: nothing is written");
                 return Vec::new();
@@ -800,6 +815,7 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
             surface_keys_error(app);
             return effects;
         }
+        Ok(Command::Op(cmd)) => return super::ops_keys::command(app, cmd),
         Ok(Command::SwitchContext(name)) => {
             app.set_status(Level::Info, format!("switching to context {name}…"));
             return vec![Effect::ResolveContext(name)];

@@ -59,6 +59,47 @@ impl MemberClients {
     pub fn command_timeout(&self) -> Duration {
         self.spec.command_timeout
     }
+
+    /// A client on member `id`'s own client URL: the seed if it is that member, the
+    /// cached client if its URLs are unchanged, else a new one (kept for next time).
+    pub async fn client_for(
+        &mut self,
+        seed: &EndpointClient,
+        id: u64,
+        client_urls: &[String],
+    ) -> Result<EndpointClient, EtcdError> {
+        let listed = Listed {
+            id,
+            name: String::new(),
+            peer_urls: Vec::new(),
+            client_urls: client_urls.to_vec(),
+            is_learner: false,
+        };
+        match pick_client(seed, self, &listed) {
+            Pick::Ready(c) => Ok(*c),
+            Pick::NotStarted => Err(EtcdError::new(
+                super::errors::Problem::Unreachable,
+                None,
+                format!("member {id:x} has not started: it has no client URL to reach it on"),
+            )),
+            Pick::Connect(url) => {
+                let tls = self.tls()?.cloned();
+                let connecting = connect_endpoint(&url, &self.spec, tls.as_ref());
+                let client = tokio::time::timeout(self.spec.dial_timeout, connecting)
+                    .await
+                    .map_err(|_| EtcdError::timeout(&url, self.spec.dial_timeout))??;
+                let urls = client_urls.to_vec();
+                self.clients.insert(
+                    id,
+                    Cached {
+                        urls,
+                        client: client.clone(),
+                    },
+                );
+                Ok(client)
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,8 +10,10 @@ mod insecure;
 pub mod keys;
 pub mod leases;
 pub mod metrics_scrape;
+pub mod operations;
 pub mod session;
 pub mod skipscan;
+pub mod snapshot_save;
 pub mod spec;
 pub mod watch;
 

@@ -17,6 +17,7 @@ use super::connect::{EndpointClient, connect_all};
 use super::errors::{EtcdError, Problem};
 use super::keys::{KeysAnswer, KeysOp, run_op};
 use super::leases::{LeasesAnswer, LeasesOp};
+use super::operations::{OpUpdate, Operation};
 use super::spec::ConnectSpec;
 use super::watch::{WatchHandle, WatchSpec, WatchUpdate, spawn_watch};
 
@@ -62,6 +63,16 @@ pub enum Request {
         id: u64,
     },
     WatchResume {
+        id: u64,
+    },
+    /// A guarded operation; its progress and result come back as `Event::Operation`.
+    Operation {
+        generation: u64,
+        id: u64,
+        op: Operation,
+    },
+    /// Stop an operation that can be stopped (a snapshot in progress).
+    CancelOperation {
         id: u64,
     },
     Shutdown,
@@ -133,6 +144,11 @@ pub enum Event {
         id: u64,
         updates: Vec<WatchUpdate>,
     },
+    Operation {
+        generation: u64,
+        id: u64,
+        update: OpUpdate,
+    },
 }
 
 impl Event {
@@ -146,7 +162,8 @@ impl Event {
             | Event::Leases { generation, .. }
             | Event::Auth { generation, .. }
             | Event::Cluster { generation, .. }
-            | Event::Watch { generation, .. } => *generation,
+            | Event::Watch { generation, .. }
+            | Event::Operation { generation, .. } => *generation,
         }
     }
 }
@@ -179,6 +196,8 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
     let mut current: Option<(JoinHandle<()>, Arc<Notify>)> = None;
     let mut active: Arc<Active> = Arc::new(watch::channel(None).0);
     let mut watches: std::collections::HashMap<u64, WatchHandle> = std::collections::HashMap::new();
+    let mut cancels: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<()>> =
+        std::collections::HashMap::new();
     let mut session_spec = ConnectSpec::default();
     let mut members: SharedMembers = Arc::new(tokio::sync::Mutex::new(MemberClients::new(
         ConnectSpec::default(),
@@ -307,6 +326,25 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                     },
                 );
             }
+            Request::Operation { generation, id, op } => {
+                let (cancel, cancelled) = tokio::sync::oneshot::channel();
+                cancels.retain(|_, c| !c.is_closed());
+                cancels.insert(id, cancel);
+                let client = active.borrow().clone();
+                tokio::spawn(run_operation(
+                    client,
+                    members.clone(),
+                    op,
+                    cancelled,
+                    events.clone(),
+                    (generation, id),
+                ));
+            }
+            Request::CancelOperation { id } => {
+                if let Some(c) = cancels.remove(&id) {
+                    let _ = c.send(());
+                }
+            }
             Request::ReconnectNow => {
                 if let Some((_, wake)) = &current {
                     wake.notify_one();
@@ -344,6 +382,43 @@ fn serve<F, Fut>(
         };
         let _ = events.send(event).await;
     });
+}
+
+/// Runs one operation, forwarding its steps and its result.
+async fn run_operation(
+    client: Option<EndpointClient>,
+    members: SharedMembers,
+    op: Operation,
+    cancelled: tokio::sync::oneshot::Receiver<()>,
+    events: mpsc::Sender<Event>,
+    (generation, id): (u64, u64),
+) {
+    let send = |update| {
+        let events = events.clone();
+        async move {
+            let _ = events
+                .send(Event::Operation {
+                    generation,
+                    id,
+                    update,
+                })
+                .await;
+        }
+    };
+    let Some(client) = client else {
+        let e = EtcdError::new(Problem::Unreachable, None, "not connected to any endpoint");
+        send(OpUpdate::Finished(Err(e))).await;
+        return;
+    };
+    let (tx, mut rx) = mpsc::channel(16);
+    let work = super::operations::run(client, members, op, tx, cancelled);
+    let forward = async {
+        while let Some(u) = rx.recv().await {
+            send(u).await;
+        }
+    };
+    let (result, ()) = tokio::join!(work, forward);
+    send(OpUpdate::Finished(result)).await;
 }
 
 /// Most updates a single event carries: a flood of watch events reaches the UI in few

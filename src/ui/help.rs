@@ -61,7 +61,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
     if app.context.read_only {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
-            "READ-ONLY: keys that change the cluster are switched off.",
+            "READ-ONLY: keys that change the cluster (writes, member changes, defrag, \
+             compaction, alarms) are switched off; s still saves a snapshot.",
             theme.warning,
         ));
     }

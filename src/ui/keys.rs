@@ -215,21 +215,6 @@ fn truncate(s: &str, room: usize) -> String {
     out
 }
 
-fn human_size(n: usize) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
 fn draw_value(frame: &mut Frame, area: Rect, ks: &KeysState, theme: &Theme) {
     let focused = ks.focus == Focus::Value;
     let Some(v) = &ks.value else {
@@ -307,7 +292,11 @@ fn meta_lines<'a>(v: &ValuePane, theme: &Theme) -> Vec<Line<'a>> {
     first.extend(field("rev", kv.mod_revision.to_string(), theme.text));
     first.extend(field("created", kv.create_revision.to_string(), theme.text));
     first.extend(field("version", kv.version.to_string(), theme.text));
-    first.extend(field("size", human_size(kv.value.len()), theme.text));
+    first.extend(field(
+        "size",
+        super::text::human_size(kv.value.len()),
+        theme.text,
+    ));
     let mut second = Vec::new();
     let lease = match (kv.lease, v.lease_ttl) {
         (0, _) => "none".to_string(),

@@ -10,6 +10,7 @@ mod help;
 mod history;
 pub mod keys;
 mod leases;
+pub mod ops;
 pub mod text;
 mod watch;
 
@@ -53,6 +54,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Overlay::Confirm(c) => confirm::draw(frame, body_area, c, theme),
         Overlay::Info => body::draw_popup(frame, body_area, app, theme),
         Overlay::None => {}
+    }
+    if let Some(r) = &app.ops.running {
+        ops::draw_running(frame, body_area, r, app.now, theme);
+    } else if let Some(f) = &app.ops.finished {
+        ops::draw_finished(frame, body_area, f, theme);
     }
 }
 

@@ -34,6 +34,8 @@ pub enum WriteOp {
         id: i64,
     },
     Auth(crate::etcd::auth::AuthOp),
+    /// A cluster operation (`app::ops`).
+    Operation(Box<crate::etcd::operations::Operation>),
 }
 
 /// The question put to the user before a write.
@@ -226,7 +228,10 @@ pub fn confirmed(ks: &mut KeysState, op: WriteOp) -> Option<Effect> {
             KeysOp::DeletePrefix { prefix, revision },
         ),
         // Lease writes are the Leases view's; the caller routes them there.
-        WriteOp::RevokeLease { .. } | WriteOp::KeepAlive { .. } | WriteOp::Auth(_) => return None,
+        WriteOp::RevokeLease { .. }
+        | WriteOp::KeepAlive { .. }
+        | WriteOp::Auth(_)
+        | WriteOp::Operation(_) => return None,
     };
     ks.pending.insert(id, pending);
     Some(Effect::Keys { id, op: kop })
