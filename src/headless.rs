@@ -246,6 +246,20 @@ impl Headless {
         }
     }
 
+    /// Feeds etcd events until `pred` holds, whatever else is still in flight: for
+    /// looking at an operation while it runs.
+    pub async fn pump_until(&mut self, what: &str, limit: Duration, pred: impl Fn(&App) -> bool) {
+        let deadline = Instant::now() + limit;
+        while !pred(&self.app) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.events.recv()).await {
+                Ok(Some(ev)) => self.msg(Msg::Etcd(ev)),
+                Ok(None) => panic!("etcd actor stopped while waiting for {what}"),
+                Err(_) => panic!("timed out waiting for {what}; status {:?}", self.app.status),
+            }
+        }
+    }
+
     pub async fn settle(&mut self) {
         self.settle_until("requests to finish", |_| true).await;
     }

@@ -313,7 +313,8 @@ pub fn explain(e: &EtcdError) -> String {
         ),
         (
             "unhealthy cluster",
-            "etcd refused: the cluster is not healthy enough for a membership change",
+            "etcd refused: a member is down, or was connected less than 5 s ago (etcd checks \
+             before any membership change); wait and retry",
         ),
         (
             "not enough started members",

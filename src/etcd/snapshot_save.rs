@@ -50,13 +50,26 @@ fn temp_next_to(target: &Path) -> Result<tempfile::NamedTempFile, EtcdError> {
         .map_err(|e| io_error("cannot create a file in", &dir, &e))
 }
 
-/// Saves `client`'s member snapshot at `target`. `cancel` firing stops the stream and
-/// removes the partial file. Refuses to overwrite an existing file.
+/// Saves `client`'s member snapshot at `target`. `cancel` firing stops it at any
+/// stage and removes the partial file. Refuses to overwrite an existing file.
 pub async fn save_snapshot(
     client: &EndpointClient,
     target: &Path,
     progress: Progress,
-    mut cancel: oneshot::Receiver<()>,
+    cancel: oneshot::Receiver<()>,
+) -> Result<Saved, EtcdError> {
+    tokio::select! {
+        // Cancelling drops `stream_into`, and with it the temporary file.
+        biased;
+        _ = cancel => Err(EtcdError::new(Problem::Other, Some(&client.endpoint), "cancelled")),
+        saved = stream_into(client, target, progress) => saved,
+    }
+}
+
+async fn stream_into(
+    client: &EndpointClient,
+    target: &Path,
+    progress: Progress,
 ) -> Result<Saved, EtcdError> {
     if target.exists() {
         return Err(EtcdError::settings(format!(
@@ -82,12 +95,7 @@ pub async fn save_snapshot(
     let mut tail: Vec<u8> = Vec::with_capacity(2 * HASH_LEN);
     let (mut received, mut total, mut revision) = (0u64, 0u64, 0i64);
     loop {
-        let next = tokio::select! {
-            _ = &mut cancel => {
-                return Err(EtcdError::new(Problem::Other, Some(&client.endpoint), "cancelled"));
-            }
-            m = tokio::time::timeout(client.command_timeout, stream.message()) => m,
-        };
+        let next = tokio::time::timeout(client.command_timeout, stream.message()).await;
         let msg = match next {
             Err(_) => return Err(EtcdError::timeout(&client.endpoint, client.command_timeout)),
             Ok(Err(e)) => return Err(EtcdError::from_client(&client.endpoint, &e)),
