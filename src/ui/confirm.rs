@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph, Wr
 use crate::app::keys::write::Confirm;
 use crate::theme::Theme;
 
-use super::centered;
 use super::text::safe;
+use super::{centered, wrapped_rows};
 
 pub fn draw(frame: &mut Frame, area: Rect, c: &Confirm, theme: &Theme) {
     let mut lines: Vec<Line> = c
@@ -45,7 +45,11 @@ pub fn draw(frame: &mut Frame, area: Rect, c: &Confirm, theme: &Theme) {
         .unwrap_or(40)
         .clamp(40, 90) as u16
         + 4;
-    let popup = centered(area, width, lines.len() as u16 + 2);
+    let popup = centered(
+        area,
+        width,
+        wrapped_rows(&lines, width, area).saturating_add(2),
+    );
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)

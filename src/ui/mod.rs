@@ -77,6 +77,21 @@ pub fn pane<'a>(title: String, focused: bool, theme: &Theme) -> ratatui::widgets
 }
 
 /// A rectangle of the given size centred in `area`, shrunk to fit.
+/// Rows `lines` take when wrapped into a popup `width` wide (borders and one column
+/// of padding each side), so the popup is tall enough for its last line. Wrapping on
+/// words can take a row more than the width alone says, so a wrapped line gets one.
+pub fn wrapped_rows(lines: &[ratatui::text::Line], width: u16, area: Rect) -> u16 {
+    let inner = usize::from(width.min(area.width).saturating_sub(4)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| match l.width() {
+            w if w <= inner => 1,
+            w => w.div_ceil(inner) + 1,
+        })
+        .sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);

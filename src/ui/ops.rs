@@ -11,8 +11,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Gauge, Padding, Paragr
 use crate::app::ops::{Finished, Running};
 use crate::theme::Theme;
 
-use super::centered;
 use super::text::{human_size, safe};
+use super::{centered, wrapped_rows};
 
 fn window<'a>(
     title: &str,
@@ -103,13 +103,11 @@ pub fn draw_finished(frame: &mut Frame, area: Rect, f: &Finished, theme: &Theme)
         .unwrap_or(40)
         .clamp(40, 110) as u16
         + 4;
-    // Long lines wrap: leave room for them.
-    let inner_w = usize::from(width.min(area.width).saturating_sub(4)).max(1);
-    let rows: usize = lines
-        .iter()
-        .map(|l| l.width().div_ceil(inner_w).max(1))
-        .sum();
-    let popup = centered(area, width, rows as u16 + 2);
+    let popup = centered(
+        area,
+        width,
+        wrapped_rows(&lines, width, area).saturating_add(2),
+    );
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines)

@@ -1,0 +1,249 @@
+//! The operations' dialogs and windows, drawn from hand-built cluster states so the
+//! text is pinned without ports or timing: what the on-call person reads before
+//! pressing y or typing a name. Also: read-only mode has none of the bindings.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use etcdtui::app::ops::{Finished, Running};
+use etcdtui::app::{App, ConnState, ContextInfo, Msg, Overlay, ViewId, update};
+use etcdtui::etcd::cluster::{ClusterSnapshot, Health, MemberStatus};
+use etcdtui::etcd::operations::{MemberRef, Operation};
+use etcdtui::etcd::{ClusterInfo, EtcdError, Problem};
+use etcdtui::keymap::{Action, Key, Keymap};
+use etcdtui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn member(id: u64, name: &str, health: Health) -> MemberStatus {
+    let up = health == Health::Up;
+    MemberStatus {
+        id,
+        name: name.into(),
+        peer_urls: vec![format!("https://10.0.0.1{id}:2380")],
+        client_urls: vec![format!("https://10.0.0.1{id}:2379")],
+        is_learner: false,
+        health,
+        version: up.then(|| "3.5.16".into()),
+        db_size: up.then_some(1_800_000_000),
+        db_size_in_use: up.then_some(900_000_000),
+        leader: up.then_some(2),
+        raft_term: up.then_some(4),
+        raft_index: up.then_some(5_000),
+        raft_applied_index: up.then_some(5_000),
+        errors: Vec::new(),
+        quota: None,
+        rtt: up.then_some(Duration::from_millis(3)),
+    }
+}
+
+fn app(read_only: bool, members: Vec<MemberStatus>) -> App {
+    let ctx = ContextInfo {
+        name: "prod".into(),
+        endpoints: vec!["https://10.0.0.11:2379".into()],
+        source: "test".into(),
+        read_only,
+        user: Some("root".into()),
+        tls: true,
+        details: Vec::new(),
+    };
+    let mut a = App::new(ctx, Keymap::defaults(), Vec::new(), Instant::now());
+    a.conn = ConnState::Connected {
+        info: ClusterInfo {
+            endpoint: "https://10.0.0.11:2379".into(),
+            cluster_id: 0xabc,
+            member_id: 1,
+            member_name: "etcd-a".into(),
+            leader_id: 2,
+            leader_name: Some("etcd-b".into()),
+            version: "3.5.16".into(),
+            revision: 98_765,
+            raft_term: 4,
+            members: members.len(),
+            endpoints_up: 1,
+            endpoints_total: 1,
+            endpoint_errors: Vec::new(),
+        },
+    };
+    a.view = ViewId::Cluster;
+    a.ops.snapshot_dir = "/var/backups/etcd".into();
+    a.wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_112_000);
+    a.cluster.snapshot = Some(ClusterSnapshot {
+        members,
+        leader: Some(2),
+        alarms: vec![(1, "NOSPACE".into())],
+        alarms_error: None,
+        cluster_id: 0xabc,
+        revision: 98_765,
+        member_list_from: "https://10.0.0.11:2379".into(),
+    });
+    a
+}
+
+fn healthy() -> App {
+    app(
+        false,
+        vec![
+            member(1, "etcd-a", Health::Up),
+            member(2, "etcd-b", Health::Up),
+            member(3, "etcd-c", Health::Up),
+        ],
+    )
+}
+
+fn press(a: &mut App, keys: &str) {
+    for c in keys.chars() {
+        update(a, Msg::Key(Key::char(c)));
+    }
+}
+
+fn render(a: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("backend");
+    t.draw(|f| etcdtui::ui::draw(f, a, &Theme::builtin_default()))
+        .expect("draw");
+    // The header holds nothing the dialogs change.
+    t.backend()
+        .to_string()
+        .lines()
+        .skip(2)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn remove_dialog_names_the_impact_and_wants_the_name_typed() {
+    let mut a = healthy();
+    press(&mut a, "gD");
+    insta::assert_snapshot!(render(&a, 100, 24));
+    press(&mut a, "etcd-a");
+    let Overlay::Confirm(c) = &a.overlay else {
+        panic!("no dialog")
+    };
+    assert_eq!(c.input, "etcd-a");
+}
+
+#[test]
+fn defrag_all_dialog_puts_the_leader_last() {
+    let mut a = healthy();
+    press(&mut a, "F");
+    insta::assert_snapshot!(render(&a, 100, 24));
+}
+
+#[test]
+fn snapshot_dialog_and_its_progress_window() {
+    let mut a = healthy();
+    press(&mut a, "gjs");
+    insta::assert_snapshot!("snapshot_dialog", render(&a, 100, 24));
+    a.overlay = Overlay::None;
+    a.ops.running = Some(Running {
+        id: 1,
+        title: "Snapshot of etcd-b".into(),
+        op: Operation::Snapshot {
+            member: MemberRef {
+                id: 2,
+                name: "etcd-b".into(),
+                client_urls: Vec::new(),
+            },
+            path: "/var/backups/etcd/x.db".into(),
+        },
+        started: a.now - Duration::from_secs(4),
+        progress: Some((400 << 20, 1000 << 20)),
+        step: Some("streaming from etcd-b".into()),
+        cancelling: false,
+    });
+    insta::assert_snapshot!("snapshot_progress", render(&a, 100, 24));
+    a.ops.running = None;
+    a.ops.finished = Some(Finished {
+        title: "Snapshot of etcd-b".into(),
+        ok: true,
+        lines: vec![
+            "saved /var/backups/etcd/prod-etcd-b-20261201T000000Z.db (1048576032 bytes) at revision 98765".into(),
+            "SHA-256 verified, fsynced, renamed into place".into(),
+            "check it: etcdutl snapshot status /var/backups/etcd/prod-etcd-b-20261201T000000Z.db (etcd 3.5+)".into(),
+        ],
+    });
+    insta::assert_snapshot!("snapshot_done", render(&a, 100, 24));
+}
+
+#[test]
+fn compaction_and_alarm_dialogs() {
+    let mut a = healthy();
+    press(&mut a, "C");
+    insta::assert_snapshot!("compact_dialog", render(&a, 100, 24));
+    a.overlay = Overlay::None;
+    press(&mut a, "A");
+    insta::assert_snapshot!("disarm_dialog", render(&a, 100, 24));
+}
+
+#[test]
+fn a_voter_is_refused_on_an_unhealthy_cluster_with_the_reason() {
+    let down = Health::Unreachable(EtcdError::new(Problem::Unreachable, None, "refused"));
+    let mut a = app(
+        false,
+        vec![
+            member(1, "etcd-a", Health::Up),
+            member(2, "etcd-b", Health::Up),
+            member(3, "etcd-c", down),
+        ],
+    );
+    for c in ":member add etcd-d https://10.0.0.14:2380 --voter\n".chars() {
+        let key = if c == '\n' {
+            Key::plain(etcdtui::keymap::KeyCode::Enter)
+        } else {
+            Key::char(c)
+        };
+        update(&mut a, Msg::Key(key));
+    }
+    assert!(matches!(a.overlay, Overlay::None));
+    let said = a
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(said.starts_with("refused: etcd-c down"), "{said}");
+}
+
+#[test]
+fn read_only_has_no_operation_bindings_but_still_saves_snapshots() {
+    let mut a = app(true, vec![member(1, "etcd-a", Health::Up)]);
+    for c in "aupDLfFAC".chars() {
+        assert_eq!(a.keymap.lookup(ViewId::Cluster, Key::char(c)), None, "{c}");
+    }
+    assert_eq!(
+        a.keymap.lookup(ViewId::Cluster, Key::char('s')),
+        Some(Action::Snapshot)
+    );
+    // The commands are refused too, whatever the keymap says.
+    for cmd in [
+        ":member remove etcd-a\n",
+        ":defrag all\n",
+        ":compact 5\n",
+        ":alarm disarm\n",
+    ] {
+        for c in cmd.chars() {
+            let key = if c == '\n' {
+                Key::plain(etcdtui::keymap::KeyCode::Enter)
+            } else {
+                Key::char(c)
+            };
+            update(&mut a, Msg::Key(key));
+        }
+        assert!(matches!(a.overlay, Overlay::None), "{cmd}");
+        let said = a
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
+        assert!(said.starts_with("read-only"), "{cmd}: {said}");
+    }
+    let rw = healthy();
+    for c in "aupDLfFAC".chars() {
+        assert!(
+            rw.keymap.lookup(ViewId::Cluster, Key::char(c)).is_some(),
+            "{c}"
+        );
+    }
+    // The help says why they are missing.
+    a.overlay = Overlay::Help { scroll: 0 };
+    let help = render(&a, 120, 60);
+    assert!(help.contains("READ-ONLY"), "{help}");
+}
