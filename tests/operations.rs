@@ -178,7 +178,7 @@ async fn snapshot_is_saved_verified_and_a_cancelled_one_leaves_no_file() {
     assert!(total_keys >= 300, "{status}");
     let revision = status["revision"].as_i64().expect("revision");
     assert!(
-        done[0].contains(&format!("at revision {revision}")),
+        done[1].contains(&format!("at revision {revision};")),
         "{done:?} vs {status}"
     );
     let size = std::fs::metadata(&files[0]).expect("snapshot file").len();
@@ -371,6 +371,23 @@ async fn leader_moves_defrag_goes_leader_last_compaction_and_quorum_refusals() {
     assert!(done[0].ends_with(&format!("then {new}")), "{done:?}");
     assert_eq!(done[0].matches("then").count(), 2, "{done:?}");
 
+    // Or with leadership handed to the first (already defragmented) follower first.
+    h.keys(":defrag all --move-leader\n");
+    let (_, lines) = dialog(&h.app);
+    assert!(lines[0].contains(&format!("leadership to ")), "{lines:?}");
+    let done = run_op(&mut h, "all\n").await;
+    let first = done[0]
+        .strip_prefix("defragmented ")
+        .and_then(|r| r.split(',').next())
+        .expect("first member")
+        .to_string();
+    assert!(
+        done[0].ends_with(&format!("(leadership moved to {first} first)")),
+        "{done:?}"
+    );
+    tick_until(&mut h, "handed over", |a| leader_name(a) == first).await;
+    let new = first;
+
     // Under 10,000 revisions the default compaction has nothing to do.
     h.keys("C");
     assert!(matches!(h.app.overlay, Overlay::None));
@@ -436,5 +453,5 @@ async fn leader_moves_defrag_goes_leader_last_compaction_and_quorum_refusals() {
         .iter()
         .map(|l| l["operation"].as_str().unwrap_or("").to_string())
         .collect();
-    assert_eq!(ops, ["move-leader", "defrag", "compact"]);
+    assert_eq!(ops, ["move-leader", "defrag", "defrag", "compact"]);
 }

@@ -156,9 +156,11 @@ fn snapshot_dialog_and_its_progress_window() {
         title: "Snapshot of etcd-b".into(),
         ok: true,
         lines: vec![
-            "saved /var/backups/etcd/prod-etcd-b-20261201T000000Z.db (1048576032 bytes) at revision 98765".into(),
-            "SHA-256 verified, fsynced, renamed into place".into(),
-            "check it: etcdutl snapshot status /var/backups/etcd/prod-etcd-b-20261201T000000Z.db (etcd 3.5+)".into(),
+            "saved to /var/backups/etcd/prod-etcd-b-20261201T000000Z.db".into(),
+            "1000.0 MiB (1048576032 bytes) at revision 98765; SHA-256 verified, fsynced".into(),
+            "check it: etcdutl snapshot status /var/backups/etcd/prod-etcd-b-20261201T000000Z.db"
+                .into(),
+            "(on etcd 3.4: etcdctl snapshot status)".into(),
         ],
     });
     insta::assert_snapshot!("snapshot_done", render(&a, 100, 24));

@@ -114,6 +114,11 @@ pub enum OpCommand {
     MoveLeader(Option<String>),
     /// `None`: the selected member; `Some("all")`: every member, leader last.
     Defrag(Option<String>),
+    /// Every member, leader last; `handover` moves leadership away before the leader's
+    /// turn, so writes never stall.
+    DefragAll {
+        handover: bool,
+    },
     AlarmDisarm,
     Compact {
         revision: Option<i64>,
@@ -269,8 +274,10 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         },
         "defrag" => match args.as_slice() {
             [] => Ok(Command::Op(OpCommand::Defrag(None))),
+            ["all"] => Ok(Command::Op(OpCommand::DefragAll { handover: false })),
+            ["all", "--move-leader"] => Ok(Command::Op(OpCommand::DefragAll { handover: true })),
             [name] => Ok(Command::Op(OpCommand::Defrag(Some((*name).into())))),
-            _ => Err("usage: :defrag [NAME|all]".into()),
+            _ => Err("usage: :defrag [NAME | all [--move-leader]]".into()),
         },
         "alarm" => match args.as_slice() {
             ["disarm"] => Ok(Command::Op(OpCommand::AlarmDisarm)),

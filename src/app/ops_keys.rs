@@ -39,7 +39,7 @@ pub fn action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::RemoveMember => OpCommand::MemberRemove(None),
         Action::MoveLeader => OpCommand::MoveLeader(None),
         Action::Defrag => OpCommand::Defrag(None),
-        Action::DefragAll => OpCommand::Defrag(Some("all".into())),
+        Action::DefragAll => OpCommand::DefragAll { handover: false },
         Action::DisarmAlarms => OpCommand::AlarmDisarm,
         Action::Compact => OpCommand::Compact {
             revision: None,

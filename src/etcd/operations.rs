@@ -64,9 +64,11 @@ pub enum Operation {
         leader: MemberRef,
         target: MemberRef,
     },
-    /// One member at a time, in this order.
+    /// One member at a time, in this order. With `handover`, leadership moves from
+    /// the last member (the leader) to that one before the last is defragmented.
     Defrag {
         members: Vec<MemberRef>,
+        handover: Option<MemberRef>,
     },
     /// `(member id, alarm name)`.
     AlarmDisarm {
@@ -181,7 +183,10 @@ pub async fn run(
                 target.label()
             )))
         }
-        Operation::Defrag { members: order } => defrag(&seed, &members, order, updates).await,
+        Operation::Defrag {
+            members: order,
+            handover,
+        } => defrag(&seed, &members, order, handover, updates).await,
         Operation::AlarmDisarm { alarms } => disarm(&seed, alarms).await,
         Operation::Compact { revision, physical } => {
             let opts = physical.then(|| CompactionOptions::new().with_physical());
@@ -228,29 +233,46 @@ async fn defrag(
     seed: &EndpointClient,
     members: &SharedMembers,
     order: Vec<MemberRef>,
+    handover: Option<MemberRef>,
     updates: mpsc::Sender<OpUpdate>,
 ) -> Result<Outcome, EtcdError> {
     let n = order.len();
     for (i, m) in order.iter().enumerate() {
-        let _ = updates
-            .send(OpUpdate::Step(format!(
-                "defragmenting {} ({}/{n})",
-                m.label(),
-                i + 1
-            )))
-            .await;
         let done: Vec<String> = order[..i].iter().map(MemberRef::label).collect();
+        let say = |text: String| {
+            let updates = updates.clone();
+            async move {
+                let _ = updates.send(OpUpdate::Step(text)).await;
+            }
+        };
         let client = client_of(seed, members, m)
             .await
             .map_err(|e| stopped(e, &done))?;
+        if let Some(to) = handover.as_ref().filter(|_| i + 1 == n) {
+            say(format!(
+                "moving leadership from {} to {}",
+                m.label(),
+                to.label()
+            ))
+            .await;
+            let id = to.id;
+            client
+                .call(|mut c| async move { c.move_leader(id).await })
+                .await
+                .map_err(|e| stopped(e, &done))?;
+        }
+        say(format!("defragmenting {} ({}/{n})", m.label(), i + 1)).await;
         let mut c = client.client.clone();
         with_timeout(&client.endpoint, SLOW_OP, c.defragment())
             .await
             .map_err(|e| stopped(e, &done))?;
     }
     let names: Vec<String> = order.iter().map(MemberRef::label).collect();
+    let moved = handover
+        .map(|to| format!(" (leadership moved to {} first)", to.label()))
+        .unwrap_or_default();
     Ok(Outcome::Done(format!(
-        "defragmented {}",
+        "defragmented {}{moved}",
         names.join(", then ")
     )))
 }

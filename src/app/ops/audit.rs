@@ -59,7 +59,7 @@ pub fn describe(op: &Operation) -> (String, String) {
             "move-leader".into(),
             format!("{} to {}", member(leader), member(target)),
         ),
-        Operation::Defrag { members } => (
+        Operation::Defrag { members, .. } => (
             "defrag".into(),
             members
                 .iter()

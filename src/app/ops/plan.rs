@@ -159,7 +159,7 @@ pub fn plan(cx: &Ctx, cmd: OpCommand) -> Result<Confirm, String> {
                 },
             ))
         }
-        OpCommand::Defrag(Some(all)) if all == "all" => defrag_all(s),
+        OpCommand::DefragAll { handover } => defrag_all(s, handover),
         OpCommand::Defrag(name) => defrag_one(cx, name.as_deref()),
         OpCommand::AlarmDisarm => disarm(s),
         OpCommand::Compact { revision, physical } => {
@@ -294,16 +294,30 @@ fn defrag_one(cx: &Ctx, name: Option<&str>) -> Result<Confirm, String> {
         None,
         Operation::Defrag {
             members: vec![guard::member_ref(m)],
+            handover: None,
         },
     ))
 }
 
-fn defrag_all(s: &ClusterSnapshot) -> Result<Confirm, String> {
+fn defrag_all(s: &ClusterSnapshot, handover: bool) -> Result<Confirm, String> {
     let (order, skipped) = guard::defrag_order(s);
     if order.is_empty() {
         return Err("no member answers: nothing to defragment".into());
     }
-    let names: Vec<String> = order.iter().map(MemberRef::label).collect();
+    let mut names: Vec<String> = order.iter().map(MemberRef::label).collect();
+    // Leadership goes to the first follower, defragmented by then.
+    let leads_last = order.last().is_some_and(|m| s.leader == Some(m.id));
+    let handover = match (handover, leads_last, order.first()) {
+        (true, true, Some(first)) if order.len() > 1 => Some(first.clone()),
+        (true, _, _) => {
+            return Err("--move-leader needs the leader and a follower that answer".into());
+        }
+        _ => None,
+    };
+    if let Some(to) = &handover {
+        let last = names.len() - 1;
+        names.insert(last, format!("leadership to {}", to.label()));
+    }
     let urls: Vec<String> = order
         .iter()
         .filter_map(|m| m.client_urls.first().cloned())
@@ -312,6 +326,12 @@ fn defrag_all(s: &ClusterSnapshot) -> Result<Confirm, String> {
         format!("one at a time: {}", names.join(" → ")),
         "followers first, the leader last: each blocks its reads and writes while it runs".into(),
     ];
+    if handover.is_none() && leads_last {
+        lines.push(
+            "the leader's turn stalls writes; :defrag all --move-leader hands leadership over first"
+                .into(),
+        );
+    }
     if !skipped.is_empty() {
         lines.push(format!("skipped (not answering): {}", skipped.join(", ")));
     }
@@ -320,7 +340,10 @@ fn defrag_all(s: &ClusterSnapshot) -> Result<Confirm, String> {
         format!("Defragment all {} members", order.len()),
         lines,
         Some("all".into()),
-        Operation::Defrag { members: order },
+        Operation::Defrag {
+            members: order,
+            handover,
+        },
     ))
 }
 
@@ -361,13 +384,15 @@ fn disarm(s: &ClusterSnapshot) -> Result<Confirm, String> {
 pub fn saved_lines(saved: &Saved) -> Vec<String> {
     let p = saved.path.display();
     vec![
+        format!("saved to {p}"),
         format!(
-            "saved {} ({} bytes) at revision {}",
-            p, saved.size, saved.revision
+            "{} ({} bytes) at revision {}; SHA-256 verified, fsynced",
+            human_size(saved.size as usize),
+            saved.size,
+            saved.revision
         ),
-        "SHA-256 verified, fsynced, renamed into place".into(),
-        format!("check it: etcdutl snapshot status {p} (etcd 3.5+)"),
-        format!("       or: etcdctl snapshot status {p} (etcd 3.4)"),
+        format!("check it: etcdutl snapshot status {p}"),
+        "(on etcd 3.4: etcdctl snapshot status)".into(),
     ]
 }
 
