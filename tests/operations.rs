@@ -374,7 +374,7 @@ async fn leader_moves_defrag_goes_leader_last_compaction_and_quorum_refusals() {
     // Or with leadership handed to the first (already defragmented) follower first.
     h.keys(":defrag all --move-leader\n");
     let (_, lines) = dialog(&h.app);
-    assert!(lines[0].contains(&format!("leadership to ")), "{lines:?}");
+    assert!(lines[0].contains("leadership to "), "{lines:?}");
     let done = run_op(&mut h, "all\n").await;
     let first = done[0]
         .strip_prefix("defragmented ")
