@@ -45,16 +45,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
     lines.extend(global);
     lines.push(Line::raw(""));
     lines.push(Line::styled("Commands (press :)", theme.title));
-    for (cmd, what) in [
+    let operations: &[(&str, &str)] = if app.context.read_only {
+        &[(":snapshot [FILE]", "save the selected member's snapshot")]
+    } else {
+        &[
+            (":snapshot [FILE]", "save the selected member's snapshot"),
+            (":member add NAME URL", "add a learner (--voter: a voter)"),
+            (":member promote|remove", "the selected member (or NAME)"),
+            (":member update URL", "the selected member's peer URLs"),
+            (":move-leader [NAME]", "move leadership to the member"),
+            (":defrag [NAME|all]", "all: --move-leader hands over first"),
+            (":compact [REV]", "--physical waits for the disk"),
+            (":alarm disarm", "after freeing space"),
+        ]
+    };
+    let general = [
         (":goto KEY", "jump to a key or prefix (\\xNN: any byte)"),
         (":ctx [NAME]", "list contexts, or switch to NAME"),
         (":keys :watch …", "show a view by name"),
         (":reconnect", "retry the connection now"),
         (":info", "where we are connected, and why there"),
         (":help  :q", "this help; quit"),
-    ] {
+    ];
+    for &(cmd, what) in general.iter().chain(operations) {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {cmd:<16}"), theme.key),
+            Span::styled(format!("  {cmd:<24}"), theme.key),
             Span::styled(what, theme.text),
         ]));
     }
@@ -67,7 +82,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
         ));
     }
     let height = lines.len() as u16 + 2;
-    let popup = centered(area, 66, height);
+    let popup = centered(area, 74, height);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)

@@ -192,7 +192,7 @@ pub fn compact_target(revision: i64, keep: i64) -> Result<i64, String> {
     let target = revision - keep;
     if target <= 0 {
         return Err(format!(
-            "the store is at revision {revision}: fewer than {keep} revisions, nothing to compact"
+            "nothing to compact: only {revision} revisions, and the last {keep} are kept"
         ));
     }
     Ok(target)
