@@ -197,6 +197,25 @@ pub enum Action {
     Compact,
 }
 
+impl Action {
+    /// Operations etcd allows only to the root role (or to anyone without auth).
+    pub fn is_operation(self) -> bool {
+        matches!(
+            self,
+            Action::Snapshot
+                | Action::AddMember
+                | Action::UpdatePeers
+                | Action::Promote
+                | Action::RemoveMember
+                | Action::MoveLeader
+                | Action::Defrag
+                | Action::DefragAll
+                | Action::DisarmAlarms
+                | Action::Compact
+        )
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     Global,
@@ -350,6 +369,13 @@ impl Keymap {
     /// pressed by mistake cannot even reach a confirmation dialog.
     pub fn without_dangerous(mut self) -> Keymap {
         self.bindings.retain(|b| !b.dangerous);
+        self
+    }
+
+    /// Without the cluster operations (snapshot included): for a user etcd would refuse
+    /// them to, the keys other views use for writing stay.
+    pub fn without_operations(mut self) -> Keymap {
+        self.bindings.retain(|b| !b.action.is_operation());
         self
     }
 

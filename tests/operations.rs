@@ -455,3 +455,87 @@ async fn leader_moves_defrag_goes_leader_last_compaction_and_quorum_refusals() {
         .collect();
     assert_eq!(ops, ["move-leader", "defrag", "defrag", "compact"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_without_the_root_role_has_no_operations_and_root_has_them() {
+    use etcdtui::etcd::ConnectSpec;
+    use etcdtui::etcd::spec::{Credentials, Password};
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    for args in [
+        &["user", "add", "root:rootpw"][..],
+        &["role", "add", "reader"],
+        &[
+            "role",
+            "grant-permission",
+            "reader",
+            "read",
+            "/",
+            "--prefix=true",
+        ],
+        &["user", "add", "alice:alicepw"],
+        &["user", "grant-role", "alice", "reader"],
+        &["auth", "enable"],
+    ] {
+        common::etcdctl_ok(&c, args);
+    }
+    let as_user = |user: &str, pw: &str| ConnectSpec {
+        endpoints: c.client_urls(),
+        credentials: Some(Credentials {
+            user: user.into(),
+            password: Some(Password::new(pw)),
+        }),
+        ..ConnectSpec::default()
+    };
+    let mut h = Headless::connect_spec(as_user("alice", "alicepw"), 120, 40, false);
+    h.pump_until("alice's roles", Duration::from_secs(10), |a| {
+        a.ops_denied.is_some()
+    })
+    .await;
+    for k in "saupDLfFAC".chars() {
+        assert_eq!(
+            h.app
+                .keymap
+                .lookup(etcdtui::app::ViewId::Cluster, Key::char(k)),
+            None,
+            "{k}"
+        );
+    }
+    // Her own writes stay: only the operations go.
+    assert!(
+        h.app
+            .keymap
+            .lookup(etcdtui::app::ViewId::Keys, Key::char('e'))
+            .is_some()
+    );
+    h.keys(":defrag\n");
+    let said = h
+        .app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("alice lacks the root role"), "{said}");
+    h.app.overlay = Overlay::Help { scroll: 0 };
+    assert!(h.render(120, 60).contains("No cluster operations"));
+
+    let mut h = Headless::connect_spec(as_user("root", "rootpw"), 120, 40, false);
+    h.settle_until("connected", |a| {
+        matches!(a.conn, ConnState::Connected { .. })
+    })
+    .await;
+    h.keys("3");
+    tick_until(&mut h, "member up", |a| a.cluster.snapshot.is_some()).await;
+    let done = run_op(&mut h, "fy").await;
+    assert!(done[0].starts_with("defragmented m1"), "{done:?}");
+    assert!(h.app.ops_denied.is_none());
+    let audit = audit_lines(&h);
+    assert_eq!(audit[0]["etcd_user"], "root");
+    assert!(
+        !std::fs::read_to_string(h.app.ops.audit_log.clone().expect("audit"))
+            .unwrap_or_default()
+            .contains("rootpw"),
+        "no password in the audit log"
+    );
+}

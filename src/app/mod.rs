@@ -167,6 +167,9 @@ pub struct App {
     pub cluster: cluster::ClusterState,
     pub watch: watch::WatchState,
     pub ops: ops::OpsState,
+    /// Why cluster operations are unavailable although the session may write: the etcd
+    /// user lacks the root role.
+    pub ops_denied: Option<String>,
     /// Wall-clock time of the last tick, for event timestamps.
     pub wall: std::time::SystemTime,
 }
@@ -297,6 +300,7 @@ impl App {
             cluster: cluster::ClusterState::default(),
             watch: watch::WatchState::default(),
             ops: ops::OpsState::default(),
+            ops_denied: None,
             wall: std::time::SystemTime::now(),
         };
         app.apply_read_only();
@@ -306,6 +310,8 @@ impl App {
     pub fn apply_read_only(&mut self) {
         self.keymap = if self.context.read_only {
             self.base_keymap.clone().without_dangerous()
+        } else if self.ops_denied.is_some() {
+            self.base_keymap.clone().without_operations()
         } else {
             self.base_keymap.clone()
         };

@@ -64,6 +64,10 @@ fn prefill(app: &mut App, text: String) -> Vec<Effect> {
         app.set_status(Level::Error, READ_ONLY);
         return Vec::new();
     }
+    if let Some(why) = &app.ops_denied {
+        app.set_status(Level::Error, why.clone());
+        return Vec::new();
+    }
     let mut line = CommandLine::with_history(app.command_history.clone());
     text.chars().for_each(|c| line.insert(c));
     app.overlay = Overlay::Command(line);
@@ -75,6 +79,10 @@ pub fn command(app: &mut App, cmd: OpCommand) -> Vec<Effect> {
     let reads_only = matches!(cmd, OpCommand::Snapshot(_));
     if app.context.read_only && !reads_only {
         app.set_status(Level::Error, READ_ONLY);
+        return Vec::new();
+    }
+    if let Some(why) = &app.ops_denied {
+        app.set_status(Level::Error, why.clone());
         return Vec::new();
     }
     app.view = ViewId::Cluster;
@@ -110,6 +118,22 @@ pub fn confirmed(app: &mut App, op: Operation, title: String) -> Vec<Effect> {
     }
     app.status = None;
     ops::start(&mut app.ops, op, title, app.now)
+}
+
+/// Without the root role etcd refuses every operation: they disappear, and say why.
+pub fn on_roles(app: &mut App, user: &str, roles: Result<Vec<String>, crate::etcd::EtcdError>) {
+    app.ops_denied = match roles {
+        Ok(r) if r.iter().any(|r| r == "root") => None,
+        Ok(_) => Some(format!(
+            "etcd user {user} lacks the root role that cluster operations need"
+        )),
+        // Not knowing is not a reason to hide them: etcd still refuses in words.
+        Err(e) => {
+            tracing::info!("could not read the roles of {user}: {e}");
+            None
+        }
+    };
+    app.apply_read_only();
 }
 
 pub fn on_update(app: &mut App, id: u64, update: OpUpdate) -> Vec<Effect> {

@@ -30,6 +30,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             let (info, spec) = *ctx;
             app.set_status(Level::Info, format!("switched to context {}", info.name));
             app.context = info;
+            app.ops_denied = None;
             app.apply_read_only();
             app.generation += 1;
             app.conn = ConnState::Connecting { attempt: 0 };
@@ -124,6 +125,10 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             return super::cluster::on_answer(&mut app.cluster, id, result, app.now);
         }
         Event::Operation { id, update, .. } => return super::ops_keys::on_update(app, id, update),
+        Event::UserRoles { user, roles, .. } => {
+            super::ops_keys::on_roles(app, &user, roles);
+            return effects;
+        }
         Event::Auth { id, result, .. } => {
             let effects = super::auth::on_answer(&mut app.auth, id, result);
             surface_auth(app);

@@ -149,6 +149,12 @@ pub enum Event {
         id: u64,
         update: OpUpdate,
     },
+    /// The roles of the connected user, once per connection.
+    UserRoles {
+        generation: u64,
+        user: String,
+        roles: Result<Vec<String>, EtcdError>,
+    },
 }
 
 impl Event {
@@ -163,7 +169,8 @@ impl Event {
             | Event::Auth { generation, .. }
             | Event::Cluster { generation, .. }
             | Event::Watch { generation, .. }
-            | Event::Operation { generation, .. } => *generation,
+            | Event::Operation { generation, .. }
+            | Event::UserRoles { generation, .. } => *generation,
         }
     }
 }
@@ -487,6 +494,14 @@ async fn run_session(
                     .iter()
                     .find(|c| c.endpoint == info.endpoint)
                     .cloned();
+                if !connected && let (Some(c), Some(cred)) = (&serving, &spec.credentials) {
+                    tokio::spawn(report_roles(
+                        c.clone(),
+                        cred.user.clone(),
+                        generation,
+                        events.clone(),
+                    ));
+                }
                 active.send_replace(serving);
                 let ev = if connected {
                     Event::Status { generation, info }
@@ -529,6 +544,28 @@ async fn run_session(
             _ = wake.notified() => {}
         }
     }
+}
+
+/// The roles of the user we connect as (a user may read its own): cluster operations
+/// need `root`, so the UI hides them from anyone else instead of letting etcd refuse.
+async fn report_roles(
+    client: EndpointClient,
+    user: String,
+    generation: u64,
+    events: mpsc::Sender<Event>,
+) {
+    let name = user.clone();
+    let roles = client
+        .call(|mut c| async move { c.user_get(name).await })
+        .await
+        .map(|r| r.roles().to_vec());
+    let _ = events
+        .send(Event::UserRoles {
+            generation,
+            user,
+            roles,
+        })
+        .await;
 }
 
 /// Builds clients when there are none. Endpoints that fail to build are left out of

@@ -45,7 +45,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
     lines.extend(global);
     lines.push(Line::raw(""));
     lines.push(Line::styled("Commands (press :)", theme.title));
-    let operations: &[(&str, &str)] = if app.context.read_only {
+    let operations: &[(&str, &str)] = if app.ops_denied.is_some() {
+        &[]
+    } else if app.context.read_only {
         &[(":snapshot [FILE]", "save the selected member's snapshot")]
     } else {
         &[
@@ -72,6 +74,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
             Span::styled(format!("  {cmd:<24}"), theme.key),
             Span::styled(what, theme.text),
         ]));
+    }
+    if let Some(why) = app.ops_denied.as_ref().filter(|_| !app.context.read_only) {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("No cluster operations: {why}."),
+            theme.warning,
+        ));
     }
     if app.context.read_only {
         lines.push(Line::raw(""));
