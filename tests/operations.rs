@@ -406,7 +406,7 @@ async fn leader_moves_defrag_goes_leader_last_compaction_and_quorum_refusals() {
         .expect("header")
         .revision();
     let target = rev - 5;
-    h.keys(&format!(":compact {target}\n"));
+    h.keys(&format!(":compact {target} --physical\n"));
     assert_eq!(dialog(&h.app).0, format!("Compact to revision {target}"));
     run_op(&mut h, &format!("{target}\n")).await;
     let old_read = etcd
@@ -453,7 +453,10 @@ async fn leader_moves_defrag_goes_leader_last_compaction_and_quorum_refusals() {
         .iter()
         .map(|l| l["operation"].as_str().unwrap_or("").to_string())
         .collect();
-    assert_eq!(ops, ["move-leader", "defrag", "defrag", "compact"]);
+    assert_eq!(
+        ops,
+        ["move-leader", "defrag", "defrag", "compact (physical)"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

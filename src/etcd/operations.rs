@@ -368,3 +368,27 @@ pub fn explain(e: &EtcdError) -> String {
         None => e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etcd_refusals_are_said_in_words_with_the_original_kept() {
+        let e = |detail: &str| EtcdError::new(Problem::Other, None, detail);
+        let said = explain(&e("etcdserver: too many learner members in cluster"));
+        assert!(
+            said.starts_with("etcd allows one learner at a time"),
+            "{said}"
+        );
+        assert!(said.contains("etcdserver: too many learner"), "{said}");
+        assert!(explain(&e("etcdserver: member not found")).contains("no longer in the cluster"));
+        assert!(explain(&e("etcdserver: not leader")).contains("not the leader"));
+        let denied = EtcdError::new(
+            Problem::PermissionDenied,
+            None,
+            "etcdserver: permission denied",
+        );
+        assert!(explain(&denied).contains("root role"));
+    }
+}
