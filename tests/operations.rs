@@ -89,6 +89,11 @@ fn dialog(a: &App) -> (String, Vec<String>) {
 /// Presses `keys`, then waits for the operation to end; returns its window's lines.
 async fn run_op(h: &mut Headless, keys: &str) -> Vec<String> {
     h.keys(keys);
+    assert!(
+        h.app.ops.running.is_some() || h.app.ops.finished.is_some(),
+        "{keys:?} started nothing; status {:?}",
+        h.app.status
+    );
     h.pump_until("the operation to finish", OP_LIMIT, |a| {
         a.ops.finished.is_some()
     })
@@ -541,4 +546,66 @@ async fn a_user_without_the_root_role_has_no_operations_and_root_has_them() {
             .contains("rootpw"),
         "no password in the audit log"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nospace_alarm_is_listed_and_disarmed_after_freeing_space() {
+    let Some(bin) = common::etcd_bin_or_skip() else {
+        return;
+    };
+    let mut opts = etcdtui::localcluster::ClusterOptions::new(1, bin);
+    opts.extra_args = vec!["--quota-backend-bytes=2000000".into()];
+    let c = common::start(opts).await;
+    let mut etcd = common::connect(&c).await;
+    let big = vec![b'x'; 100_000];
+    let mut last_ok = 0;
+    for i in 0..100 {
+        match etcd.put(format!("/big/{i}"), big.clone(), None).await {
+            Ok(r) => last_ok = r.header().map(|h| h.revision()).unwrap_or(last_ok),
+            Err(e) => {
+                assert!(e.to_string().contains("space exceeded"), "{e}");
+                break;
+            }
+        }
+    }
+    let mut h = open_cluster(&c).await;
+    tick_until(&mut h, "the alarm listed", |a| {
+        a.cluster
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| !s.alarms.is_empty())
+    })
+    .await;
+    h.keys("A");
+    let (title, lines) = dialog(&h.app);
+    assert_eq!(title, "Disarm 1 alarm(s)");
+    assert!(
+        lines.iter().any(|l| l.starts_with("NOSPACE on m1")),
+        "{lines:?}"
+    );
+    // Free the space first, as the dialog says, then disarm (typing the alarm).
+    h.key(Key::plain(KeyCode::Esc));
+    etcd.delete(
+        "/big/",
+        Some(etcd_client::DeleteOptions::new().with_prefix()),
+    )
+    .await
+    .expect("delete is allowed under NOSPACE");
+    let rev = etcd
+        .get("/", None)
+        .await
+        .expect("get")
+        .header()
+        .expect("header")
+        .revision();
+    h.keys(&format!(":compact {rev}\n"));
+    run_op(&mut h, &format!("{rev}\n")).await;
+    run_op(&mut h, "fy").await;
+    h.keys("A");
+    let done = run_op(&mut h, "NOSPACE\n").await;
+    assert!(done[0].starts_with("disarmed NOSPACE"), "{done:?}");
+    etcd.put("/after", "ok", None)
+        .await
+        .expect("writes work again");
+    assert!(last_ok > 0);
 }

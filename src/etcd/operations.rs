@@ -355,7 +355,7 @@ pub fn explain(e: &EtcdError) -> String {
             "that revision is newer than the store's current revision",
         ),
         (
-            "no space",
+            "database space exceeded",
             "the database is out of space (NOSPACE alarm): compact, defragment, then disarm",
         ),
     ];

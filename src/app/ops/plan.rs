@@ -167,11 +167,10 @@ pub fn plan(cx: &Ctx, cmd: OpCommand) -> Result<Confirm, String> {
                 Some(r) => r,
                 None => guard::compact_target(s.revision, KEEP_REVISIONS)?,
             };
-            if rev <= 0 || rev > s.revision {
-                return Err(format!(
-                    "revision {rev} is outside the store's 1..{}",
-                    s.revision
-                ));
+            // An upper bound would go by a revision seconds old; etcd refuses a
+            // future revision itself, and that is said in words.
+            if rev <= 0 {
+                return Err(format!("revision {rev}: revisions start at 1"));
             }
             let flag = if physical { " --physical" } else { "" };
             Ok(ask(
@@ -180,7 +179,7 @@ pub fn plan(cx: &Ctx, cmd: OpCommand) -> Result<Confirm, String> {
                     format!(
                         "history before revision {rev} is discarded for every key; {} \
                          revisions are kept (store at {})",
-                        s.revision - rev,
+                        (s.revision - rev).max(0),
                         s.revision
                     ),
                     "watches and reads at older revisions will fail".into(),
