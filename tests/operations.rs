@@ -79,6 +79,14 @@ fn select(h: &mut Headless, name: &str) {
     panic!("no member {name} to select");
 }
 
+fn status_text(h: &Headless) -> String {
+    h.app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
 fn dialog(a: &App) -> (String, Vec<String>) {
     match &a.overlay {
         Overlay::Confirm(c) => (c.title.clone(), c.lines.clone()),
@@ -409,12 +417,7 @@ async fn leader_moves_defrag_goes_leader_last_compaction_and_quorum_refusals() {
     // Under 10,000 revisions the default compaction has nothing to do.
     h.keys("C");
     assert!(matches!(h.app.overlay, Overlay::None));
-    let said = h
-        .app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let said = status_text(&h);
     assert!(said.contains("nothing to compact"), "{said}");
     let rev = etcd
         .get("/counter", None)
@@ -450,21 +453,11 @@ async fn leader_moves_defrag_goes_leader_last_compaction_and_quorum_refusals() {
     select(&mut h, &other);
     h.keys("D");
     assert!(matches!(h.app.overlay, Overlay::None));
-    let said = h
-        .app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let said = status_text(&h);
     assert!(said.contains("1 of 2 voters would be healthy"), "{said}");
     select(&mut h, &new);
     h.keys("D");
-    let said = h
-        .app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let said = status_text(&h);
     assert!(said.contains("is the leader"), "{said}");
 
     let ops: Vec<String> = audit_lines(&h)
@@ -531,12 +524,7 @@ async fn a_user_without_the_root_role_has_no_operations_and_root_has_them() {
             .is_some()
     );
     h.keys(":defrag\n");
-    let said = h
-        .app
-        .status
-        .as_ref()
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+    let said = status_text(&h);
     assert!(said.contains("alice lacks the root role"), "{said}");
     h.app.overlay = Overlay::Help { scroll: 0 };
     assert!(h.render(120, 60).contains("No cluster operations"));

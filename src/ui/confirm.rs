@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Padding, Paragraph, Wr
 use crate::app::keys::write::Confirm;
 use crate::theme::Theme;
 
+use super::popup_for;
 use super::text::safe;
-use super::{centered, wrapped_rows};
 
 pub fn draw(frame: &mut Frame, area: Rect, c: &Confirm, theme: &Theme) {
     let mut lines: Vec<Line> = c
@@ -37,19 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, c: &Confirm, theme: &Theme) {
             Span::styled(" to confirm, any other key cancels", theme.muted),
         ])),
     }
-    let width = lines
-        .iter()
-        .map(|l| l.width())
-        .chain(std::iter::once(c.title.chars().count() + 4))
-        .max()
-        .unwrap_or(40)
-        .clamp(40, 90) as u16
-        + 4;
-    let popup = centered(
-        area,
-        width,
-        wrapped_rows(&lines, width, area).saturating_add(2),
-    );
+    let popup = popup_for(area, &lines, &c.title, 90);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)

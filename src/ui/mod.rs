@@ -92,6 +92,24 @@ pub fn wrapped_rows(lines: &[ratatui::text::Line], width: u16, area: Rect) -> u1
     u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
+/// A centred popup that fits `lines` and its title: as wide as the widest (between
+/// 40 columns and `max`), as tall as they are once wrapped.
+pub fn popup_for(area: Rect, lines: &[ratatui::text::Line], title: &str, max: usize) -> Rect {
+    let width = lines
+        .iter()
+        .map(|l| l.width())
+        .chain(std::iter::once(title.chars().count() + 4))
+        .max()
+        .unwrap_or(40)
+        .clamp(40, max) as u16
+        + 4;
+    centered(
+        area,
+        width,
+        wrapped_rows(lines, width, area).saturating_add(2),
+    )
+}
+
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);

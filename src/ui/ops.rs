@@ -12,7 +12,7 @@ use crate::app::ops::{Finished, Running};
 use crate::theme::Theme;
 
 use super::text::{human_size, safe};
-use super::{centered, wrapped_rows};
+use super::{centered, popup_for};
 
 fn window<'a>(
     title: &str,
@@ -96,18 +96,7 @@ pub fn draw_finished(frame: &mut Frame, area: Rect, f: &Finished, theme: &Theme)
             .iter()
             .map(|l| Line::styled(safe(l).into_owned(), theme.text)),
     );
-    let width = lines
-        .iter()
-        .map(Line::width)
-        .max()
-        .unwrap_or(40)
-        .clamp(40, 110) as u16
-        + 4;
-    let popup = centered(
-        area,
-        width,
-        wrapped_rows(&lines, width, area).saturating_add(2),
-    );
+    let popup = popup_for(area, &lines, &f.title, 110);
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines)
