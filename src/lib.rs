@@ -1,6 +1,7 @@
 //! etcdtui: a terminal UI for etcd clusters.
 
 pub mod app;
+pub mod checks;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
