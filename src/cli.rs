@@ -107,6 +107,22 @@ pub enum Cmd {
     /// Print one raw value (a file, or standard input) the way the Keys view decodes it:
     /// Kubernetes protobuf as kubectl YAML or JSON, anything else in the format it has
     Decode(DecodeArgs),
+    /// Run the health and safety checks of the Checks view once and print them; exits 0
+    /// when all are ok, 1 on a warning, 2 on a failure
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: CheckOutput,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CheckOutput {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]

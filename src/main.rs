@@ -29,6 +29,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Cmd::Demo(args)) => rt.block_on(etcdtui::demo::run(args, theme)),
         Some(Cmd::Decode(args)) => return decode(args),
+        Some(Cmd::Check(args)) => return check(&rt, &cli.conn, args),
         None => return run_tui(&rt, cli, theme),
     };
     finish(result)
@@ -59,6 +60,36 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli, theme: Theme) -> ExitCode {
     app.cluster.quota = prefs.quota;
     app.cluster.interval = prefs.refresh;
     finish(rt.block_on(runtime::run(app, ctx.spec, theme, setup.resolver())))
+}
+
+fn check(
+    rt: &tokio::runtime::Runtime,
+    conn: &etcdtui::cli::ConnArgs,
+    args: etcdtui::cli::CheckArgs,
+) -> ExitCode {
+    let setup = match Setup::load(conn) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let mut ctx = match setup.resolve() {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    if let Err(e) = ensure_password(&mut ctx) {
+        return usage_error(&e);
+    }
+    let thresholds = setup.config.checks.clone();
+    match rt.block_on(etcdtui::check_cli::run_checks(&ctx.spec, &thresholds)) {
+        Ok(checks) => {
+            let (text, code) = etcdtui::check_cli::report(&checks, args.output);
+            print!("{text}");
+            ExitCode::from(code)
+        }
+        Err(e) => {
+            eprintln!("etcdtui: cannot check {}: {e}", ctx.name);
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn decode(args: etcdtui::cli::DecodeArgs) -> ExitCode {

@@ -11,7 +11,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use super::error::ConfigError;
 use super::overrides::split_endpoints;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields, default)]
 pub struct Config {
     pub current_context: Option<String>,
@@ -20,6 +20,8 @@ pub struct Config {
     pub theme: Option<String>,
     /// What splits keys into a tree in the Keys view; one ASCII character, `/` unless set.
     pub separator: Option<String>,
+    /// Thresholds of the Checks view and `etcdtui check`.
+    pub checks: crate::checks::Thresholds,
 }
 
 impl Config {

@@ -128,3 +128,50 @@ pub fn channel(url: &str, tls: &LoadedTls, dial_timeout: Duration) -> Result<Cha
     });
     Ok(endpoint.connect_with_connector_lazy(connector))
 }
+
+/// The certificate the server at `url` presents, read from a TLS handshake that trusts
+/// anything (only its dates are read): for the expiry check.
+pub async fn server_certificate(
+    url: &str,
+    tls: &LoadedTls,
+    timeout: Duration,
+) -> Result<Vec<u8>, EtcdError> {
+    let config = Arc::new(client_config(tls)?);
+    let authority = url
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/');
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h.trim_matches(['[', ']']), p.parse().unwrap_or(2379)),
+        None => (authority, 2379),
+    };
+    let handshake = async {
+        let tcp = TcpStream::connect((host, port)).await?;
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        TlsConnector::from(config).connect(name, tcp).await
+    };
+    let stream = tokio::time::timeout(timeout, handshake)
+        .await
+        .map_err(|_| EtcdError::timeout(url, timeout))?
+        .map_err(|e| {
+            EtcdError::new(
+                super::errors::Problem::Unreachable,
+                Some(url),
+                e.to_string(),
+            )
+        })?;
+    stream
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .map(|c| c.as_ref().to_vec())
+        .ok_or_else(|| {
+            EtcdError::new(
+                super::errors::Problem::Other,
+                Some(url),
+                "no certificate presented",
+            )
+        })
+}

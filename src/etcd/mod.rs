@@ -6,6 +6,7 @@ pub mod cluster_ops;
 pub mod connect;
 pub mod errors;
 pub mod export;
+pub mod gather;
 mod insecure;
 pub mod keys;
 pub mod leases;

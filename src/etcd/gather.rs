@@ -1,0 +1,289 @@
+//! Measures what the checks need, each part within the command timeout and in
+//! parallel where it can be: cluster status of every member, their metrics, auth,
+//! the Secrets' encryption, certificates (files and the server's), the backup
+//! directory. A part that cannot be measured records why.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use etcd_client::GetOptions;
+
+use crate::checks::{AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, SecretFacts, x509};
+use crate::metrics::{Scrape, parse, summarize};
+
+use super::cluster::{Health, MemberClients, cluster_status};
+use super::connect::{EndpointClient, LoadedTls, connect_endpoint, load_tls};
+use super::errors::Problem;
+use super::metrics_scrape::scrape;
+use super::spec::ConnectSpec;
+
+const SECRETS: &str = "/registry/secrets/";
+/// Values per range while counting Secrets: bounded memory on a big cluster.
+const PAGE: i64 = 500;
+
+pub async fn gather(seed: &EndpointClient, spec: &ConnectSpec, backup_dir: &Path) -> Facts {
+    let mut f = Facts::unmeasured();
+    f.now = unix(SystemTime::now());
+    f.tls = seed.endpoint.starts_with("https://");
+    f.client_cert_sent = seed.has_identity;
+    let tls = spec.tls.as_ref().map(load_tls).transpose();
+    let mut members = MemberClients::new(spec.clone());
+    let (status, auth, secrets, anonymous) = tokio::join!(
+        cluster_status(seed, &mut members),
+        auth(seed, spec.credentials.is_some()),
+        secrets(seed),
+        anonymous_accepted(seed, spec),
+    );
+    f.auth = auth;
+    f.secrets = secrets;
+    f.anonymous_tls_accepted = anonymous;
+    let tls = match tls {
+        Ok(t) => t,
+        Err(e) => {
+            f.certs.push(CertFacts {
+                what: "certificate files".into(),
+                not_after: Err(e.to_string()),
+            });
+            None
+        }
+    };
+    match status {
+        Ok(s) => {
+            f.revision = s.revision;
+            f.alarms = match &s.alarms_error {
+                Some(e) => Err(e.to_string()),
+                None => Ok(s
+                    .alarms
+                    .iter()
+                    .map(|(id, a)| {
+                        let who = s
+                            .member(*id)
+                            .map(|m| m.name.clone())
+                            .unwrap_or(format!("{id:x}"));
+                        (who, a.clone())
+                    })
+                    .collect()),
+            };
+            let scrapes = futures::future::join_all(s.members.iter().map(|m| {
+                let url = m.client_urls.first().cloned();
+                let up = m.health == Health::Up;
+                let tls = tls.clone();
+                async move {
+                    match url.filter(|_| up) {
+                        Some(u) => scrape(&u, tls.as_ref(), spec.command_timeout)
+                            .await
+                            .map(|t| parse(&t))
+                            .map_err(|e| e.to_string()),
+                        None => Err("not answering".to_string()),
+                    }
+                }
+            }))
+            .await;
+            for (m, sc) in s.members.iter().zip(scrapes) {
+                f.cluster_version = f
+                    .cluster_version
+                    .or_else(|| sc.as_ref().ok().and_then(cluster_version));
+                f.members.push(member(m, sc));
+            }
+        }
+        Err(e) => f.alarms = Err(e.to_string()),
+    }
+    f.certs.extend(certificates(seed, spec, tls.as_ref()).await);
+    f.backups = backups(backup_dir);
+    f
+}
+
+fn unix(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn cluster_version(s: &Scrape) -> Option<String> {
+    s.select("etcd_cluster_version", &[])
+        .find_map(|x| x.label("cluster_version").map(str::to_string))
+}
+
+fn member(m: &super::cluster::MemberStatus, sc: Result<Scrape, String>) -> MemberFacts {
+    let gauge = |name: &str| sc.as_ref().ok().and_then(|s| s.gauge(name, &[]));
+    let quota = m
+        .quota
+        .or_else(|| gauge("etcd_server_quota_backend_bytes").map(|q| q as i64));
+    MemberFacts {
+        name: if m.name.is_empty() {
+            format!("{:x}", m.id)
+        } else {
+            m.name.clone()
+        },
+        down: match &m.health {
+            Health::Up => None,
+            Health::Unreachable(e) => Some(e.to_string()),
+            Health::NotStarted => Some("not started".into()),
+        },
+        version: m.version.clone(),
+        db_size: m.db_size,
+        db_in_use: m.db_size_in_use,
+        quota,
+        compact_revision: gauge("etcd_debugging_mvcc_compact_revision").map(|v| v as i64),
+        started: gauge("process_start_time_seconds").map(|v| v as i64),
+        metrics: sc.map(|s| summarize(None, &s)),
+    }
+}
+
+/// etcd 3.4 has no AuthStatus call: a user and password that connected means auth is
+/// on (etcd refuses them when it is off); without them, listing users works only when
+/// auth is off.
+async fn auth(c: &EndpointClient, with_user: bool) -> Result<AuthFacts, String> {
+    let users = c
+        .call(|mut cl| async move { cl.user_list().await })
+        .await
+        .map(|r| r.users().iter().any(|u| u == "root"));
+    match (with_user, users) {
+        (true, Ok(root)) => Ok(AuthFacts {
+            enabled: true,
+            root_user: Some(root),
+        }),
+        (true, Err(_)) => Ok(AuthFacts {
+            enabled: true,
+            root_user: None,
+        }),
+        (false, Ok(root)) => Ok(AuthFacts {
+            enabled: false,
+            root_user: Some(root),
+        }),
+        (false, Err(e))
+            if matches!(e.problem, Problem::AuthRequired | Problem::PermissionDenied) =>
+        {
+            Ok(AuthFacts {
+                enabled: true,
+                root_user: None,
+            })
+        }
+        (false, Err(e)) => Err(e.to_string()),
+    }
+}
+
+async fn secrets(c: &EndpointClient) -> Result<SecretFacts, String> {
+    let mut s = SecretFacts::default();
+    let end = b"/registry/secrets0".to_vec();
+    let mut from = SECRETS.as_bytes().to_vec();
+    loop {
+        let (start, end) = (from.clone(), end.clone());
+        let page = c
+            .call(|mut cl| async move {
+                cl.get(
+                    start,
+                    Some(GetOptions::new().with_range(end).with_limit(PAGE)),
+                )
+                .await
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        for kv in page.kvs() {
+            s.total += 1;
+            if let Some(rest) = kv.value().strip_prefix(b"k8s:enc:") {
+                s.encrypted += 1;
+                let provider = rest.split(|b| *b == b':').next().unwrap_or_default();
+                *s.providers
+                    .entry(String::from_utf8_lossy(provider).into_owned())
+                    .or_default() += 1;
+            }
+        }
+        match page.kvs().last() {
+            Some(last) if page.more() => {
+                from = last.key().to_vec();
+                from.push(0);
+            }
+            _ => return Ok(s),
+        }
+    }
+}
+
+/// Over TLS: does the server let in a client that shows no certificate?
+async fn anonymous_accepted(
+    seed: &EndpointClient,
+    spec: &ConnectSpec,
+) -> Option<Result<bool, String>> {
+    if !seed.endpoint.starts_with("https://") {
+        return None;
+    }
+    let mut bare = spec.clone();
+    bare.credentials = None;
+    if let Some(t) = bare.tls.as_mut() {
+        t.cert = None;
+        t.key = None;
+    }
+    let tls = match bare.tls.as_ref().map(load_tls).transpose() {
+        Ok(t) => t,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let tried = async {
+        let c = connect_endpoint(&seed.endpoint, &bare, tls.as_ref()).await?;
+        c.call(|mut cl| async move { cl.status().await }).await
+    };
+    Some(match tried.await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if matches!(
+                e.problem,
+                Problem::TlsClientCertRequired | Problem::TlsClientCertRejected
+            ) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e.to_string()),
+    })
+}
+
+async fn certificates(
+    seed: &EndpointClient,
+    spec: &ConnectSpec,
+    tls: Option<&LoadedTls>,
+) -> Vec<CertFacts> {
+    let mut out = Vec::new();
+    let file = |what: &str, path: &Path| CertFacts {
+        what: format!("{what} {}", path.display()),
+        not_after: std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+            .and_then(|pem| x509::soonest_not_after_pem(&pem)),
+    };
+    if let Some(files) = &spec.tls {
+        if let Some(ca) = &files.cacert {
+            out.push(file("CA", ca));
+        }
+        if let Some(cert) = &files.cert {
+            out.push(file("client certificate", cert));
+        }
+    }
+    if let Some(tls) = tls.filter(|_| seed.endpoint.starts_with("https://")) {
+        let timeout = spec.command_timeout.max(Duration::from_secs(1));
+        let not_after = super::insecure::server_certificate(&seed.endpoint, tls, timeout)
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|der| x509::not_after_der(&der));
+        out.push(CertFacts {
+            what: format!("server certificate of {}", seed.endpoint),
+            not_after,
+        });
+    }
+    out
+}
+
+fn backups(dir: &Path) -> BackupFacts {
+    let newest = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "db"))
+                .filter_map(|e| {
+                    let m = e.metadata().ok()?.modified().ok()?;
+                    Some((e.file_name().to_string_lossy().into_owned(), unix(m)))
+                })
+                .max_by_key(|(_, t)| *t)
+        });
+    BackupFacts {
+        dir: dir.to_path_buf(),
+        newest,
+    }
+}
