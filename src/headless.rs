@@ -70,6 +70,7 @@ impl Headless {
         app.ops.audit_log = Some(drafts.path().join("audit.log"));
         app.ops.snapshot_dir = drafts.path().join("snapshots");
         app.ops.operator = "test".into();
+        app.checks.backup_dir = app.ops.snapshot_dir.clone();
         let mut h = Headless {
             app,
             editor: None,
@@ -169,6 +170,11 @@ impl Headless {
                     op,
                 }),
                 Effect::CancelOperation { id } => self.etcd.send(Request::CancelOperation { id }),
+                Effect::Checks { id, backup_dir } => self.etcd.send(Request::Checks {
+                    generation: self.app.generation,
+                    id,
+                    backup_dir,
+                }),
                 Effect::Audit { path, line } => {
                     crate::runtime::append_audit(&path, &line).expect("audit log")
                 }

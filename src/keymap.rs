@@ -256,6 +256,7 @@ const LEASES: Scope = Scope::View(ViewId::Leases);
 const AUTH: Scope = Scope::View(ViewId::Auth);
 const CLUSTER: Scope = Scope::View(ViewId::Cluster);
 const WATCH: Scope = Scope::View(ViewId::Watch);
+const CHECKS: Scope = Scope::View(ViewId::Checks);
 
 #[rustfmt::skip]
 const DEFAULTS: &[Row] = &[
@@ -270,6 +271,14 @@ const DEFAULTS: &[Row] = &[
     (G, Action::ShowView(ViewId::Cluster), "3", "Cluster view", None, false),
     (G, Action::ShowView(ViewId::Leases), "4", "Leases view", None, false),
     (G, Action::ShowView(ViewId::Auth), "5", "Auth view", None, false),
+    (G, Action::ShowView(ViewId::Checks), "6", "Checks view", None, false),
+    (CHECKS, Action::Down, "j down", "next check", None, false),
+    (CHECKS, Action::Up, "k up", "previous check", None, false),
+    (CHECKS, Action::Top, "g home", "first (worst) check", None, false),
+    (CHECKS, Action::Bottom, "G end", "last check", None, false),
+    (CHECKS, Action::Open, "enter l right", "details: why, next step, commands", Some("details"), false),
+    (CHECKS, Action::Close, "h left esc", "close the details", None, false),
+    (CHECKS, Action::Refresh, "r", "run the checks again", Some("rerun"), false),
     (KEYS, Action::Down, "j down", "down", None, false),
     (KEYS, Action::Up, "k up", "up", None, false),
     (KEYS, Action::Open, "l right enter", "expand, load more, open the value", Some("open"), false),

@@ -221,6 +221,11 @@ fn run_effects(
                 op,
             }),
             Effect::CancelOperation { id } => etcd.send(Request::CancelOperation { id }),
+            Effect::Checks { id, backup_dir } => etcd.send(Request::Checks {
+                generation: app.generation,
+                id,
+                backup_dir,
+            }),
             Effect::Audit { path, line } => {
                 if let Err(e) = append_audit(&path, &line) {
                     queue.extend(update(

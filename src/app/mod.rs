@@ -2,6 +2,7 @@
 //! the runtime turns `Effect`s into etcd requests and draws the state.
 
 pub mod auth;
+pub mod checks;
 pub mod cluster;
 mod command;
 pub mod keys;
@@ -27,15 +28,17 @@ pub enum ViewId {
     Cluster,
     Leases,
     Auth,
+    Checks,
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 5] = [
+    pub const ALL: [ViewId; 6] = [
         ViewId::Keys,
         ViewId::Watch,
         ViewId::Cluster,
         ViewId::Leases,
         ViewId::Auth,
+        ViewId::Checks,
     ];
 
     pub fn title(self) -> &'static str {
@@ -45,6 +48,7 @@ impl ViewId {
             ViewId::Cluster => "Cluster",
             ViewId::Leases => "Leases",
             ViewId::Auth => "Auth",
+            ViewId::Checks => "Checks",
         }
     }
 
@@ -55,6 +59,7 @@ impl ViewId {
             ViewId::Cluster => '3',
             ViewId::Leases => '4',
             ViewId::Auth => '5',
+            ViewId::Checks => '6',
         }
     }
 
@@ -65,6 +70,7 @@ impl ViewId {
             ViewId::Cluster => "Cluster view",
             ViewId::Leases => "Leases view",
             ViewId::Auth => "Auth view",
+            ViewId::Checks => "Checks view",
         }
     }
 
@@ -167,6 +173,7 @@ pub struct App {
     pub cluster: cluster::ClusterState,
     pub watch: watch::WatchState,
     pub ops: ops::OpsState,
+    pub checks: checks::ChecksState,
     /// Why cluster operations are unavailable although the session may write: the etcd
     /// user lacks the root role.
     pub ops_denied: Option<String>,
@@ -267,6 +274,11 @@ pub enum Effect {
     CancelOperation {
         id: u64,
     },
+    /// Measure what the checks need; answered by `Event::Checks`.
+    Checks {
+        id: u64,
+        backup_dir: std::path::PathBuf,
+    },
     /// Append one line to the audit log; a failure comes back as `Msg::AuditFailed`.
     Audit {
         path: std::path::PathBuf,
@@ -300,6 +312,7 @@ impl App {
             cluster: cluster::ClusterState::default(),
             watch: watch::WatchState::default(),
             ops: ops::OpsState::default(),
+            checks: checks::ChecksState::default(),
             ops_denied: None,
             wall: std::time::SystemTime::now(),
         };

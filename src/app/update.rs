@@ -125,6 +125,10 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             return super::cluster::on_answer(&mut app.cluster, id, result, app.now);
         }
         Event::Operation { id, update, .. } => return super::ops_keys::on_update(app, id, update),
+        Event::Checks { id, facts, .. } => {
+            super::checks::on_facts(&mut app.checks, id, *facts);
+            return effects;
+        }
         Event::UserRoles { user, roles, .. } => {
             super::ops_keys::on_roles(app, &user, roles);
             return effects;
@@ -445,6 +449,22 @@ fn cluster_action(app: &mut App, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
+fn checks_action(app: &mut App, action: Action) -> Vec<Effect> {
+    use super::checks as ch;
+    let c = &mut app.checks;
+    match action {
+        Action::Up => ch::step(c, -1),
+        Action::Down => ch::step(c, 1),
+        Action::Top => ch::step(c, isize::MIN / 2),
+        Action::Bottom => ch::step(c, isize::MAX / 2),
+        Action::Open => c.details = ch::selected(c).is_some(),
+        Action::Close => c.details = false,
+        Action::Refresh => return ch::run(c),
+        _ => {}
+    }
+    Vec::new()
+}
+
 fn surface_auth(app: &mut App) {
     if let Some(i) = app.auth.notice.take() {
         app.set_status(Level::Info, i);
@@ -676,6 +696,9 @@ fn show_view(app: &mut App, v: super::ViewId) -> Vec<Effect> {
     {
         return super::auth::load(&mut app.auth);
     }
+    if v == super::ViewId::Checks && connected && app.checks.list.is_none() {
+        return super::checks::run(&mut app.checks);
+    }
     if v == super::ViewId::Cluster && !app.cluster.active {
         return super::cluster::refresh(&mut app.cluster, app.now);
     }
@@ -701,6 +724,7 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
         other if app.view == super::ViewId::Auth => return auth_action(app, other),
         other if app.view == super::ViewId::Cluster => return cluster_action(app, other),
         other if app.view == super::ViewId::Watch => return watch_action(app, other),
+        other if app.view == super::ViewId::Checks => return checks_action(app, other),
         _ => {}
     }
     Vec::new()

@@ -71,6 +71,12 @@ pub enum Request {
         id: u64,
         op: Operation,
     },
+    /// Measure what the checks need.
+    Checks {
+        generation: u64,
+        id: u64,
+        backup_dir: std::path::PathBuf,
+    },
     /// Stop an operation that can be stopped (a snapshot in progress).
     CancelOperation {
         id: u64,
@@ -149,6 +155,12 @@ pub enum Event {
         id: u64,
         update: OpUpdate,
     },
+    /// The answer to `Request::Checks`.
+    Checks {
+        generation: u64,
+        id: u64,
+        facts: Box<crate::checks::Facts>,
+    },
     /// The roles of the connected user, once per connection.
     UserRoles {
         generation: u64,
@@ -170,7 +182,8 @@ impl Event {
             | Event::Cluster { generation, .. }
             | Event::Watch { generation, .. }
             | Event::Operation { generation, .. }
-            | Event::UserRoles { generation, .. } => *generation,
+            | Event::UserRoles { generation, .. }
+            | Event::Checks { generation, .. } => *generation,
         }
     }
 }
@@ -346,6 +359,34 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                     events.clone(),
                     (generation, id),
                 ));
+            }
+            Request::Checks {
+                generation,
+                id,
+                backup_dir,
+            } => {
+                let spec = session_spec.clone();
+                serve(
+                    &active,
+                    &events,
+                    move |c| async move {
+                        let facts = super::gather::gather(&c, &spec, &backup_dir).await;
+                        Event::Checks {
+                            generation,
+                            id,
+                            facts: Box::new(facts),
+                        }
+                    },
+                    move |e| {
+                        let mut facts = crate::checks::Facts::unmeasured();
+                        facts.alarms = Err(e.to_string());
+                        Event::Checks {
+                            generation,
+                            id,
+                            facts: Box::new(facts),
+                        }
+                    },
+                );
             }
             Request::CancelOperation { id } => {
                 if let Some(c) = cancels.remove(&id) {

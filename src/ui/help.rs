@@ -31,7 +31,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
             Scope::View(_) => {}
         }
     }
-    global.push(row("1 … 5".into(), "Keys, Watch, Cluster, Leases, Auth"));
+    global.push(row(
+        "1 … 6".into(),
+        "Keys, Watch, Cluster, Leases, Auth, Checks",
+    ));
     let mut lines = Vec::new();
     if !view_lines.is_empty() {
         lines.push(Line::styled(

@@ -2,6 +2,7 @@
 
 mod auth;
 mod body;
+mod checks;
 mod cluster;
 mod confirm;
 mod footer;
@@ -42,6 +43,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         // Stale but still shown while disconnected: a dead cluster is exactly when
         // people need to see which members were up.
         cluster::draw(frame, body_area, app, theme);
+    } else if app.view == crate::app::ViewId::Checks && (connected || app.checks.list.is_some()) {
+        checks::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Auth && connected {
         auth::draw(frame, body_area, app, theme);
     } else {
