@@ -107,6 +107,26 @@ pub enum Cmd {
     /// Print one raw value (a file, or standard input) the way the Keys view decodes it:
     /// Kubernetes protobuf as kubectl YAML or JSON, anything else in the format it has
     Decode(DecodeArgs),
+    /// Read etcd snapshot files (from `etcdctl snapshot save`) and member db files offline
+    #[command(subcommand)]
+    Snapshot(SnapshotCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCmd {
+    /// Hash, revision, total keys and total size as `etcdutl snapshot status` prints them,
+    /// plus the appended SHA-256's integrity, compaction, pages and members
+    Status(SnapshotStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotStatusArgs {
+    /// A snapshot file, or a member's `member/snap/db`
+    pub file: PathBuf,
+
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: crate::snapshot_cli::StatusOutput,
 }
 
 #[derive(Debug, Args)]

@@ -1,0 +1,145 @@
+//! Offline reading of etcd snapshot files and member `db` files: the bbolt database format
+//! (meta, branch, leaf, overflow and freelist pages, inline buckets) and etcd's MVCC
+//! layout on top of it. Read-only, no mmap: pages are read with positioned reads and every
+//! offset is checked, so any file — damaged, truncated, hostile — gives a result or an
+//! error, never a panic.
+//!
+//! `SnapshotFile::open` reads the whole database once and keeps the key history in memory;
+//! damage confined to some pages is listed in [`SnapshotFile::problems`] and the rest is
+//! still read.
+
+mod checksum;
+mod error;
+mod etcdmeta;
+mod meta;
+mod mvcc;
+mod node;
+mod pager;
+mod scan;
+mod status;
+mod walk;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::SnapError;
+pub use etcdmeta::{EtcdMeta, Member};
+pub use mvcc::{Event, KeyValue, Revision};
+pub use status::{BucketStat, Integrity, Status, human_bytes};
+
+use std::path::{Path, PathBuf};
+
+use mvcc::History;
+use pager::Pager;
+use walk::Walker;
+
+/// An opened snapshot or db file.
+#[derive(Debug)]
+pub struct SnapshotFile {
+    path: PathBuf,
+    status: Status,
+    etcd: EtcdMeta,
+    history: History,
+    problems: Vec<SnapError>,
+}
+
+impl SnapshotFile {
+    /// Reads and checks the file. Errors when it is not a bbolt database, when neither
+    /// meta page is usable, or when it holds no etcd `key` bucket; lesser damage is
+    /// reported by [`Self::problems`].
+    pub fn open(path: impl AsRef<Path>) -> Result<SnapshotFile, SnapError> {
+        let path = path.as_ref();
+        let pager = Pager::open(path)?;
+        let mut walker = Walker::new(&pager);
+        let needed = pager.meta.page_count.saturating_mul(pager.page_size());
+        if needed > pager.data_len {
+            walker.problems.push(SnapError::Truncated {
+                needed,
+                len: pager.data_len,
+            });
+        }
+        let scan = scan::scan(&pager, &mut walker);
+        if !scan.buckets.iter().any(|b| b.name == "key") {
+            // A damaged root explains a missing bucket better than "not etcd's" would.
+            let mut problems = walker.problems.into_vec();
+            return Err(if problems.is_empty() {
+                SnapError::NoKeyBucket {
+                    buckets: scan.buckets.into_iter().map(|b| b.name).collect(),
+                }
+            } else {
+                problems.swap_remove(0)
+            });
+        }
+        let status = Status {
+            hash: scan.hash.sum(),
+            revision: scan.revision,
+            total_keys: scan.total_keys,
+            total_size: needed,
+            file_size: pager.file_len,
+            integrity: status::integrity(&pager)?,
+            page_size: pager.meta.page_size,
+            page_count: pager.meta.page_count,
+            free_pages: scan.free_pages,
+            txid: pager.meta.txid,
+            live_keys: scan
+                .history
+                .by_key
+                .values()
+                .filter(|ev| History::latest(ev).is_some())
+                .count() as u64,
+            buckets: scan.buckets,
+        };
+        Ok(SnapshotFile {
+            path: path.to_path_buf(),
+            status,
+            etcd: scan.etcd,
+            history: scan.history,
+            problems: walker.problems.into_vec(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// etcd's own records: consistent index, compaction, members, cluster version.
+    pub fn etcd_meta(&self) -> &EtcdMeta {
+        &self.etcd
+    }
+
+    /// Parts of the file that could not be read; empty for a sound file.
+    pub fn problems(&self) -> &[SnapError] {
+        &self.problems
+    }
+
+    /// Every key alive at the snapshot's revision, sorted by key.
+    pub fn keys(&self) -> impl Iterator<Item = &KeyValue> {
+        self.history
+            .by_key
+            .values()
+            .filter_map(|ev| History::latest(ev))
+    }
+
+    /// The live value of one key.
+    pub fn get(&self, key: &[u8]) -> Option<&KeyValue> {
+        self.history
+            .by_key
+            .get(key)
+            .and_then(|ev| History::latest(ev))
+    }
+
+    /// Every change to `key` the file still holds (back to the last compaction), oldest
+    /// first; deletions are events with `tombstone` set.
+    pub fn history(&self, key: &[u8]) -> &[Event] {
+        self.history.by_key.get(key).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Every key the file has history for, deleted ones included, sorted.
+    pub fn all_keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.history.by_key.keys().map(|k| k.as_slice())
+    }
+}

@@ -1,0 +1,169 @@
+//! etcd's MVCC layout in the `key` bucket: each bbolt key is a revision (8-byte big-endian
+//! main revision, `_`, 8-byte sub revision, and a trailing `t` for a deletion), each value
+//! an `mvccpb.KeyValue`. Replaying them in revision order gives every key's history.
+
+use std::collections::BTreeMap;
+
+use crate::decode::wire::{Reader, Value};
+
+/// A revision: `main` counts transactions, `sub` the changes within one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Revision {
+    pub main: i64,
+    pub sub: i64,
+}
+
+/// Parses a `key` bucket key; `None` if it is not one. The bool is the tombstone mark.
+pub fn parse_rev_key(k: &[u8]) -> Option<(Revision, bool)> {
+    let tombstone = match k.len() {
+        17 => false,
+        18 if k[17] == b't' => true,
+        _ => return None,
+    };
+    if k[8] != b'_' {
+        return None;
+    }
+    let main = i64::from_be_bytes(k[0..8].try_into().ok()?);
+    let sub = i64::from_be_bytes(k[9..17].try_into().ok()?);
+    Some((Revision { main, sub }, tombstone))
+}
+
+/// `mvccpb.KeyValue`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeyValue {
+    pub key: Vec<u8>,
+    pub create_revision: i64,
+    pub mod_revision: i64,
+    pub version: i64,
+    pub value: Vec<u8>,
+    pub lease: i64,
+}
+
+/// Decodes an `mvccpb.KeyValue`; unknown fields are skipped as protobuf allows.
+pub fn decode_kv(buf: &[u8]) -> Result<KeyValue, String> {
+    let mut kv = KeyValue::default();
+    let mut r = Reader::new(buf);
+    while let Some(field) = r.next_field() {
+        let (number, value) = field.map_err(|e| format!("not a KeyValue protobuf: {e}"))?;
+        // int64 fields travel as varints holding the two's complement.
+        match (number, value) {
+            (1, Value::Bytes(b)) => kv.key = b.to_vec(),
+            (2, Value::Varint(v)) => kv.create_revision = v as i64,
+            (3, Value::Varint(v)) => kv.mod_revision = v as i64,
+            (4, Value::Varint(v)) => kv.version = v as i64,
+            (5, Value::Bytes(b)) => kv.value = b.to_vec(),
+            (6, Value::Varint(v)) => kv.lease = v as i64,
+            (1..=6, v) => {
+                return Err(format!(
+                    "KeyValue field {number} is a {}, not the expected type",
+                    v.wire_name()
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(kv)
+}
+
+/// One change to a key. A tombstone's `kv` carries only the key, as etcd stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub revision: Revision,
+    pub tombstone: bool,
+    pub kv: KeyValue,
+}
+
+/// Every key's events in revision order, as replayed from the `key` bucket.
+#[derive(Debug, Default)]
+pub struct History {
+    pub by_key: BTreeMap<Vec<u8>, Vec<Event>>,
+}
+
+impl History {
+    /// Adds one `key` bucket entry; entries arrive in revision order (bbolt key order).
+    pub fn add(&mut self, rev_key: &[u8], value: &[u8]) -> Result<(), String> {
+        let (revision, tombstone) =
+            parse_rev_key(rev_key).ok_or("not a revision (8 bytes, '_', 8 bytes, optional 't')")?;
+        let kv = decode_kv(value)?;
+        let events = self.by_key.entry(kv.key.clone()).or_default();
+        events.push(Event {
+            revision,
+            tombstone,
+            kv,
+        });
+        Ok(())
+    }
+
+    /// The live value of a key: its last event, unless that deleted it.
+    pub fn latest(events: &[Event]) -> Option<&KeyValue> {
+        events.last().filter(|e| !e.tombstone).map(|e| &e.kv)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::wire::Writer;
+
+    fn rev_key(main: i64, sub: i64, tombstone: bool) -> Vec<u8> {
+        let mut k = main.to_be_bytes().to_vec();
+        k.push(b'_');
+        k.extend(sub.to_be_bytes());
+        if tombstone {
+            k.push(b't');
+        }
+        k
+    }
+
+    fn kv_bytes(key: &str, value: &str, rev: u64) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.string(1, key).varint(2, 2).varint(3, rev).varint(4, 1);
+        if !value.is_empty() {
+            w.string(5, value);
+        }
+        w.finish()
+    }
+
+    #[test]
+    fn revision_keys_parse_and_others_do_not() {
+        assert_eq!(
+            parse_rev_key(&rev_key(258, 1, true)),
+            Some((Revision { main: 258, sub: 1 }, true))
+        );
+        assert_eq!(parse_rev_key(b"consistent_index"), None);
+        let mut bad = rev_key(1, 0, false);
+        bad[8] = b'-';
+        assert_eq!(parse_rev_key(&bad), None);
+    }
+
+    #[test]
+    fn replay_honours_tombstones_and_keeps_history() {
+        let mut h = History::default();
+        h.add(&rev_key(2, 0, false), &kv_bytes("a", "1", 2))
+            .unwrap();
+        h.add(&rev_key(3, 0, false), &kv_bytes("a", "2", 3))
+            .unwrap();
+        h.add(&rev_key(4, 0, false), &kv_bytes("b", "x", 4))
+            .unwrap();
+        h.add(&rev_key(5, 0, true), &kv_bytes("b", "", 5)).unwrap();
+        let a = &h.by_key[&b"a".to_vec()];
+        assert_eq!(a.len(), 2);
+        assert_eq!(
+            History::latest(a).map(|kv| kv.value.clone()),
+            Some(b"2".to_vec())
+        );
+        assert_eq!(History::latest(&h.by_key[&b"b".to_vec()]), None);
+    }
+
+    #[test]
+    fn garbage_values_are_errors() {
+        let mut h = History::default();
+        assert!(h.add(&rev_key(2, 0, false), &[0x0a, 0xff]).is_err());
+        assert!(h.add(&rev_key(2, 0, false), &[0x10, 0x01]).is_ok());
+        assert!(
+            decode_kv(&[0x0d, 1, 2, 3, 4])
+                .unwrap_err()
+                .contains("field 1")
+        );
+    }
+}

@@ -1,0 +1,134 @@
+//! Hand-built databases: the cases a real etcd never writes (no `key` bucket, loops,
+//! damaged pages), each a clear error or problem and never a panic.
+
+use std::io::Write;
+
+use super::meta::tests::meta_page;
+use super::node::build::{bucket_value, leaf_page};
+use super::*;
+
+const PS: usize = 4096;
+
+/// Meta pages 0 and 1, then `pages` as pages 2.., into a temp file.
+fn db_file(root: u64, pages: &[Vec<u8>]) -> tempfile::NamedTempFile {
+    let count = 2 + pages.len() as u64;
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&meta_page(0, PS as u32, root, count, 4))
+        .unwrap();
+    f.write_all(&meta_page(1, PS as u32, root, count, 5))
+        .unwrap();
+    for p in pages {
+        f.write_all(p).unwrap();
+    }
+    f
+}
+
+fn rev_key(main: i64) -> Vec<u8> {
+    let mut k = main.to_be_bytes().to_vec();
+    k.push(b'_');
+    k.extend(0i64.to_be_bytes());
+    k
+}
+
+fn kv(key: &str, value: &str, rev: u64) -> Vec<u8> {
+    let mut w = crate::decode::wire::Writer::new();
+    w.string(1, key)
+        .varint(2, rev)
+        .varint(3, rev)
+        .varint(4, 1)
+        .string(5, value);
+    w.finish()
+}
+
+#[test]
+fn a_bbolt_file_without_a_key_bucket_is_not_etcds() {
+    let empty_inline = leaf_page(0, 0, &[]);
+    let root = leaf_page(2, PS, &[(1, b"widgets", &bucket_value(0, &empty_inline))]);
+    let f = db_file(2, &[root]);
+    let err = SnapshotFile::open(f.path()).unwrap_err();
+    assert_eq!(
+        err,
+        SnapError::NoKeyBucket {
+            buckets: vec!["widgets".into()]
+        }
+    );
+    assert!(err.to_string().contains("not etcd's"), "{err}");
+}
+
+#[test]
+fn an_inline_key_bucket_and_a_page_bucket_are_both_read() {
+    let (k2, k3) = (rev_key(2), rev_key(3));
+    let (v2, v3) = (kv("/a", "1", 2), kv("/b", "2", 3));
+    let inline = leaf_page(0, 0, &[(0, &k2, &v2), (0, &k3, &v3)]);
+    let meta_leaf = leaf_page(3, PS, &[(0, b"consistent_index", &7u64.to_be_bytes())]);
+    let root = leaf_page(
+        2,
+        PS,
+        &[
+            (1, b"key", &bucket_value(0, &inline)),
+            (1, b"meta", &bucket_value(3, &[])),
+        ],
+    );
+    let f = db_file(2, &[root, meta_leaf]);
+    let snap = SnapshotFile::open(f.path()).unwrap();
+    assert_eq!(snap.problems(), &[]);
+    let keys: Vec<_> = snap.keys().map(|kv| kv.key.clone()).collect();
+    assert_eq!(keys, vec![b"/a".to_vec(), b"/b".to_vec()]);
+    assert_eq!(snap.status().revision, 3);
+    assert_eq!(snap.status().total_keys, 3);
+    assert_eq!(snap.status().integrity, Integrity::Raw);
+    assert_eq!(snap.etcd_meta().consistent_index, Some(7));
+}
+
+#[test]
+fn a_loop_and_a_damaged_page_are_problems_and_the_rest_is_read() {
+    let (k2, v2) = (rev_key(2), kv("/a", "1", 2));
+    let inline = leaf_page(0, 0, &[(0, &k2, &v2)]);
+    // Page 3 is a branch whose children are itself and a page past the end.
+    let mut branch = vec![0u8; PS];
+    branch[0..8].copy_from_slice(&3u64.to_le_bytes());
+    branch[8..10].copy_from_slice(&node::BRANCH.to_le_bytes());
+    branch[10..12].copy_from_slice(&2u16.to_le_bytes());
+    branch[24..32].copy_from_slice(&3u64.to_le_bytes());
+    branch[40..48].copy_from_slice(&99u64.to_le_bytes());
+    let root = leaf_page(
+        2,
+        PS,
+        &[
+            (1, b"key", &bucket_value(0, &inline)),
+            (1, b"loop", &bucket_value(3, &[])),
+        ],
+    );
+    let f = db_file(2, &[root, branch]);
+    let snap = SnapshotFile::open(f.path()).unwrap();
+    let problems: Vec<String> = snap.problems().iter().map(|p| p.to_string()).collect();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("page 3: reached a second time")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("page 99: referenced")),
+        "{problems:?}"
+    );
+    assert_eq!(snap.keys().count(), 1);
+}
+
+#[test]
+fn a_file_of_zeros_or_text_is_not_bbolt() {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&vec![0u8; 3 * PS]).unwrap();
+    assert_eq!(
+        SnapshotFile::open(f.path()).unwrap_err(),
+        SnapError::NotBbolt
+    );
+    let mut t = tempfile::NamedTempFile::new().unwrap();
+    t.write_all(b"hello\n").unwrap();
+    assert_eq!(
+        SnapshotFile::open(t.path()).unwrap_err(),
+        SnapError::TooSmall { len: 6 }
+    );
+}
