@@ -1,0 +1,399 @@
+//! The snapshot reader against files written by real etcd: a snapshot saved with
+//! `etcdctl snapshot save` and a stopped member's raw `member/snap/db` must read like the
+//! cluster they came from, and give the status numbers etcd's own tool prints.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use etcd_client::{Client, CompactionOptions, GetOptions, PutOptions};
+use etcdtui::localcluster::LocalCluster;
+use etcdtui::snapfile::{Integrity, SnapshotFile};
+use serde_json::Value;
+
+/// (key, value, create, mod, version, lease) as the live cluster holds it.
+type Live = BTreeMap<Vec<u8>, (Vec<u8>, i64, i64, i64, i64)>;
+
+struct Seeded {
+    cluster: LocalCluster,
+    client: Client,
+    lease: i64,
+    compacted: i64,
+}
+
+/// Puts, overwrites, deletes, a compaction, a binary value, a value bigger than a page
+/// (overflow pages) and a key with a lease: a few hundred keys in all.
+async fn seed(cluster: LocalCluster) -> Seeded {
+    let mut client = common::connect(&cluster).await;
+    let c = &mut client;
+    for i in 0..300 {
+        put(c, &format!("/app/k{i:03}"), format!("value {i}").as_bytes()).await;
+    }
+    let before_compact = put(c, "/app/k001", b"overwritten").await;
+    c.compact(
+        before_compact,
+        Some(CompactionOptions::new().with_physical()),
+    )
+    .await
+    .expect("compact");
+    put(c, "/app/k000", b"first overwrite").await;
+    put(c, "/app/k001", b"overwritten again").await;
+    for i in 10..20 {
+        c.delete(format!("/app/k{i:03}"), None)
+            .await
+            .expect("delete");
+    }
+    put(c, "/bin", &(0..=255u8).collect::<Vec<_>>()).await;
+    put(c, "/big", &vec![b'x'; 20_000]).await;
+    let lease = c.lease_grant(600, None).await.expect("lease grant").id();
+    c.put("/leased", "held", Some(PutOptions::new().with_lease(lease)))
+        .await
+        .expect("put with lease");
+    Seeded {
+        cluster,
+        client,
+        lease,
+        compacted: before_compact,
+    }
+}
+
+async fn put(c: &mut Client, key: &str, value: &[u8]) -> i64 {
+    let resp = c.put(key, value, None).await.expect("put");
+    resp.header().map_or(0, |h| h.revision())
+}
+
+async fn live(c: &mut Client) -> (Live, i64) {
+    let resp = c
+        .get("", Some(GetOptions::new().with_all_keys()))
+        .await
+        .expect("get all keys");
+    let rev = resp.header().map_or(0, |h| h.revision());
+    let kvs = resp
+        .kvs()
+        .iter()
+        .map(|kv| {
+            let fields = (
+                kv.value().to_vec(),
+                kv.create_revision(),
+                kv.mod_revision(),
+                kv.version(),
+                kv.lease(),
+            );
+            (kv.key().to_vec(), fields)
+        })
+        .collect();
+    (kvs, rev)
+}
+
+fn read(snap: &SnapshotFile) -> Live {
+    snap.keys()
+        .map(|kv| {
+            let fields = (
+                kv.value.clone(),
+                kv.create_revision,
+                kv.mod_revision,
+                kv.version,
+                kv.lease,
+            );
+            (kv.key.clone(), fields)
+        })
+        .collect()
+}
+
+/// `etcdutl snapshot status -w json` when etcdutl sits beside etcdctl (3.5), else
+/// `etcdctl snapshot status -w json` (3.4).
+fn etcd_status(file: &Path) -> Value {
+    let etcdctl = common::etcdctl_bin().expect("etcdctl is required");
+    let etcdutl = etcdctl.with_file_name("etcdutl");
+    let mut cmd = if etcdutl.is_file() {
+        Command::new(etcdutl)
+    } else {
+        let mut c = Command::new(etcdctl);
+        c.env("ETCDCTL_API", "3");
+        c
+    };
+    let out = cmd
+        .args(["snapshot", "status", "-w", "json"])
+        .arg(file)
+        .output()
+        .expect("run snapshot status");
+    assert!(
+        out.status.success(),
+        "snapshot status failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("snapshot status prints JSON")
+}
+
+fn assert_status_matches_etcd(snap: &SnapshotFile, file: &Path) {
+    let theirs = etcd_status(file);
+    let s = snap.status();
+    assert_eq!(
+        theirs["hash"],
+        u64::from(s.hash),
+        "hash of {}",
+        file.display()
+    );
+    assert_eq!(theirs["revision"], s.revision, "revision");
+    assert_eq!(theirs["totalKey"], s.total_keys, "totalKey");
+    assert_eq!(theirs["totalSize"], s.total_size, "totalSize");
+}
+
+fn save_snapshot(cluster: &LocalCluster, dir: &Path) -> PathBuf {
+    let file = dir.join("snap.db");
+    common::etcdctl_ok(cluster, &["snapshot", "save", &file.display().to_string()]);
+    file
+}
+
+#[tokio::test]
+async fn a_saved_snapshot_reads_like_the_cluster_it_came_from() {
+    let Some(cluster) = common::start_cluster(1).await else {
+        return;
+    };
+    let mut seeded = seed(cluster).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (live, live_rev) = live(&mut seeded.client).await;
+    let file = save_snapshot(&seeded.cluster, dir.path());
+
+    let snap = SnapshotFile::open(&file).expect("open the snapshot");
+    assert_eq!(snap.problems(), &[]);
+    assert_status_matches_etcd(&snap, &file);
+    let s = snap.status();
+    assert_eq!(s.revision, live_rev);
+    assert_eq!(s.integrity, Integrity::Verified);
+    assert_eq!(s.file_size, s.total_size + 32);
+    assert_eq!(s.total_size, s.page_count * u64::from(s.page_size));
+    assert_eq!(snap.etcd_meta().compacted_revision, Some(seeded.compacted));
+    assert_eq!(snap.etcd_meta().members.len(), 1);
+
+    // Every key and value, with its revisions, version and lease, as the cluster has them.
+    let ours = read(&snap);
+    assert_eq!(ours.len(), live.len());
+    assert_eq!(ours, live);
+    assert_eq!(s.live_keys, live.len() as u64);
+    let leased = snap.get(b"/leased").expect("/leased is in the snapshot");
+    assert_eq!(leased.lease, seeded.lease);
+    assert_eq!(snap.get(b"/bin").map(|kv| kv.value.len()), Some(256));
+    assert_eq!(snap.get(b"/big").map(|kv| kv.value.len()), Some(20_000));
+
+    assert_history(&snap, seeded.compacted);
+    bad_copies_of(&file, dir.path());
+    cli_on(&file);
+}
+
+/// Overwrites keep both versions, deletions leave a tombstone and no live key, and a
+/// compaction drops what it covers.
+fn assert_history(snap: &SnapshotFile, compacted: i64) {
+    let k000 = snap.history(b"/app/k000");
+    let values: Vec<&[u8]> = k000.iter().map(|e| e.kv.value.as_slice()).collect();
+    assert_eq!(values, [&b"value 0"[..], b"first overwrite"]);
+    assert_eq!(k000[1].kv.version, 2);
+    assert!(k000.iter().all(|e| !e.tombstone));
+
+    // Compacted at the revision of "overwritten": the older "value 1" is gone.
+    let k001 = snap.history(b"/app/k001");
+    let values: Vec<&[u8]> = k001.iter().map(|e| e.kv.value.as_slice()).collect();
+    assert_eq!(values, [&b"overwritten"[..], b"overwritten again"]);
+    assert_eq!(k001[0].revision.main, compacted);
+
+    let deleted = snap.history(b"/app/k015");
+    assert_eq!(deleted.len(), 2);
+    assert!(deleted[1].tombstone);
+    assert!(deleted[1].revision > deleted[0].revision);
+    assert_eq!(snap.get(b"/app/k015"), None);
+    assert!(snap.all_keys().any(|k| k == b"/app/k015"));
+    assert!(!snap.keys().any(|kv| kv.key == b"/app/k015"));
+}
+
+/// Damaged copies of a real snapshot: each is a clear error or a listed problem, never a
+/// panic.
+fn bad_copies_of(file: &Path, dir: &Path) {
+    let bytes = std::fs::read(file).expect("read the snapshot");
+    let write = |name: &str, b: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, b).expect("write a damaged copy");
+        p
+    };
+
+    let half = write("truncated.db", &bytes[..bytes.len() / 2]);
+    let err_or_problems = match SnapshotFile::open(&half) {
+        Ok(s) => s
+            .problems()
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err_or_problems.contains("truncated"), "{err_or_problems}");
+
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 0xff;
+    let snap = SnapshotFile::open(write("flipped-hash.db", &flipped)).expect("opens");
+    assert!(matches!(
+        snap.status().integrity,
+        Integrity::Mismatch { .. }
+    ));
+
+    // A byte of page 2 onwards changed: the data still reads, but no longer matches the
+    // SHA-256 saved with it.
+    let mut changed = bytes.clone();
+    changed[2 * 4096 + 100] ^= 0x01;
+    if let Ok(snap) = SnapshotFile::open(write("changed.db", &changed)) {
+        assert!(matches!(
+            snap.status().integrity,
+            Integrity::Mismatch { .. }
+        ));
+    }
+
+    // Both meta pages damaged: checksums, then the format version.
+    let mut metas = bytes.clone();
+    metas[72] ^= 0xff;
+    metas[4096 + 72] ^= 0xff;
+    let err = SnapshotFile::open(write("metas.db", &metas)).expect_err("no usable meta");
+    assert!(
+        err.to_string().contains("meta page 1 fails its checksum"),
+        "{err}"
+    );
+    metas[20] = 3;
+    metas[4096 + 20] = 3;
+    let err = SnapshotFile::open(write("version.db", &metas)).expect_err("version 3");
+    assert!(err.to_string().contains("format version 3"), "{err}");
+
+    mutations_never_panic(&bytes, dir);
+}
+
+/// Arbitrary byte changes and truncations of a real snapshot.
+fn mutations_never_panic(bytes: &[u8], dir: &Path) {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let len = bytes.len();
+    let edits = prop::collection::vec((0..len, any::<u8>()), 1..20);
+    let mut runner = TestRunner::new(Config {
+        cases: 200,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let path = dir.join("mutated.db");
+    let result = runner.run(&(edits, 0..=len), |(edits, keep)| {
+        let mut b = bytes.to_vec();
+        for (at, v) in edits {
+            b[at] = v;
+        }
+        b.truncate(keep.max(1));
+        std::fs::write(&path, &b).expect("write a mutated copy");
+        // Either answer is fine; reaching here without a panic is the test.
+        if let Ok(snap) = SnapshotFile::open(&path) {
+            let _ = snap.keys().count();
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+fn etcdtui(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_etcdtui"))
+        .args(args)
+        .output()
+        .expect("run etcdtui")
+}
+
+fn cli_on(file: &Path) {
+    let path = file.display().to_string();
+    let out = etcdtui(&["snapshot", "status", &path, "-o", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ours: Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let theirs = etcd_status(file);
+    for field in ["hash", "revision", "totalKey", "totalSize"] {
+        assert_eq!(ours[field], theirs[field], "{field}");
+    }
+    assert_eq!(ours["integrity"], "verified");
+
+    let out = etcdtui(&["snapshot", "status", &path]);
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    let hash = format!("{:x}", theirs["hash"].as_u64().unwrap_or_default());
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("HASH") && l.ends_with(&hash)),
+        "{table}"
+    );
+    assert!(table.contains("INTEGRITY         verified"), "{table}");
+}
+
+#[tokio::test]
+async fn a_stopped_members_raw_db_opens_and_matches_etcd() {
+    let Some(cluster) = common::start_cluster(1).await else {
+        return;
+    };
+    let mut seeded = seed(cluster).await;
+    let (live, _) = live(&mut seeded.client).await;
+    // etcd commits its write batch every 100 ms; let the last one land before the kill.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    seeded.cluster.kill(0);
+    let db = seeded.cluster.member(0).data_dir.join("member/snap/db");
+
+    let snap = SnapshotFile::open(&db).expect("open the raw db");
+    assert_eq!(snap.problems(), &[]);
+    assert_eq!(snap.status().integrity, Integrity::Raw);
+    assert_eq!(snap.status().integrity.to_string(), "none: a raw db file");
+    assert_status_matches_etcd(&snap, &db);
+    assert_eq!(read(&snap), live);
+}
+
+#[test]
+fn files_that_are_not_snapshots_are_clear_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("empty.db", Vec::new(), "the file is empty"),
+        (
+            "notes.txt",
+            b"just some text\n".repeat(400),
+            "not an etcd snapshot",
+        ),
+        ("random.db", pseudo_random(40_000), "not an etcd snapshot"),
+        ("short.db", b"hello".to_vec(), "too short"),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).expect("write the file");
+        let err = SnapshotFile::open(&path).expect_err(name);
+        assert!(err.to_string().contains(expected), "{name}: {err}");
+
+        let out = etcdtui(&["snapshot", "status", &path.display().to_string()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("etcdtui: cannot read"), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let missing = dir.path().join("missing.db");
+    let out = etcdtui(&["snapshot", "status", &missing.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("No such file"));
+}
+
+/// Deterministic noise (xorshift), so a failure reproduces.
+fn pseudo_random(n: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
