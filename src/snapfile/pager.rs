@@ -75,14 +75,17 @@ impl Pager {
                 ),
             ));
         }
-        let offset = pgid * self.page_size();
+        // The page count comes from the file and may be absurd: check, do not multiply blindly.
+        let offset = pgid
+            .checked_mul(self.page_size())
+            .ok_or_else(|| SnapError::page(pgid, "lies beyond any possible file size"))?;
         let head = self.read_in_file(pgid, offset, self.page_size())?;
         let header = PageHeader::parse(&head).map_err(|d| SnapError::page(pgid, d))?;
         if header.overflow == 0 {
             return Ok(head);
         }
         let pages = u64::from(header.overflow) + 1;
-        if pgid + pages > self.meta.page_count {
+        if pgid.saturating_add(pages) > self.meta.page_count {
             return Err(SnapError::page(
                 pgid,
                 format!(
@@ -92,7 +95,7 @@ impl Pager {
                 ),
             ));
         }
-        self.read_in_file(pgid, offset, pages * self.page_size())
+        self.read_in_file(pgid, offset, pages.saturating_mul(self.page_size()))
     }
 
     fn read_in_file(&self, pgid: u64, offset: u64, len: u64) -> Result<Vec<u8>, SnapError> {
