@@ -140,6 +140,17 @@ pub mod tests {
 
     /// A valid meta page of `page_size` bytes, for tests that build databases by hand.
     pub fn meta_page(pgid: u64, page_size: u32, root: u64, page_count: u64, txid: u64) -> Vec<u8> {
+        meta_page_with_freelist(pgid, page_size, root, NO_FREELIST, page_count, txid)
+    }
+
+    pub fn meta_page_with_freelist(
+        pgid: u64,
+        page_size: u32,
+        root: u64,
+        freelist: u64,
+        page_count: u64,
+        txid: u64,
+    ) -> Vec<u8> {
         let mut p = vec![0u8; page_size as usize];
         p[0..8].copy_from_slice(&pgid.to_le_bytes());
         p[8..10].copy_from_slice(&0x04u16.to_le_bytes());
@@ -148,7 +159,7 @@ pub mod tests {
         p[m + 4..m + 8].copy_from_slice(&VERSION.to_le_bytes());
         p[m + 8..m + 12].copy_from_slice(&page_size.to_le_bytes());
         p[m + 16..m + 24].copy_from_slice(&root.to_le_bytes());
-        p[m + 32..m + 40].copy_from_slice(&NO_FREELIST.to_le_bytes());
+        p[m + 32..m + 40].copy_from_slice(&freelist.to_le_bytes());
         p[m + 40..m + 48].copy_from_slice(&page_count.to_le_bytes());
         p[m + 48..m + 56].copy_from_slice(&txid.to_le_bytes());
         let sum = fnv64a(&p[m..CHECKSUM_AT]);

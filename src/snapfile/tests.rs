@@ -3,7 +3,8 @@
 
 use std::io::Write;
 
-use super::meta::tests::meta_page;
+use super::checksum::Crc32c;
+use super::meta::tests::{meta_page, meta_page_with_freelist};
 use super::node::build::{bucket_value, leaf_page};
 use super::*;
 
@@ -78,6 +79,50 @@ fn an_inline_key_bucket_and_a_page_bucket_are_both_read() {
     assert_eq!(snap.status().total_keys, 3);
     assert_eq!(snap.status().integrity, Integrity::Raw);
     assert_eq!(snap.etcd_meta().consistent_index, Some(7));
+}
+
+/// A nested bucket counts as one key and only its name is hashed, as in etcd's status;
+/// a persisted freelist gives the free page count.
+#[test]
+fn nested_buckets_and_a_freelist_count_as_etcd_and_bbolt_count_them() {
+    let (k2, v2) = (rev_key(2), kv("/a", "1", 2));
+    let key_inline = leaf_page(0, 0, &[(0, &k2, &v2)]);
+    let inner = leaf_page(0, 0, &[(0, b"x", b"y")]);
+    let nested = bucket_value(0, &inner);
+    let outer_inline = leaf_page(0, 0, &[(0, b"plain", b"v"), (1, b"sub", &nested)]);
+    let root = leaf_page(
+        2,
+        PS,
+        &[
+            (1, b"key", &bucket_value(0, &key_inline)),
+            (1, b"outer", &bucket_value(0, &outer_inline)),
+        ],
+    );
+    let mut freelist = vec![0u8; PS];
+    freelist[8..10].copy_from_slice(&node::FREELIST.to_le_bytes());
+    freelist[10..12].copy_from_slice(&1u16.to_le_bytes());
+    freelist[16..24].copy_from_slice(&4u64.to_le_bytes());
+    let free = vec![0u8; PS];
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&meta_page_with_freelist(0, PS as u32, 2, 3, 5, 4))
+        .unwrap();
+    f.write_all(&meta_page_with_freelist(1, PS as u32, 2, 3, 5, 5))
+        .unwrap();
+    for p in [&root, &freelist, &free] {
+        f.write_all(p).unwrap();
+    }
+
+    let snap = SnapshotFile::open(f.path()).unwrap();
+    assert_eq!(snap.problems(), &[]);
+    let s = snap.status();
+    assert_eq!(s.total_keys, 3);
+    assert_eq!(s.free_pages, 1);
+    assert_eq!(s.page_count, 5);
+    let mut h = Crc32c::default();
+    for part in [&b"key"[..], &k2, &v2, b"outer", b"plain", b"v", b"sub"] {
+        h.update(part);
+    }
+    assert_eq!(s.hash, h.sum());
 }
 
 #[test]
