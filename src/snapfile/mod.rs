@@ -70,6 +70,7 @@ impl SnapshotFile {
                 problems.swap_remove(0)
             });
         }
+        let history = scan.history.finish();
         let status = Status {
             hash: scan.hash.sum(),
             revision: scan.revision,
@@ -81,11 +82,9 @@ impl SnapshotFile {
             page_count: pager.meta.page_count,
             free_pages: scan.free_pages,
             txid: pager.meta.txid,
-            live_keys: scan
-                .history
-                .by_key
-                .values()
-                .filter(|ev| History::latest(ev).is_some())
+            live_keys: history
+                .iter()
+                .filter(|(_, ev)| History::latest(ev).is_some())
                 .count() as u64,
             buckets: scan.buckets,
         };
@@ -93,7 +92,7 @@ impl SnapshotFile {
             path: path.to_path_buf(),
             status,
             etcd: scan.etcd,
-            history: scan.history,
+            history,
             problems: walker.problems.into_vec(),
         })
     }
@@ -119,27 +118,23 @@ impl SnapshotFile {
     /// Every key alive at the snapshot's revision, sorted by key.
     pub fn keys(&self) -> impl Iterator<Item = &KeyValue> {
         self.history
-            .by_key
-            .values()
-            .filter_map(|ev| History::latest(ev))
+            .iter()
+            .filter_map(|(_, ev)| History::latest(ev))
     }
 
     /// The live value of one key.
     pub fn get(&self, key: &[u8]) -> Option<&KeyValue> {
-        self.history
-            .by_key
-            .get(key)
-            .and_then(|ev| History::latest(ev))
+        History::latest(self.history.events(key))
     }
 
     /// Every change to `key` the file still holds (back to the last compaction), oldest
     /// first; deletions are events with `tombstone` set.
     pub fn history(&self, key: &[u8]) -> &[Event] {
-        self.history.by_key.get(key).map_or(&[], |v| v.as_slice())
+        self.history.events(key)
     }
 
     /// Every key the file has history for, deleted ones included, sorted.
     pub fn all_keys(&self) -> impl Iterator<Item = &[u8]> {
-        self.history.by_key.keys().map(|k| k.as_slice())
+        self.history.iter().map(|(k, _)| k)
     }
 }

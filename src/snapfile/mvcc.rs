@@ -2,7 +2,7 @@
 //! main revision, `_`, 8-byte sub revision, and a trailing `t` for a deletion), each value
 //! an `mvccpb.KeyValue`. Replaying them in revision order gives every key's history.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use crate::decode::wire::{Reader, Value};
 
@@ -73,25 +73,59 @@ pub struct Event {
     pub kv: KeyValue,
 }
 
-/// Every key's events in revision order, as replayed from the `key` bucket.
+/// Gathers the `key` bucket's entries. They arrive in revision order with keys in any
+/// order; a hash map takes them and one sort at the end orders the keys, which is cheaper
+/// than keeping a sorted map through every insert of long keys with shared prefixes.
 #[derive(Debug, Default)]
-pub struct History {
-    pub by_key: BTreeMap<Vec<u8>, Vec<Event>>,
+pub struct HistoryBuilder {
+    by_key: HashMap<Vec<u8>, Vec<Event>>,
 }
 
-impl History {
-    /// Adds one `key` bucket entry; entries arrive in revision order (bbolt key order).
+impl HistoryBuilder {
+    /// Adds one `key` bucket entry.
     pub fn add(&mut self, rev_key: &[u8], value: &[u8]) -> Result<(), String> {
         let (revision, tombstone) =
             parse_rev_key(rev_key).ok_or("not a revision (8 bytes, '_', 8 bytes, optional 't')")?;
         let kv = decode_kv(value)?;
-        let events = self.by_key.entry(kv.key.clone()).or_default();
-        events.push(Event {
+        let event = Event {
             revision,
             tombstone,
             kv,
-        });
+        };
+        match self.by_key.get_mut(&event.kv.key) {
+            Some(events) => events.push(event),
+            None => {
+                self.by_key.insert(event.kv.key.clone(), vec![event]);
+            }
+        }
         Ok(())
+    }
+
+    pub fn finish(self) -> History {
+        let mut keys: Vec<(Vec<u8>, Vec<Event>)> = self.by_key.into_iter().collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        History { keys }
+    }
+}
+
+/// Every key's events in revision order, keys sorted.
+#[derive(Debug, Default)]
+pub struct History {
+    keys: Vec<(Vec<u8>, Vec<Event>)>,
+}
+
+impl History {
+    pub fn events(&self, key: &[u8]) -> &[Event] {
+        self.keys
+            .binary_search_by(|(k, _)| k.as_slice().cmp(key))
+            .map_or(&[], |i| self.keys[i].1.as_slice())
+    }
+
+    /// (key, events) in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[Event])> {
+        self.keys
+            .iter()
+            .map(|(k, ev)| (k.as_slice(), ev.as_slice()))
     }
 
     /// The live value of a key: its last event, unless that deleted it.
@@ -138,26 +172,30 @@ mod tests {
 
     #[test]
     fn replay_honours_tombstones_and_keeps_history() {
-        let mut h = History::default();
-        h.add(&rev_key(2, 0, false), &kv_bytes("a", "1", 2))
+        let mut b = HistoryBuilder::default();
+        b.add(&rev_key(2, 0, false), &kv_bytes("b", "x", 2))
             .unwrap();
-        h.add(&rev_key(3, 0, false), &kv_bytes("a", "2", 3))
+        b.add(&rev_key(3, 0, false), &kv_bytes("a", "1", 3))
             .unwrap();
-        h.add(&rev_key(4, 0, false), &kv_bytes("b", "x", 4))
+        b.add(&rev_key(4, 0, false), &kv_bytes("a", "2", 4))
             .unwrap();
-        h.add(&rev_key(5, 0, true), &kv_bytes("b", "", 5)).unwrap();
-        let a = &h.by_key[&b"a".to_vec()];
+        b.add(&rev_key(5, 0, true), &kv_bytes("b", "", 5)).unwrap();
+        let h = b.finish();
+        let keys: Vec<&[u8]> = h.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, [&b"a"[..], b"b"]);
+        let a = h.events(b"a");
         assert_eq!(a.len(), 2);
         assert_eq!(
             History::latest(a).map(|kv| kv.value.clone()),
             Some(b"2".to_vec())
         );
-        assert_eq!(History::latest(&h.by_key[&b"b".to_vec()]), None);
+        assert_eq!(History::latest(h.events(b"b")), None);
+        assert!(h.events(b"c").is_empty());
     }
 
     #[test]
     fn garbage_values_are_errors() {
-        let mut h = History::default();
+        let mut h = HistoryBuilder::default();
         assert!(h.add(&rev_key(2, 0, false), &[0x0a, 0xff]).is_err());
         assert!(h.add(&rev_key(2, 0, false), &[0x10, 0x01]).is_ok());
         assert!(

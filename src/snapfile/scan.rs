@@ -5,7 +5,7 @@ use super::checksum::Crc32c;
 use super::error::{SnapError, show_bytes};
 use super::etcdmeta::EtcdMeta;
 use super::meta::NO_FREELIST;
-use super::mvcc::History;
+use super::mvcc::HistoryBuilder;
 use super::node::LeafEntry;
 use super::pager::Pager;
 use super::status::BucketStat;
@@ -16,7 +16,7 @@ pub struct Scan {
     pub hash: Crc32c,
     pub total_keys: u64,
     pub revision: i64,
-    pub history: History,
+    pub history: HistoryBuilder,
     pub etcd: EtcdMeta,
     pub buckets: Vec<BucketStat>,
     pub free_pages: u64,
