@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::snapfile::{Integrity, SnapshotFile, Status, human_bytes};
+use crate::snapfile::{Integrity, Status, StatusReport, human_bytes, read_status};
 
 /// `-o table|json`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -28,7 +28,8 @@ pub struct Report {
 }
 
 pub fn status(path: &Path, output: StatusOutput) -> Report {
-    let snap = match SnapshotFile::open(path) {
+    // Status alone: no values kept, so memory does not grow with the file.
+    let snap = match read_status(path) {
         Ok(s) => s,
         Err(e) => {
             return Report {
@@ -54,20 +55,20 @@ pub fn status(path: &Path, output: StatusOutput) -> Report {
     }
 }
 
-fn complaints(snap: &SnapshotFile) -> Vec<String> {
-    let shown = snap.path().display();
+fn complaints(snap: &StatusReport) -> Vec<String> {
+    let shown = snap.path.display();
     let mut out: Vec<String> = snap
-        .problems()
+        .problems
         .iter()
         .map(|p| format!("{shown}: {p}"))
         .collect();
     if !out.is_empty() {
         out.push(format!(
             "{shown} is damaged: {} problem(s); the numbers above leave out what could not be read",
-            snap.problems().len()
+            snap.problems.len()
         ));
     }
-    if let Integrity::Mismatch { stored, computed } = &snap.status().integrity {
+    if let Integrity::Mismatch { stored, computed } = &snap.status.integrity {
         out.push(format!(
             "{shown}: the SHA-256 that etcdctl snapshot save appended does not match the \
              contents, so the file changed after it was saved (stored {stored}, computed {computed})"
@@ -76,12 +77,12 @@ fn complaints(snap: &SnapshotFile) -> Vec<String> {
     out
 }
 
-fn table(snap: &SnapshotFile) -> String {
-    let s = snap.status();
-    let meta = snap.etcd_meta();
+fn table(snap: &StatusReport) -> String {
+    let s = &snap.status;
+    let meta = &snap.etcd;
     let opt = |v: Option<i64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
     let mut rows: Vec<(&str, String)> = vec![
-        ("FILE", snap.path().display().to_string()),
+        ("FILE", snap.path.display().to_string()),
         ("HASH", format!("{:x}", s.hash)),
         ("REVISION", s.revision.to_string()),
         ("TOTAL KEYS", s.total_keys.to_string()),
@@ -126,9 +127,9 @@ fn pages(s: &Status) -> String {
 
 /// etcd's four fields under etcd's names (`hash`, `revision`, `totalKey`, `totalSize`), so
 /// scripts written for `etcdutl snapshot status -w json` keep working.
-fn to_json(snap: &SnapshotFile) -> Value {
-    let s = snap.status();
-    let meta = snap.etcd_meta();
+fn to_json(snap: &StatusReport) -> Value {
+    let s = &snap.status;
+    let meta = &snap.etcd;
     let members: Vec<Value> = meta
         .members
         .iter()
@@ -166,6 +167,6 @@ fn to_json(snap: &SnapshotFile) -> Value {
         "freePages": s.free_pages,
         "txid": s.txid,
         "buckets": buckets,
-        "problems": snap.problems().iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        "problems": snap.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
     })
 }

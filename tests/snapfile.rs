@@ -11,7 +11,7 @@ use std::process::Command;
 
 use etcd_client::{Client, CompactionOptions, GetOptions, PutOptions};
 use etcdtui::localcluster::LocalCluster;
-use etcdtui::snapfile::{Integrity, SnapshotFile};
+use etcdtui::snapfile::{Integrity, SnapshotFile, read_status};
 use serde_json::Value;
 
 /// (key, value, create, mod, version, lease) as the live cluster holds it.
@@ -161,6 +161,9 @@ async fn a_saved_snapshot_reads_like_the_cluster_it_came_from() {
     let snap = SnapshotFile::open(&file).expect("open the snapshot");
     assert_eq!(snap.problems(), &[]);
     assert_status_matches_etcd(&snap, &file);
+    let status_only = read_status(&file).expect("read the status alone");
+    assert_eq!(&status_only.status, snap.status());
+    assert_eq!(&status_only.etcd, snap.etcd_meta());
     let s = snap.status();
     assert_eq!(s.revision, live_rev);
     assert_eq!(s.integrity, Integrity::Verified);

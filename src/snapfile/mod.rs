@@ -4,9 +4,9 @@
 //! offset is checked, so any file — damaged, truncated, hostile — gives a result or an
 //! error, never a panic.
 //!
-//! `SnapshotFile::open` reads the whole database once and keeps the key history in memory;
-//! damage confined to some pages is listed in [`SnapshotFile::problems`] and the rest is
-//! still read.
+//! [`SnapshotFile::open`] reads the whole database once and keeps the key history in
+//! memory; [`read_status`] reads it the same way for the status alone and keeps no values.
+//! Damage confined to some pages is listed as problems and the rest is still read.
 
 mod checksum;
 mod error;
@@ -33,86 +33,105 @@ use mvcc::History;
 use pager::Pager;
 use walk::Walker;
 
-/// An opened snapshot or db file.
+/// What [`read_status`] finds: the status numbers, etcd's metadata and any damage.
+#[derive(Debug, Clone)]
+pub struct StatusReport {
+    pub path: PathBuf,
+    pub status: Status,
+    /// etcd's own records: consistent index, compaction, members, cluster version.
+    pub etcd: EtcdMeta,
+    /// Parts of the file that could not be read; empty for a sound file.
+    pub problems: Vec<SnapError>,
+}
+
+/// Reads the file for its status only: values are decoded and dropped as they go, so
+/// memory stays at a few pages plus one small entry per key, whatever the file's size.
+pub fn read_status(path: impl AsRef<Path>) -> Result<StatusReport, SnapError> {
+    read(path.as_ref(), false).map(|(report, _)| report)
+}
+
+/// An opened snapshot or db file with every key's history in memory.
 #[derive(Debug)]
 pub struct SnapshotFile {
-    path: PathBuf,
-    status: Status,
-    etcd: EtcdMeta,
+    report: StatusReport,
     history: History,
-    problems: Vec<SnapError>,
+}
+
+/// Errors when the file is not a bbolt database, when neither meta page is usable, or when
+/// it holds no etcd `key` bucket; lesser damage goes to the report's problems.
+fn read(path: &Path, keep_history: bool) -> Result<(StatusReport, History), SnapError> {
+    let pager = Pager::open(path)?;
+    let mut walker = Walker::new(&pager);
+    let needed = pager.meta.page_count.saturating_mul(pager.page_size());
+    if needed > pager.data_len {
+        walker.problems.push(SnapError::Truncated {
+            needed,
+            len: pager.data_len,
+        });
+    }
+    let scan = scan::scan(&pager, &mut walker, keep_history);
+    if !scan.buckets.iter().any(|b| b.name == "key") {
+        // A damaged root explains a missing bucket better than "not etcd's" would.
+        let mut problems = walker.problems.into_vec();
+        return Err(if problems.is_empty() {
+            SnapError::NoKeyBucket {
+                buckets: scan.buckets.into_iter().map(|b| b.name).collect(),
+            }
+        } else {
+            problems.swap_remove(0)
+        });
+    }
+    let status = Status {
+        hash: scan.hash.sum(),
+        revision: scan.revision,
+        total_keys: scan.total_keys,
+        total_size: needed,
+        file_size: pager.file_len,
+        integrity: status::integrity(&pager)?,
+        page_size: pager.meta.page_size,
+        page_count: pager.meta.page_count,
+        free_pages: scan.free_pages,
+        txid: pager.meta.txid,
+        live_keys: scan.history.live_keys(),
+        buckets: scan.buckets,
+    };
+    let report = StatusReport {
+        path: path.to_path_buf(),
+        status,
+        etcd: scan.etcd,
+        problems: walker.problems.into_vec(),
+    };
+    Ok((report, scan.history.finish()))
 }
 
 impl SnapshotFile {
-    /// Reads and checks the file. Errors when it is not a bbolt database, when neither
-    /// meta page is usable, or when it holds no etcd `key` bucket; lesser damage is
-    /// reported by [`Self::problems`].
+    /// Reads and checks the whole file, keeping every key's history (values included) in
+    /// memory. Errors as [`read_status`] does.
     pub fn open(path: impl AsRef<Path>) -> Result<SnapshotFile, SnapError> {
-        let path = path.as_ref();
-        let pager = Pager::open(path)?;
-        let mut walker = Walker::new(&pager);
-        let needed = pager.meta.page_count.saturating_mul(pager.page_size());
-        if needed > pager.data_len {
-            walker.problems.push(SnapError::Truncated {
-                needed,
-                len: pager.data_len,
-            });
-        }
-        let scan = scan::scan(&pager, &mut walker);
-        if !scan.buckets.iter().any(|b| b.name == "key") {
-            // A damaged root explains a missing bucket better than "not etcd's" would.
-            let mut problems = walker.problems.into_vec();
-            return Err(if problems.is_empty() {
-                SnapError::NoKeyBucket {
-                    buckets: scan.buckets.into_iter().map(|b| b.name).collect(),
-                }
-            } else {
-                problems.swap_remove(0)
-            });
-        }
-        let history = scan.history.finish();
-        let status = Status {
-            hash: scan.hash.sum(),
-            revision: scan.revision,
-            total_keys: scan.total_keys,
-            total_size: needed,
-            file_size: pager.file_len,
-            integrity: status::integrity(&pager)?,
-            page_size: pager.meta.page_size,
-            page_count: pager.meta.page_count,
-            free_pages: scan.free_pages,
-            txid: pager.meta.txid,
-            live_keys: history
-                .iter()
-                .filter(|(_, ev)| History::latest(ev).is_some())
-                .count() as u64,
-            buckets: scan.buckets,
-        };
-        Ok(SnapshotFile {
-            path: path.to_path_buf(),
-            status,
-            etcd: scan.etcd,
-            history,
-            problems: walker.problems.into_vec(),
-        })
+        let (report, history) = read(path.as_ref(), true)?;
+        Ok(SnapshotFile { report, history })
+    }
+
+    pub fn report(&self) -> &StatusReport {
+        &self.report
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.report.path
     }
 
     pub fn status(&self) -> &Status {
-        &self.status
+        &self.report.status
     }
 
     /// etcd's own records: consistent index, compaction, members, cluster version.
     pub fn etcd_meta(&self) -> &EtcdMeta {
-        &self.etcd
+        &self.report.etcd
     }
 
     /// Parts of the file that could not be read; empty for a sound file.
     pub fn problems(&self) -> &[SnapError] {
-        &self.problems
+        &self.report.problems
     }
 
     /// Every key alive at the snapshot's revision, sorted by key.

@@ -79,21 +79,35 @@ pub struct Event {
 #[derive(Debug, Default)]
 pub struct HistoryBuilder {
     by_key: HashMap<Vec<u8>, Vec<Event>>,
+    /// Without history only each key's last event is kept, and its value dropped: enough
+    /// to count live keys.
+    keep_history: bool,
 }
 
 impl HistoryBuilder {
+    pub fn new(keep_history: bool) -> Self {
+        HistoryBuilder {
+            by_key: HashMap::new(),
+            keep_history,
+        }
+    }
+
     /// Adds one `key` bucket entry.
     pub fn add(&mut self, rev_key: &[u8], value: &[u8]) -> Result<(), String> {
         let (revision, tombstone) =
             parse_rev_key(rev_key).ok_or("not a revision (8 bytes, '_', 8 bytes, optional 't')")?;
-        let kv = decode_kv(value)?;
+        let mut kv = decode_kv(value)?;
+        if !self.keep_history {
+            kv.value = Vec::new();
+        }
         let event = Event {
             revision,
             tombstone,
             kv,
         };
         match self.by_key.get_mut(&event.kv.key) {
-            Some(events) => events.push(event),
+            Some(events) if self.keep_history => events.push(event),
+            Some(events) => *events = vec![event],
             None => {
                 self.by_key.insert(event.kv.key.clone(), vec![event]);
             }
@@ -101,7 +115,19 @@ impl HistoryBuilder {
         Ok(())
     }
 
+    /// Keys whose last event is not a deletion.
+    pub fn live_keys(&self) -> u64 {
+        self.by_key
+            .values()
+            .filter(|ev| History::latest(ev).is_some())
+            .count() as u64
+    }
+
+    /// The history in key order; empty when it was not kept.
     pub fn finish(self) -> History {
+        if !self.keep_history {
+            return History::default();
+        }
         let mut keys: Vec<(Vec<u8>, Vec<Event>)> = self.by_key.into_iter().collect();
         keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         History { keys }
@@ -172,7 +198,7 @@ mod tests {
 
     #[test]
     fn replay_honours_tombstones_and_keeps_history() {
-        let mut b = HistoryBuilder::default();
+        let mut b = HistoryBuilder::new(true);
         b.add(&rev_key(2, 0, false), &kv_bytes("b", "x", 2))
             .unwrap();
         b.add(&rev_key(3, 0, false), &kv_bytes("a", "1", 3))
@@ -194,8 +220,22 @@ mod tests {
     }
 
     #[test]
+    fn without_history_live_keys_still_count() {
+        let mut b = HistoryBuilder::new(false);
+        b.add(&rev_key(2, 0, false), &kv_bytes("a", "1", 2))
+            .unwrap();
+        b.add(&rev_key(3, 0, false), &kv_bytes("b", "x", 3))
+            .unwrap();
+        b.add(&rev_key(4, 0, true), &kv_bytes("b", "", 4)).unwrap();
+        b.add(&rev_key(5, 0, false), &kv_bytes("a", "2", 5))
+            .unwrap();
+        assert_eq!(b.live_keys(), 1);
+        assert_eq!(b.finish().iter().count(), 0);
+    }
+
+    #[test]
     fn garbage_values_are_errors() {
-        let mut h = HistoryBuilder::default();
+        let mut h = HistoryBuilder::new(false);
         assert!(h.add(&rev_key(2, 0, false), &[0x0a, 0xff]).is_err());
         assert!(h.add(&rev_key(2, 0, false), &[0x10, 0x01]).is_ok());
         assert!(

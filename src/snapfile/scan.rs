@@ -23,8 +23,11 @@ pub struct Scan {
 }
 
 /// Walks every top-level bucket in name order, as etcd's status does.
-pub fn scan(pager: &Pager, walker: &mut Walker<'_>) -> Scan {
-    let mut scan = Scan::default();
+pub fn scan(pager: &Pager, walker: &mut Walker<'_>, keep_history: bool) -> Scan {
+    let mut scan = Scan {
+        history: HistoryBuilder::new(keep_history),
+        ..Scan::default()
+    };
     for (name, value) in top_level(walker, pager.meta.root) {
         let shown = String::from_utf8_lossy(&name).into_owned();
         let root = match bucket_root(&value) {
