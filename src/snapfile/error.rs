@@ -23,6 +23,8 @@ pub enum SnapError {
     Truncated { needed: u64, len: u64 },
     /// One page could not be used; what it held is missing from the results.
     Page { pgid: u64, detail: String },
+    /// A small bucket stored inside its parent's value could not be used.
+    InlineBucket { bucket: String, detail: String },
     /// The top level of a bbolt file holds only buckets; this entry is not one.
     NotABucket { name: String },
     /// A bbolt file, but not etcd's: there is no `key` bucket.
@@ -85,6 +87,12 @@ impl fmt::Display for SnapError {
                  holds only {len}; pages past the end are missing"
             ),
             Self::Page { pgid, detail } => write!(f, "page {pgid}: {detail}"),
+            Self::InlineBucket { bucket, detail } => {
+                write!(
+                    f,
+                    "bucket {bucket:?} (stored inline in its parent): {detail}"
+                )
+            }
             Self::NotABucket { name } => write!(
                 f,
                 "top-level entry {name:?} is not a bucket (a bbolt database holds only \

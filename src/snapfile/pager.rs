@@ -67,12 +67,13 @@ impl Pager {
     /// below the high-water mark and inside the file.
     pub fn read_page(&self, pgid: u64) -> Result<Vec<u8>, SnapError> {
         if pgid < 2 || pgid >= self.meta.page_count {
+            let has = match self.meta.page_count {
+                0..=2 => "no pages besides its two meta pages".to_string(),
+                n => format!("only pages 2 to {} besides its meta pages", n - 1),
+            };
             return Err(SnapError::page(
                 pgid,
-                format!(
-                    "referenced, but the database has only pages 2 to {} besides its meta pages",
-                    self.meta.page_count.saturating_sub(1)
-                ),
+                format!("referenced, but the database has {has}"),
             ));
         }
         // The page count comes from the file and may be absurd: check, do not multiply blindly.

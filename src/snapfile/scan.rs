@@ -44,7 +44,7 @@ pub fn scan(pager: &Pager, walker: &mut Walker<'_>, keep_history: bool) -> Scan 
         scan.hash.update(&name);
         let before = scan.total_keys;
         let mut bad = Vec::new();
-        walker.walk(root, &mut |e| {
+        walker.walk(&shown, root, &mut |e| {
             if let Err(detail) = scan.entry(&shown, e) {
                 bad.push(SnapError::Entry {
                     bucket: shown.clone(),
@@ -67,7 +67,7 @@ pub fn scan(pager: &Pager, walker: &mut Walker<'_>, keep_history: bool) -> Scan 
 fn top_level(walker: &mut Walker<'_>, root: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut buckets = Vec::new();
     let mut strays = Vec::new();
-    walker.walk(BucketRoot::Page(root), &mut |e| {
+    walker.walk("(root)", BucketRoot::Page(root), &mut |e| {
         if e.is_bucket {
             buckets.push((e.key.to_vec(), e.value.to_vec()));
         } else {

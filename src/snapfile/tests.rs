@@ -225,3 +225,29 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn a_damaged_inline_bucket_is_named_in_its_problem() {
+    let (k2, v2) = (rev_key(2), kv("/a", "1", 2));
+    let key_inline = leaf_page(0, 0, &[(0, &k2, &v2)]);
+    let mut broken = leaf_page(0, 0, &[(0, b"x", b"y")]);
+    broken[10] = 9;
+    let root = leaf_page(
+        2,
+        PS,
+        &[
+            (1, b"alarm", &bucket_value(0, &broken)),
+            (1, b"key", &bucket_value(0, &key_inline)),
+        ],
+    );
+    let f = db_file(2, &[root]);
+    let snap = SnapshotFile::open(f.path()).unwrap();
+    let problems: Vec<String> = snap.problems().iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        problems,
+        [
+            "bucket \"alarm\" (stored inline in its parent): its 9 elements do not fit in the page (34 bytes)"
+        ]
+    );
+    assert_eq!(snap.keys().count(), 1);
+}

@@ -80,19 +80,20 @@ impl<'p> Walker<'p> {
         self.seen.len() as u64
     }
 
-    /// Calls `sink` for every entry of the bucket, in key order.
-    pub fn walk(&mut self, root: BucketRoot<'_>, sink: &mut dyn FnMut(&LeafEntry<'_>)) {
+    /// Calls `sink` for every entry of the bucket `name`, in key order.
+    pub fn walk(&mut self, name: &str, root: BucketRoot<'_>, sink: &mut dyn FnMut(&LeafEntry<'_>)) {
         match root {
             BucketRoot::Page(pgid) => self.walk_page(pgid, 0, sink),
             BucketRoot::Inline(page) => match node::parse(page) {
                 Ok((_, Node::Leaf(entries))) => entries.iter().for_each(sink),
-                Ok((_, Node::Branch(_))) => self.problems.push(SnapError::page(
-                    0,
-                    "an inline bucket holds a branch page; inline buckets are always leaves",
-                )),
-                Err(detail) => self
-                    .problems
-                    .push(SnapError::page(0, format!("inline bucket: {detail}"))),
+                Ok((_, Node::Branch(_))) => self.problems.push(SnapError::InlineBucket {
+                    bucket: name.to_string(),
+                    detail: "holds a branch page; inline buckets are always leaves".into(),
+                }),
+                Err(detail) => self.problems.push(SnapError::InlineBucket {
+                    bucket: name.to_string(),
+                    detail,
+                }),
             },
         }
     }
