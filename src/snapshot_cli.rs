@@ -99,6 +99,12 @@ fn table(snap: &StatusReport) -> String {
         ),
         ("PAGES", pages(s)),
     ];
+    if let Some(id) = meta.derived_cluster_id() {
+        rows.push((
+            "CLUSTER ID",
+            format!("{id:x} (derived from the member IDs)"),
+        ));
+    }
     if let Some(v) = &meta.cluster_version {
         rows.push(("CLUSTER VERSION", v.clone()));
     }
@@ -161,6 +167,8 @@ fn to_json(snap: &StatusReport) -> Value {
         "consistentIndex": meta.consistent_index,
         "term": meta.term,
         "clusterVersion": meta.cluster_version,
+        "derivedClusterId": meta.derived_cluster_id().map(|id| format!("{id:x}")),
+        "removedMembers": meta.removed_members.iter().map(|id| format!("{id:x}")).collect::<Vec<_>>(),
         "members": members,
         "pageSize": s.page_size,
         "pageCount": s.page_count,

@@ -8,6 +8,7 @@ mod snapfile_damage;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use etcd_client::{Client, CompactionOptions, GetOptions, PutOptions};
 use etcdtui::localcluster::LocalCluster;
@@ -170,7 +171,12 @@ async fn a_saved_snapshot_reads_like_the_cluster_it_came_from() {
     assert_eq!(s.file_size, s.total_size + 32);
     assert_eq!(s.total_size, s.page_count * u64::from(s.page_size));
     assert_eq!(snap.etcd_meta().compacted_revision, Some(seeded.compacted));
-    assert_eq!(snap.etcd_meta().members.len(), 1);
+    let members = seeded.client.member_list().await.expect("member list");
+    let member_ids: Vec<u64> = members.members().iter().map(|m| m.id()).collect();
+    let ours: Vec<u64> = snap.etcd_meta().members.iter().map(|m| m.id).collect();
+    assert_eq!(ours, member_ids);
+    let cluster_id = members.header().map(|h| h.cluster_id());
+    assert_eq!(snap.etcd_meta().derived_cluster_id(), cluster_id);
 
     // Every key and value, with its revisions, version and lease, as the cluster has them.
     let ours = read(&snap);
@@ -252,11 +258,15 @@ async fn a_stopped_members_raw_db_opens_and_matches_etcd() {
         return;
     };
     let mut seeded = seed(cluster).await;
-    let (live, _) = live(&mut seeded.client).await;
-    // etcd commits its write batch every 100 ms; let the last one land before the kill.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    seeded.cluster.kill(0);
+    let (live, live_rev) = live(&mut seeded.client).await;
     let db = seeded.cluster.member(0).data_dir.join("member/snap/db");
+    // etcd commits its write batch every 100 ms: wait until the last one is in the file,
+    // or SIGKILL would leave it only in the WAL.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while read_status(&db).map(|r| r.status.revision) != Ok(live_rev) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seeded.cluster.kill(0);
 
     let snap = SnapshotFile::open(&db).expect("open the raw db");
     assert_eq!(snap.problems(), &[]);

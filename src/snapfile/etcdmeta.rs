@@ -1,7 +1,7 @@
 //! What etcd keeps about itself next to the keys: the `meta` bucket (applied raft index,
 //! compaction marks), `members` (one JSON value per member, keyed by its hex ID) and
 //! `cluster` (the cluster version). The cluster ID is not among them: etcd keeps it in
-//! the WAL, not in the database.
+//! the WAL, not in the database; [`EtcdMeta::derived_cluster_id`] recomputes it.
 
 use super::mvcc::parse_rev_key;
 
@@ -27,6 +27,8 @@ pub struct EtcdMeta {
     pub scheduled_compact_revision: Option<i64>,
     pub cluster_version: Option<String>,
     pub members: Vec<Member>,
+    /// IDs from `members_removed`.
+    pub removed_members: Vec<u64>,
 }
 
 impl EtcdMeta {
@@ -42,10 +44,36 @@ impl EtcdMeta {
                 self.cluster_version = Some(String::from_utf8_lossy(value).into_owned())
             }
             ("members", _) => self.members.push(member(key, value)?),
+            ("members_removed", _) => self.removed_members.push(hex_id(key)?),
             _ => {}
         }
         Ok(())
     }
+}
+
+impl EtcdMeta {
+    /// The cluster ID as etcd computed it when the cluster was founded: the first 8 bytes
+    /// (big-endian) of the SHA-1 of the sorted member IDs, each 8 bytes big-endian. Only
+    /// right while the members are the founding ones, so `None` once one was removed; a
+    /// member added later cannot be told apart from a founding one in the file.
+    pub fn derived_cluster_id(&self) -> Option<u64> {
+        if self.members.is_empty() || !self.removed_members.is_empty() {
+            return None;
+        }
+        let mut ids: Vec<u64> = self.members.iter().map(|m| m.id).collect();
+        ids.sort_unstable();
+        let bytes: Vec<u8> = ids.iter().flat_map(|id| id.to_be_bytes()).collect();
+        let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &bytes);
+        let first: [u8; 8] = digest.as_ref().get(..8)?.try_into().ok()?;
+        Some(u64::from_be_bytes(first))
+    }
+}
+
+fn hex_id(key: &[u8]) -> Result<u64, String> {
+    std::str::from_utf8(key)
+        .ok()
+        .and_then(|k| u64::from_str_radix(k, 16).ok())
+        .ok_or_else(|| "a member key should be its ID in hex".to_string())
 }
 
 fn be_u64(v: &[u8]) -> Result<u64, String> {
@@ -62,10 +90,7 @@ fn rev(v: &[u8]) -> Result<i64, String> {
 }
 
 fn member(key: &[u8], value: &[u8]) -> Result<Member, String> {
-    let id = std::str::from_utf8(key)
-        .ok()
-        .and_then(|k| u64::from_str_radix(k, 16).ok())
-        .ok_or("a member key should be its ID in hex")?;
+    let id = hex_id(key)?;
     let json: serde_json::Value =
         serde_json::from_slice(value).map_err(|e| format!("member {id:x}: not JSON: {e}"))?;
     let strings = |field: &str| -> Vec<String> {
@@ -116,6 +141,10 @@ mod tests {
         assert_eq!(m.cluster_version.as_deref(), Some("3.4.0"));
         assert_eq!(m.members[0].id, 0x8e9e05c52164694d);
         assert_eq!(m.members[0].name, "default");
+        // What etcd reported as this one-member cluster's ID.
+        assert_eq!(m.derived_cluster_id(), Some(14841639068965178418));
+        m.add("members_removed", b"1234", b"removed").unwrap();
+        assert_eq!(m.derived_cluster_id(), None);
         assert!(m.add("meta", b"term", b"short").is_err());
         assert!(m.add("members", b"zz", b"{}").is_err());
     }
