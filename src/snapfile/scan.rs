@@ -9,7 +9,7 @@ use super::mvcc::HistoryBuilder;
 use super::node::LeafEntry;
 use super::pager::Pager;
 use super::status::BucketStat;
-use super::walk::{BucketRoot, Walker, bucket_root};
+use super::walk::{BucketRoot, Problems, Walker, bucket_root};
 
 #[derive(Debug, Default)]
 pub struct Scan {
@@ -43,7 +43,8 @@ pub fn scan(pager: &Pager, walker: &mut Walker<'_>, keep_history: bool) -> Scan 
         };
         scan.hash.update(&name);
         let before = scan.total_keys;
-        let mut bad = Vec::new();
+        // Collected apart because the walker is busy walking; capped like the walker's.
+        let mut bad = Problems::default();
         walker.walk(&shown, root, &mut |e| {
             if let Err(detail) = scan.entry(&shown, e) {
                 bad.push(SnapError::Entry {
@@ -53,7 +54,7 @@ pub fn scan(pager: &Pager, walker: &mut Walker<'_>, keep_history: bool) -> Scan 
                 });
             }
         });
-        bad.into_iter().for_each(|e| walker.problems.push(e));
+        walker.problems.absorb(bad);
         scan.buckets.push(BucketStat {
             name: shown,
             keys: scan.total_keys - before,

@@ -49,6 +49,11 @@ impl Problems {
         }
     }
 
+    pub fn absorb(&mut self, other: Problems) {
+        other.list.into_iter().for_each(|e| self.push(e));
+        self.dropped += other.dropped;
+    }
+
     pub fn into_vec(mut self) -> Vec<SnapError> {
         if self.dropped > 0 {
             self.list
