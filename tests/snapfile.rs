@@ -23,6 +23,8 @@ struct Seeded {
     client: Client,
     lease: i64,
     compacted: i64,
+    /// The revision before the deletes and the last puts, for reading the past.
+    before_deletes: i64,
 }
 
 /// Puts, overwrites, deletes, a compaction, a binary value, a value bigger than a page
@@ -41,7 +43,7 @@ async fn seed(cluster: LocalCluster) -> Seeded {
     .await
     .expect("compact");
     put(c, "/app/k000", b"first overwrite").await;
-    put(c, "/app/k001", b"overwritten again").await;
+    let before_deletes = put(c, "/app/k001", b"overwritten again").await;
     for i in 10..20 {
         c.delete(format!("/app/k{i:03}"), None)
             .await
@@ -58,6 +60,7 @@ async fn seed(cluster: LocalCluster) -> Seeded {
         client,
         lease,
         compacted: before_compact,
+        before_deletes,
     }
 }
 
@@ -67,41 +70,50 @@ async fn put(c: &mut Client, key: &str, value: &[u8]) -> i64 {
 }
 
 async fn live(c: &mut Client) -> (Live, i64) {
-    let resp = c
-        .get("", Some(GetOptions::new().with_all_keys()))
-        .await
-        .expect("get all keys");
+    live_with(c, GetOptions::new().with_all_keys()).await
+}
+
+/// The cluster's answer to a range `get` with these options.
+async fn live_with(c: &mut Client, options: GetOptions) -> (Live, i64) {
+    let resp = c.get("", Some(options)).await.expect("get keys");
     let rev = resp.header().map_or(0, |h| h.revision());
-    let kvs = resp
-        .kvs()
-        .iter()
-        .map(|kv| {
-            let fields = (
-                kv.value().to_vec(),
+    (
+        fields(resp.kvs().iter().map(|kv| {
+            (
+                kv.key(),
+                kv.value(),
                 kv.create_revision(),
                 kv.mod_revision(),
                 kv.version(),
                 kv.lease(),
-            );
-            (kv.key().to_vec(), fields)
-        })
-        .collect();
-    (kvs, rev)
+            )
+        })),
+        rev,
+    )
+}
+
+fn fields<'a>(kvs: impl Iterator<Item = (&'a [u8], &'a [u8], i64, i64, i64, i64)>) -> Live {
+    kvs.map(|(k, v, create, modified, version, lease)| {
+        (k.to_vec(), (v.to_vec(), create, modified, version, lease))
+    })
+    .collect()
+}
+
+fn as_live<'a>(kvs: impl Iterator<Item = &'a etcdtui::snapfile::KeyValue>) -> Live {
+    fields(kvs.map(|kv| {
+        (
+            kv.key.as_slice(),
+            kv.value.as_slice(),
+            kv.create_revision,
+            kv.mod_revision,
+            kv.version,
+            kv.lease,
+        )
+    }))
 }
 
 fn read(snap: &SnapshotFile) -> Live {
-    snap.keys()
-        .map(|kv| {
-            let fields = (
-                kv.value.clone(),
-                kv.create_revision,
-                kv.mod_revision,
-                kv.version,
-                kv.lease,
-            );
-            (kv.key.clone(), fields)
-        })
-        .collect()
+    as_live(snap.keys())
 }
 
 /// `etcdutl snapshot status -w json` when etcdutl sits beside etcdctl (3.5), else
@@ -189,6 +201,22 @@ async fn a_saved_snapshot_reads_like_the_cluster_it_came_from() {
     assert_eq!(snap.get(b"/big").map(|kv| kv.value.len()), Some(20_000));
 
     assert_history(&snap, seeded.compacted);
+
+    // The past as the cluster itself serves it, and a prefix.
+    let at = seeded.before_deletes;
+    let (then, _) = live_with(
+        &mut seeded.client,
+        GetOptions::new().with_all_keys().with_revision(at),
+    )
+    .await;
+    assert_eq!(as_live(snap.keys_at(at)), then);
+    assert_ne!(then, live);
+    let (apps, _) = live_with(&mut seeded.client, GetOptions::new().with_all_keys()).await;
+    let apps: Live = apps
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(b"/app/"))
+        .collect();
+    assert_eq!(as_live(snap.keys_with_prefix(b"/app/")), apps);
     snapfile_damage::bad_copies_of(&file, dir.path());
     cli_on(&file);
 }

@@ -141,6 +141,21 @@ impl SnapshotFile {
             .filter_map(|(_, ev)| History::latest(ev))
     }
 
+    /// Keys alive at the snapshot's revision that start with `prefix`, sorted by key.
+    pub fn keys_with_prefix<'a>(&'a self, prefix: &'a [u8]) -> impl Iterator<Item = &'a KeyValue> {
+        self.history
+            .with_prefix(prefix)
+            .filter_map(|(_, ev)| History::latest(ev))
+    }
+
+    /// Keys as they were at an earlier `revision`, as far back as the file still holds
+    /// history (its compacted revision), sorted by key.
+    pub fn keys_at(&self, revision: i64) -> impl Iterator<Item = &KeyValue> {
+        self.history
+            .iter()
+            .filter_map(move |(_, ev)| History::at(ev, revision))
+    }
+
     /// The live value of one key.
     pub fn get(&self, key: &[u8]) -> Option<&KeyValue> {
         History::latest(self.history.events(key))

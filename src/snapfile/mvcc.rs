@@ -154,9 +154,30 @@ impl History {
             .map(|(k, ev)| (k.as_slice(), ev.as_slice()))
     }
 
+    /// (key, events) for the keys starting with `prefix`, in key order.
+    pub fn with_prefix<'a>(
+        &'a self,
+        prefix: &'a [u8],
+    ) -> impl Iterator<Item = (&'a [u8], &'a [Event])> {
+        let start = self.keys.partition_point(|(k, _)| k.as_slice() < prefix);
+        self.keys[start..]
+            .iter()
+            .take_while(move |(k, _)| k.starts_with(prefix))
+            .map(|(k, ev)| (k.as_slice(), ev.as_slice()))
+    }
+
     /// The live value of a key: its last event, unless that deleted it.
     pub fn latest(events: &[Event]) -> Option<&KeyValue> {
         events.last().filter(|e| !e.tombstone).map(|e| &e.kv)
+    }
+
+    /// The value a key had at `revision`: its last event up to it, unless that deleted it.
+    pub fn at(events: &[Event], revision: i64) -> Option<&KeyValue> {
+        let upto = events.partition_point(|e| e.revision.main <= revision);
+        events[..upto]
+            .last()
+            .filter(|e| !e.tombstone)
+            .map(|e| &e.kv)
     }
 }
 
@@ -217,6 +238,21 @@ mod tests {
         );
         assert_eq!(History::latest(h.events(b"b")), None);
         assert!(h.events(b"c").is_empty());
+        assert_eq!(
+            History::at(a, 3).map(|kv| kv.value.clone()),
+            Some(b"1".to_vec())
+        );
+        assert_eq!(History::at(a, 1), None);
+        let b_events = h.events(b"b");
+        assert_eq!(
+            History::at(b_events, 4).map(|kv| kv.value.clone()),
+            Some(b"x".to_vec())
+        );
+        assert_eq!(History::at(b_events, 5), None);
+        let under_a: Vec<&[u8]> = h.with_prefix(b"a").map(|(k, _)| k).collect();
+        assert_eq!(under_a, [&b"a"[..]]);
+        assert_eq!(h.with_prefix(b"z").count(), 0);
+        assert_eq!(h.with_prefix(b"").count(), 2);
     }
 
     #[test]
