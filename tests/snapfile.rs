@@ -335,6 +335,18 @@ fn files_that_are_not_snapshots_are_clear_errors() {
     let out = etcdtui(&["snapshot", "status", &missing.display().to_string()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("No such file"));
+    // A data dir instead of the db file in it: the message points at the file.
+    let db = dir.path().join("member/snap/db");
+    std::fs::create_dir_all(dir.path().join("member/snap")).expect("create member/snap");
+    std::fs::write(&db, b"").expect("write an empty db");
+    let out = etcdtui(&["snapshot", "status", &dir.path().display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("a directory, not a file: did you mean"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("member/snap/db?"), "{stderr}");
 }
 
 /// Deterministic noise (xorshift), so a failure reproduces.

@@ -24,6 +24,9 @@ pub struct Pager {
 impl Pager {
     pub fn open(path: &Path) -> Result<Pager, SnapError> {
         let shown = path.display();
+        if path.is_dir() {
+            return Err(not_a_file(path));
+        }
         let file =
             File::open(path).map_err(|e| SnapError::io(format!("cannot open {shown}"), &e))?;
         let file_len = file
@@ -112,6 +115,21 @@ impl Pager {
         }
         let len = usize::try_from(len).map_err(|_| SnapError::page(pgid, "too large to read"))?;
         self.read_at(offset, len)
+    }
+}
+
+/// People pass the data dir where the db file inside it was meant: point at it.
+fn not_a_file(path: &Path) -> SnapError {
+    let db = ["member/snap/db", "snap/db", "db"]
+        .iter()
+        .map(|inner| path.join(inner))
+        .find(|p| p.is_file());
+    SnapError::Io {
+        context: "a directory, not a file".to_string(),
+        message: match db {
+            Some(db) => format!("did you mean {}?", db.display()),
+            None => "give a snapshot file or a member's member/snap/db".to_string(),
+        },
     }
 }
 
