@@ -34,7 +34,10 @@ pub fn status(path: &Path, output: StatusOutput) -> Report {
         Err(e) => {
             return Report {
                 stdout: String::new(),
-                stderr: vec![format!("cannot read {}: {e}", path.display())],
+                stderr: vec![
+                    crate::ui::text::safe(&format!("cannot read {}: {e}", path.display()))
+                        .into_owned(),
+                ],
                 ok: false,
             };
         }
@@ -47,7 +50,11 @@ pub fn status(path: &Path, output: StatusOutput) -> Report {
             s
         }
     };
-    let stderr = complaints(&snap);
+    // Problems quote names from the file: escape control characters for the terminal.
+    let stderr: Vec<String> = complaints(&snap)
+        .iter()
+        .map(|l| crate::ui::text::safe(l).into_owned())
+        .collect();
     Report {
         stdout,
         ok: stderr.is_empty(),
@@ -177,4 +184,19 @@ fn to_json(snap: &StatusReport) -> Value {
         "buckets": buckets,
         "problems": snap.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_in_errors_are_escaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("evil\x1b[2Jname.db");
+        std::fs::write(&path, b"").unwrap();
+        let report = status(&path, StatusOutput::Table);
+        assert!(!report.ok);
+        assert!(!report.stderr[0].contains('\x1b'), "{:?}", report.stderr);
+    }
 }
