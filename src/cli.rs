@@ -110,6 +110,9 @@ pub enum Cmd {
     /// Run the health and safety checks of the Checks view once and print them; exits 0
     /// when all are ok, 1 on a warning, 2 on a failure
     Check(CheckArgs),
+    /// Read etcd snapshot files (from `etcdctl snapshot save`) and member db files offline
+    #[command(subcommand)]
+    Snapshot(SnapshotCmd),
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +126,23 @@ pub struct CheckArgs {
 pub enum CheckOutput {
     Table,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCmd {
+    /// Hash, revision, total keys and total size as `etcdutl snapshot status` prints them,
+    /// plus the appended SHA-256's integrity, compaction, pages and members
+    Status(SnapshotStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotStatusArgs {
+    /// A snapshot file, or a member's `member/snap/db`
+    pub file: PathBuf,
+
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: crate::snapshot_cli::StatusOutput,
 }
 
 #[derive(Debug, Args)]

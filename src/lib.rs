@@ -17,6 +17,8 @@ pub mod localcluster;
 pub mod logging;
 pub mod metrics;
 pub mod runtime;
+pub mod snapfile;
+pub mod snapshot_cli;
 pub mod startup;
 pub mod theme;
 pub mod tui;

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Some(Cmd::Demo(args)) => rt.block_on(etcdtui::demo::run(args, theme)),
         Some(Cmd::Decode(args)) => return decode(args),
         Some(Cmd::Check(args)) => return check(&rt, &cli.conn, args),
+        Some(Cmd::Snapshot(cmd)) => return snapshot(cmd),
         None => return run_tui(&rt, cli, theme),
     };
     finish(result)
@@ -127,6 +128,24 @@ fn decode(args: etcdtui::cli::DecodeArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => usage_error(&format!("cannot write: {e}")),
+    }
+}
+
+fn snapshot(cmd: etcdtui::cli::SnapshotCmd) -> ExitCode {
+    use std::io::Write;
+    let etcdtui::cli::SnapshotCmd::Status(args) = cmd;
+    let report = etcdtui::snapshot_cli::status(&args.file, args.output);
+    let written = std::io::stdout().write_all(report.stdout.as_bytes());
+    for line in &report.stderr {
+        eprintln!("etcdtui: {line}");
+    }
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("etcdtui: cannot write: {e}");
+            ExitCode::FAILURE
+        }
+        _ if report.ok => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
     }
 }
 
