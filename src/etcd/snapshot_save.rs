@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
 use super::connect::EndpointClient;
@@ -89,7 +88,7 @@ async fn stream_into(
     let mut stream = client
         .call(|mut c| async move { c.snapshot().await })
         .await?;
-    let mut hasher = Sha256::new();
+    let mut hasher = ring::digest::Context::new(&ring::digest::SHA256);
     // The last HASH_LEN bytes seen so far are held back from the hash: until the
     // stream ends we cannot know whether they are data or etcd's digest.
     let mut tail: Vec<u8> = Vec::with_capacity(2 * HASH_LEN);
@@ -126,7 +125,7 @@ async fn stream_into(
         // A full progress channel means the UI is behind; it only needs the latest.
         let _ = progress.try_send((received, total.max(received)));
     }
-    let verified = tail.len() == HASH_LEN && hasher.finalize().as_slice() == tail.as_slice();
+    let verified = tail.len() == HASH_LEN && hasher.finish().as_ref() == tail.as_slice();
     if !verified {
         return Err(EtcdError::new(
             Problem::Other,
