@@ -270,11 +270,13 @@ impl LocalCluster {
             cmd.arg("--cert-file")
                 .arg(&tls.cert)
                 .arg("--key-file")
-                .arg(&tls.key)
-                .arg("--trusted-ca-file")
-                .arg(&tls.ca);
+                .arg(&tls.key);
+            // etcd demands a client certificate whenever it has a client CA, so a
+            // cluster that lets clients in without one must not be given it.
             if tls.client_cert_auth {
-                cmd.arg("--client-cert-auth");
+                cmd.arg("--trusted-ca-file")
+                    .arg(&tls.ca)
+                    .arg("--client-cert-auth");
             }
         }
         cmd.args(&self.opts.extra_args);
