@@ -120,3 +120,30 @@ async fn removing_the_leader_is_refused_at_80x24() {
     t.key("q");
     t.assert_clean_exit();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_checks_view_lists_and_explains_at_80x24() {
+    let Some(()) = require_tmux() else { return };
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let args = format!(
+        "--endpoints {} --kubeadm-manifest /nonexistent",
+        c.client_urls()[0]
+    );
+    let t = Tmux::start(&args, &[], 80, 24);
+    t.wait_for("1 Keys", T);
+    t.key("6");
+    let s = t.wait_for("Checks:", T);
+    assert!(s.contains("client TLS") && s.contains("warn"), "{s}");
+    // The worst check is first and selected: enter explains it.
+    t.key("Enter");
+    let s = t.wait_for("by hand:", T);
+    assert!(s.contains("threshold") && s.contains("why"), "{s}");
+    t.key("Escape");
+    t.wait_gone("by hand:", T);
+    t.key("r");
+    t.wait_for("Checks:", T);
+    t.key("q");
+    t.assert_clean_exit();
+}

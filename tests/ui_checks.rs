@@ -1,0 +1,120 @@
+//! The Checks view drawn from hand-built facts: worst first, the counts in the title,
+//! and the details of the selected check.
+
+use std::time::Instant;
+
+use etcdtui::app::{App, ConnState, ContextInfo, Msg, ViewId, update};
+use etcdtui::checks::{
+    AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, SecretFacts, Thresholds, evaluate,
+};
+use etcdtui::etcd::ClusterInfo;
+use etcdtui::keymap::{Key, KeyCode, Keymap};
+use etcdtui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn member(name: &str, version: &str, db: i64, in_use: i64) -> MemberFacts {
+    MemberFacts {
+        name: name.into(),
+        down: None,
+        version: Some(version.into()),
+        db_size: Some(db),
+        db_in_use: Some(in_use),
+        quota: Some(2 << 30),
+        metrics: Err("connection refused".into()),
+        compact_revision: Some(90_000),
+        started: None,
+    }
+}
+
+fn facts() -> Facts {
+    let mut f = Facts::unmeasured();
+    f.now = 1_796_083_200;
+    f.tls = true;
+    f.client_cert_sent = true;
+    f.anonymous_tls_accepted = Some(Ok(false));
+    f.auth = Ok(AuthFacts {
+        enabled: false,
+        root_user: Some(false),
+    });
+    f.secrets = Ok(SecretFacts {
+        total: 40,
+        encrypted: 0,
+        providers: Default::default(),
+    });
+    f.members = vec![
+        member("etcd-a", "3.5.16", 1_800_000_000, 600_000_000),
+        member("etcd-b", "3.5.16", 1_700_000_000, 1_600_000_000),
+        member("etcd-c", "3.4.23", 1_700_000_000, 1_600_000_000),
+    ];
+    f.cluster_version = Some("3.4.0".into());
+    f.alarms = Ok(Vec::new());
+    f.revision = 98_765;
+    f.certs = vec![CertFacts {
+        what: "server certificate of https://10.0.0.11:2379".into(),
+        not_after: Ok(f.now + 5 * 86_400 + 3600),
+    }];
+    f.backups = BackupFacts {
+        dir: "/var/backups/etcd".into(),
+        newest: Ok(Some(("prod-etcd-a.db".into(), f.now - 30 * 3600))),
+    };
+    f
+}
+
+fn app() -> App {
+    let ctx = ContextInfo {
+        name: "prod".into(),
+        endpoints: vec!["https://10.0.0.11:2379".into()],
+        source: "test".into(),
+        read_only: false,
+        user: None,
+        tls: true,
+        details: Vec::new(),
+    };
+    let mut a = App::new(ctx, Keymap::defaults(), Vec::new(), Instant::now());
+    a.conn = ConnState::Connected {
+        info: ClusterInfo {
+            endpoint: "https://10.0.0.11:2379".into(),
+            cluster_id: 0xabc,
+            member_id: 1,
+            member_name: "etcd-a".into(),
+            leader_id: 2,
+            leader_name: Some("etcd-b".into()),
+            version: "3.5.16".into(),
+            revision: 98_765,
+            raft_term: 4,
+            members: 3,
+            endpoints_up: 1,
+            endpoints_total: 1,
+            endpoint_errors: Vec::new(),
+        },
+    };
+    a.view = ViewId::Checks;
+    a.checks.list = Some(evaluate(&facts(), &Thresholds::default()));
+    a
+}
+
+fn render(a: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("backend");
+    t.draw(|f| etcdtui::ui::draw(f, a, &Theme::builtin_default()))
+        .expect("draw");
+    t.backend()
+        .to_string()
+        .lines()
+        .skip(2)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn worst_first_with_counts_then_details() {
+    let mut a = app();
+    insta::assert_snapshot!("checks_list", render(&a, 120, 24));
+    update(&mut a, Msg::Key(Key::plain(KeyCode::Enter)));
+    assert!(a.checks.details);
+    insta::assert_snapshot!("checks_details", render(&a, 120, 24));
+    update(&mut a, Msg::Key(Key::plain(KeyCode::Esc)));
+    assert!(!a.checks.details);
+    let narrow = render(&a, 80, 24);
+    assert!(narrow.contains("FAIL"), "{narrow}");
+}
