@@ -353,3 +353,65 @@ async fn a_server_certificate_expiring_in_5_days_fails_and_anonymous_clients_war
         "{server}"
     );
 }
+
+/// `$var`, or `None` outside CI (skip); under CI a missing binary fails the test.
+fn required_bin(var: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os(var).map(std::path::PathBuf::from);
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{var} not set under CI: scripts/test sets it"
+        );
+        eprintln!("skipping: {var} not set (scripts/test sets it)");
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_35_member_joining_34_members_is_a_mixed_version_warning() {
+    let (Some(v34), Some(v35)) = (
+        required_bin("ETCDTUI_ETCD34_BIN"),
+        required_bin("ETCDTUI_ETCD35_BIN"),
+    ) else {
+        return;
+    };
+    let c = common::start(ClusterOptions::new(1, v34)).await;
+    let mut etcd = common::connect(&c).await;
+    let (peer, client) = (
+        etcdtui::localcluster::free_port().expect("port"),
+        etcdtui::localcluster::free_port().expect("port"),
+    );
+    let peer_url = format!("http://127.0.0.1:{peer}");
+    etcd.member_add(
+        [peer_url.clone()],
+        Some(etcd_client::MemberAddOptions::new().with_is_learner()),
+    )
+    .await
+    .expect("add a learner");
+    let initial = format!(
+        "{}={},m2={peer_url}",
+        c.member(0).name,
+        c.member(0).peer_url
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let _m2 = common::start_joiner(&v35, "m2", dir.path(), (peer, client), &initial);
+    let state = tempfile::tempdir().expect("state dir");
+    let args = plain(&c);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, checks) = check(&strs(&args), state.path());
+        let v = find(&checks, "versions");
+        let value = v["value"].as_str().unwrap_or("").to_string();
+        if value.contains("mixed") {
+            assert_eq!(v["status"], "warn", "{v}");
+            assert!(value.contains("3.4.") && value.contains("3.5."), "{v}");
+            assert!(value.contains("cluster version 3.4"), "{v}");
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the 3.5 member never answered: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}

@@ -7,7 +7,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use etcdtui::app::{App, ConnState, Msg, Overlay};
@@ -220,36 +220,6 @@ async fn snapshot_is_saved_verified_and_a_cancelled_one_leaves_no_file() {
     assert_eq!(audit[1]["result"], "cancelled");
 }
 
-/// A 4th etcd started by hand, as an operator would after `member add`.
-struct Joiner(Child);
-
-impl Drop for Joiner {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_joiner(dir: &Path, peer: u16, client: u16, initial_cluster: &str) -> Joiner {
-    let bin = common::etcd_bin_or_skip().expect("etcd");
-    let url = |p: u16| format!("http://127.0.0.1:{p}");
-    let log = std::fs::File::create(dir.join("m4.log")).expect("log file");
-    let child = Command::new(bin)
-        .args(["--name", "m4", "--data-dir"])
-        .arg(dir.join("m4"))
-        .args(["--listen-peer-urls", &url(peer)])
-        .args(["--initial-advertise-peer-urls", &url(peer)])
-        .args(["--listen-client-urls", &url(client)])
-        .args(["--advertise-client-urls", &url(client)])
-        .args(["--initial-cluster", initial_cluster])
-        .args(["--initial-cluster-state", "existing"])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start the 4th etcd");
-    Joiner(child)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_learner_joins_is_promoted_and_removed() {
     let Some(c) = common::start_cluster(3).await else {
@@ -288,7 +258,8 @@ async fn a_learner_joins_is_promoted_and_removed() {
         .expect("--initial-cluster value");
     assert_eq!(initial.matches('=').count(), 4, "{initial}");
     let dir = tempfile::tempdir().expect("temp dir");
-    let _m4 = start_joiner(dir.path(), peer, client, initial);
+    let bin = common::etcd_bin_or_skip().expect("etcd");
+    let _m4 = common::start_joiner(&bin, "m4", dir.path(), (peer, client), initial);
     tick_until(&mut h, "m4 up as a learner", |a| member_up(a, "m4")).await;
 
     // Promotion is offered once it has caught up; until then it is refused.

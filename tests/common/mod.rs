@@ -274,3 +274,42 @@ pub fn etcdctl_ok(cluster: &LocalCluster, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// An etcd started by hand to join a running cluster, as an operator would after
+/// `member add`; SIGKILLed when dropped.
+pub struct Joiner(std::process::Child);
+
+impl Drop for Joiner {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `bin` as member `name` on loopback `(peer, client)` ports, joining the
+/// cluster described by `initial_cluster` (`name=peer-url,...`). Output goes to
+/// `<dir>/<name>.log`.
+pub fn start_joiner(
+    bin: &Path,
+    name: &str,
+    dir: &Path,
+    (peer, client): (u16, u16),
+    initial_cluster: &str,
+) -> Joiner {
+    let url = |p: u16| format!("http://127.0.0.1:{p}");
+    let log = std::fs::File::create(dir.join(format!("{name}.log"))).expect("log file");
+    let child = Command::new(bin)
+        .args(["--name", name, "--data-dir"])
+        .arg(dir.join(name))
+        .args(["--listen-peer-urls", &url(peer)])
+        .args(["--initial-advertise-peer-urls", &url(peer)])
+        .args(["--listen-client-urls", &url(client)])
+        .args(["--advertise-client-urls", &url(client)])
+        .args(["--initial-cluster", initial_cluster])
+        .args(["--initial-cluster-state", "existing"])
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start the joining etcd");
+    Joiner(child)
+}
