@@ -15,10 +15,7 @@ pub async fn run_checks(spec: &ConnectSpec, t: &Thresholds) -> Result<Vec<Check>
         match c {
             Ok(seed) => match seed.call(|mut cl| async move { cl.status().await }).await {
                 Ok(_) => {
-                    let backup_dir = t.backup_dir.clone().unwrap_or_else(|| {
-                        crate::app::ops::OpsState::from_environment().snapshot_dir
-                    });
-                    let facts = crate::etcd::gather::gather(&seed, spec, &backup_dir).await;
+                    let facts = crate::etcd::gather::gather(&seed, spec, &t.backup_dir()).await;
                     return Ok(checks::evaluate(&facts, t));
                 }
                 Err(e) => {

@@ -201,11 +201,7 @@ pub fn new_app(info: ContextInfo, config: &Config, sep: u8) -> App {
     app.keys = crate::app::keys::KeysState::new(sep);
     app.ops = crate::app::ops::OpsState::from_environment();
     app.checks.thresholds = config.checks.clone();
-    app.checks.backup_dir = config
-        .checks
-        .backup_dir
-        .clone()
-        .unwrap_or_else(|| app.ops.snapshot_dir.clone());
+    app.checks.backup_dir = config.checks.backup_dir();
     app
 }
 

@@ -84,6 +84,15 @@ impl Default for Thresholds {
     }
 }
 
+impl Thresholds {
+    /// `backup_dir`, else where snapshots are saved from the Cluster view.
+    pub fn backup_dir(&self) -> std::path::PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| crate::app::ops::OpsState::from_environment().snapshot_dir)
+    }
+}
+
 /// Worst first, then by group and name, as the view and the table list them.
 pub fn sort(checks: &mut [Check]) {
     checks.sort_by(|a, b| (a.status, a.group, a.name).cmp(&(b.status, b.group, b.name)));
