@@ -209,9 +209,28 @@ impl LocalCluster {
         }
     }
 
-    /// Freezes member `i` with SIGSTOP, e.g. to simulate a hung member.
+    /// Freezes member `i` with SIGSTOP, e.g. to simulate a hung member, and returns
+    /// once the kernel reports it stopped: on a busy virtual machine a thread running
+    /// on another CPU can go on serving requests for milliseconds after kill(2).
     pub fn stop_signal(&self, i: usize) {
         self.signal(i, libc::SIGSTOP);
+        let Some(pid) = self.pid(i) else {
+            return;
+        };
+        let stat = format!("/proc/{pid}/stat");
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            // The state is the field after the parenthesised command name.
+            let stopped = fs::read_to_string(&stat).ok().is_some_and(|s| {
+                s.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().next())
+                    .is_some_and(|state| state == "T" || state == "t")
+            });
+            if stopped {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// Resumes a member frozen by [`LocalCluster::stop_signal`].
