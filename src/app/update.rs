@@ -166,6 +166,10 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             } else {
                 keys::start(&mut app.keys)
             };
+            // Opened before the connection was up: run them now.
+            if app.view == super::ViewId::Checks && app.checks.list.is_none() {
+                effects.extend(super::checks::run(&mut app.checks));
+            }
             ConnState::Connected { info }
         }
         Event::Status { info, .. } => ConnState::Connected { info },
