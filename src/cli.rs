@@ -113,6 +113,10 @@ pub enum Cmd {
     /// Read etcd snapshot files (from `etcdctl snapshot save`) and member db files offline
     #[command(subcommand)]
     Snapshot(SnapshotCmd),
+    /// Print a shell completion script: `etcdtui completions bash > /etc/bash_completion.d/etcdtui`
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff): `etcdtui man > etcdtui.1`
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -174,4 +178,25 @@ pub struct DemoArgs {
     /// etcd binary [default: $ETCDTUI_ETCD_BIN, else etcd on PATH]
     #[arg(long, value_name = "FILE")]
     pub etcd: Option<PathBuf>,
+}
+
+/// The completion script for `shell`, generated from the definitions above.
+pub fn completions(shell: clap_complete::Shell) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    clap_complete::generate(
+        shell,
+        &mut <Cli as clap::CommandFactory>::command(),
+        "etcdtui",
+        &mut out,
+    );
+    Ok(out)
+}
+
+/// The man page, generated from the definitions above.
+pub fn man_page() -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+        .render(&mut out)
+        .map_err(|e| format!("cannot render the man page: {e}"))?;
+    Ok(out)
 }

@@ -31,6 +31,8 @@ fn main() -> ExitCode {
         Some(Cmd::Decode(args)) => return decode(args),
         Some(Cmd::Check(args)) => return check(&rt, &cli.conn, args),
         Some(Cmd::Snapshot(cmd)) => return snapshot(cmd),
+        Some(Cmd::Completions { shell }) => return print(etcdtui::cli::completions(shell)),
+        Some(Cmd::Man) => return print(etcdtui::cli::man_page()),
         None => return run_tui(&rt, cli, theme),
     };
     finish(result)
@@ -146,6 +148,20 @@ fn snapshot(cmd: etcdtui::cli::SnapshotCmd) -> ExitCode {
         }
         _ if report.ok => ExitCode::SUCCESS,
         _ => ExitCode::FAILURE,
+    }
+}
+
+/// Generated text to standard output; a closed pipe is not an error.
+fn print(text: Result<Vec<u8>, String>) -> ExitCode {
+    use std::io::Write;
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => return usage_error(&e),
+    };
+    match std::io::stdout().write_all(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => usage_error(&format!("cannot write: {e}")),
     }
 }
 

@@ -191,3 +191,44 @@ fn decode_prints_every_kubernetes_fixture_from_a_shell() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("/nonexistent.pb"));
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_cli_definition() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_etcdtui"))
+            .args(args)
+            .output()
+            .expect("run etcdtui");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for shell in ["bash", "zsh", "fish"] {
+        let script = run(&["completions", shell]);
+        for word in ["endpoints", "check", "snapshot", "read-only"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    // The bash script is valid bash.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("etcdtui.bash");
+    std::fs::write(&file, run(&["completions", "bash"])).expect("write");
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .status()
+        .expect("run bash -n");
+    assert!(syntax.success());
+    let man = run(&["man"]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH etcdtui 1"),
+        "{man}"
+    );
+    assert!(
+        man.contains("\\-\\-endpoints") && man.contains("check"),
+        "{man}"
+    );
+}
