@@ -23,6 +23,11 @@ pub struct Cli {
     #[command(flatten)]
     pub conn: ConnArgs,
 
+    /// Colour theme: default, light, solarized-dark, dracula, high-contrast, mono, or a
+    /// file NAME.yaml in the config dir's etcdtui/themes/ (NO_COLOR wins over it)
+    #[arg(long, value_name = "NAME", global = true)]
+    pub theme: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }

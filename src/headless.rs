@@ -178,6 +178,17 @@ impl Headless {
                 Effect::Audit { path, line } => {
                     crate::runtime::append_audit(&path, &line).expect("audit log")
                 }
+                Effect::LoadTheme(name) => {
+                    let loaded = crate::theme::load(&name, None);
+                    let more = update(
+                        &mut self.app,
+                        Msg::ThemeLoaded {
+                            name,
+                            warning: loaded.warning,
+                        },
+                    );
+                    self.run(more);
+                }
                 Effect::RemoveFile(path) => {
                     let _ = std::fs::remove_file(path);
                 }

@@ -21,24 +21,35 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let theme = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-        Theme::mono()
-    } else {
-        Theme::builtin_default()
-    };
     let result = match cli.command {
-        Some(Cmd::Demo(args)) => rt.block_on(etcdtui::demo::run(args, theme)),
+        Some(Cmd::Demo(args)) => {
+            let (theme, _) = pick_theme(cli.theme.as_deref());
+            rt.block_on(etcdtui::demo::run(args, theme))
+        }
         Some(Cmd::Decode(args)) => return decode(args),
         Some(Cmd::Check(args)) => return check(&rt, &cli.conn, args),
         Some(Cmd::Snapshot(cmd)) => return snapshot(cmd),
         Some(Cmd::Completions { shell }) => return print(etcdtui::cli::completions(shell)),
         Some(Cmd::Man) => return print(etcdtui::cli::man_page()),
-        None => return run_tui(&rt, cli, theme),
+        None => return run_tui(&rt, cli),
     };
     finish(result)
 }
 
-fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli, theme: Theme) -> ExitCode {
+/// `NO_COLOR`, else the theme asked for (default: `default`), with the warning to show
+/// if it could not be used.
+fn pick_theme(name: Option<&str>) -> (Theme, Option<String>) {
+    if etcdtui::runtime::no_color() {
+        return (Theme::mono(), None);
+    }
+    let loaded = etcdtui::theme::load(
+        name.unwrap_or("default"),
+        etcdtui::theme::user_theme_dir().as_deref(),
+    );
+    (loaded.theme, loaded.warning)
+}
+
+fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
     let setup = match Setup::load(&cli.conn) {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
@@ -59,7 +70,21 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli, theme: Theme) -> ExitCode {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
     };
+    // --theme, else the context's theme, else the config's.
+    let wanted = cli.theme.clone().or_else(|| {
+        let context = setup
+            .config
+            .contexts
+            .get(&ctx.name)
+            .and_then(|c| c.theme.clone());
+        context.or_else(|| setup.config.theme.clone())
+    });
+    let (theme, warning) = pick_theme(wanted.as_deref());
     let mut app = new_app(context_info(&ctx), &setup.config, sep);
+    if let Some(w) = warning {
+        tracing::warn!("{w}");
+        app.set_status(etcdtui::app::Level::Warn, w);
+    }
     app.cluster.quota = prefs.quota;
     app.cluster.interval = prefs.refresh;
     finish(rt.block_on(runtime::run(app, ctx.spec, theme, setup.resolver())))

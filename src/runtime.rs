@@ -27,7 +27,7 @@ pub type Resolver = Box<dyn Fn(&str) -> Result<(ContextInfo, ConnectSpec), Strin
 pub async fn run(
     mut app: App,
     spec: ConnectSpec,
-    theme: Theme,
+    mut theme: Theme,
     resolver: Resolver,
 ) -> color_eyre::Result<()> {
     let (ev_tx, mut ev_rx) = mpsc::channel(4096);
@@ -47,7 +47,14 @@ pub async fn run(
         },
     );
     let mut clipboard = SystemClipboard::new();
-    let mut pending_edits = run_effects(&mut app, first, &etcd, &resolver, &mut clipboard);
+    let mut pending_edits = run_effects(
+        &mut app,
+        first,
+        &etcd,
+        &resolver,
+        &mut clipboard,
+        &mut theme,
+    );
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     let mut dirty = true;
@@ -77,7 +84,14 @@ pub async fn run(
                 result,
             };
             let effects = update(&mut app, msg);
-            let more = run_effects(&mut app, effects, &etcd, &resolver, &mut clipboard);
+            let more = run_effects(
+                &mut app,
+                effects,
+                &etcd,
+                &resolver,
+                &mut clipboard,
+                &mut theme,
+            );
             queue_edits.extend(more);
             dirty = true;
         }
@@ -120,6 +134,7 @@ pub async fn run(
                 &etcd,
                 &resolver,
                 &mut clipboard,
+                &mut theme,
             ));
         }
     }
@@ -139,6 +154,11 @@ fn append_lines(path: &std::path::Path, lines: &[String]) -> std::io::Result<()>
         f.write_all(b"\n")?;
     }
     f.flush()
+}
+
+/// `NO_COLOR` set to anything non-empty turns colour off (no-color.org).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
 /// The audit log is created private to its owner: it names clusters and members.
@@ -162,6 +182,7 @@ fn run_effects(
     etcd: &EtcdHandle,
     resolver: &Resolver,
     clipboard: &mut dyn Clipboard,
+    theme: &mut Theme,
 ) -> Vec<Effect> {
     let mut deferred = Vec::new();
     let mut queue = effects;
@@ -226,6 +247,24 @@ fn run_effects(
                 id,
                 backup_dir,
             }),
+            Effect::LoadTheme(name) => {
+                let loaded = if no_color() {
+                    crate::theme::Loaded {
+                        theme: Theme::mono(),
+                        warning: Some("NO_COLOR is set: colours stay off".into()),
+                    }
+                } else {
+                    crate::theme::load(&name, crate::theme::user_theme_dir().as_deref())
+                };
+                *theme = loaded.theme;
+                queue.extend(update(
+                    app,
+                    Msg::ThemeLoaded {
+                        name,
+                        warning: loaded.warning,
+                    },
+                ));
+            }
             Effect::Audit { path, line } => {
                 if let Err(e) = append_audit(&path, &line) {
                     queue.extend(update(

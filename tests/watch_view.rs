@@ -81,6 +81,19 @@ async fn tails_writes_survives_a_killed_member_and_records() {
         .await;
     }
     writer.await.expect("writer");
+    // A retried put can land twice, so 100 events may come before the last key: wait
+    // for the last key itself.
+    let last = |a: &etcdtui::app::App| {
+        a.watch
+            .tab()
+            .is_some_and(|t| t.events.iter().any(|r| r.ev.key == b"/w/k099"))
+    };
+    while !last(&h.app) {
+        assert!(Instant::now() < deadline, "the last key never arrived");
+        h.msg(Msg::Tick(Instant::now()));
+        h.settle_within("the last key", Duration::from_secs(40), last)
+            .await;
+    }
     let t = tab(&h);
     let keys: Vec<String> = t
         .events

@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "defrag",
     "alarm",
     "compact",
+    "theme",
 ];
 
 /// `\xNN` becomes the byte NN and `\\` a backslash, the inverse of how keys are drawn,
@@ -95,6 +96,8 @@ pub enum Command {
     UserAdd(String),
     /// A guarded operation; member names default to the selected member.
     Op(OpCommand),
+    /// Switch the colours now; `None` lists the themes.
+    Theme(Option<String>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -284,6 +287,11 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
             _ => Err("usage: :alarm disarm (the Cluster view lists raised alarms)".into()),
         },
         "compact" => parse_compact(&args),
+        "theme" => match args.as_slice() {
+            [] => Ok(Command::Theme(None)),
+            [name] => Ok(Command::Theme(Some((*name).to_string()))),
+            _ => Err("usage: :theme [NAME]".into()),
+        },
         "ctx" | "context" => match args.as_slice() {
             [] => Ok(Command::ListContexts),
             [name] => Ok(Command::SwitchContext((*name).to_string())),

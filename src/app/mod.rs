@@ -207,6 +207,12 @@ pub enum Msg {
     },
     /// Appending to the audit log failed.
     AuditFailed(String),
+    /// The answer to `Effect::LoadTheme`: the theme in use now, and why it is not the
+    /// one asked for, if it is not.
+    ThemeLoaded {
+        name: String,
+        warning: Option<String>,
+    },
     /// The answer to `Effect::ResolveContext`.
     ContextSwitched(Result<Box<(ContextInfo, ConnectSpec)>, String>),
 }
@@ -279,6 +285,8 @@ pub enum Effect {
         id: u64,
         backup_dir: std::path::PathBuf,
     },
+    /// Load a theme by name and draw with it from now on.
+    LoadTheme(String),
     /// Append one line to the audit log; a failure comes back as `Msg::AuditFailed`.
     Audit {
         path: std::path::PathBuf,

@@ -96,6 +96,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::ThemeLoaded { name, warning } => {
+            match warning {
+                Some(w) => app.set_status(Level::Warn, w),
+                None => app.set_status(Level::Info, format!("theme {name}")),
+            }
+            Vec::new()
+        }
         Msg::AuditFailed(e) => {
             app.set_status(
                 Level::Error,
@@ -849,6 +856,17 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
             return effects;
         }
         Ok(Command::Op(cmd)) => return super::ops_keys::command(app, cmd),
+        Ok(Command::Theme(Some(name))) => return vec![Effect::LoadTheme(name)],
+        Ok(Command::Theme(None)) => {
+            let names: Vec<&str> = crate::theme::BUILTIN.iter().map(|(n, _)| *n).collect();
+            app.set_status(
+                Level::Info,
+                format!(
+                    "themes: {} (and yours in the config dir's etcdtui/themes/)",
+                    names.join(", ")
+                ),
+            );
+        }
         Ok(Command::SwitchContext(name)) => {
             app.set_status(Level::Info, format!("switching to context {name}…"));
             return vec![Effect::ResolveContext(name)];

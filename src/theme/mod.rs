@@ -6,7 +6,11 @@ use std::collections::BTreeMap;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
-const DEFAULT_THEME: &str = include_str!("../themes/default.yaml");
+mod load;
+
+pub use load::{BUILTIN, Loaded, load, user_theme_dir};
+
+const DEFAULT_THEME: &str = include_str!("../../themes/default.yaml");
 
 #[derive(Clone, Debug, Default)]
 pub struct Theme {
@@ -32,8 +36,12 @@ pub struct Theme {
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
     name: String,
+    /// The theme whose slots this one starts from; it overrides only what it sets.
+    #[serde(default)]
+    base: Option<String>,
     #[serde(default)]
     palette: BTreeMap<String, String>,
+    #[serde(default)]
     slots: BTreeMap<String, SlotSpec>,
 }
 
@@ -41,46 +49,59 @@ struct ThemeFile {
 #[serde(untagged)]
 enum SlotSpec {
     Colour(String),
-    Full {
-        fg: Option<String>,
-        bg: Option<String>,
-        #[serde(default)]
-        bold: bool,
-    },
+    Full(Emphasis),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Emphasis {
+    fg: Option<String>,
+    bg: Option<String>,
+    #[serde(default)]
+    bold: bool,
+    #[serde(default)]
+    dim: bool,
+    #[serde(default)]
+    italic: bool,
+    #[serde(default)]
+    underlined: bool,
+    #[serde(default)]
+    reversed: bool,
 }
 
 impl Theme {
     pub fn builtin_default() -> Theme {
         // The embedded file is checked by a unit test, so this cannot fail at run time;
         // the fallback only guards against a broken build.
-        Theme::parse(DEFAULT_THEME).unwrap_or_else(|_| Theme::mono())
+        Theme::parse(DEFAULT_THEME).unwrap_or_default()
     }
 
-    /// No colour at all, only emphasis: for `NO_COLOR` and as the last resort.
+    /// No colour at all, only emphasis: for `NO_COLOR` (the built-in `mono`).
     pub fn mono() -> Theme {
-        let bold = Style::default().add_modifier(Modifier::BOLD);
-        let rev = Style::default().add_modifier(Modifier::REVERSED);
-        Theme {
-            name: "mono".into(),
-            title: bold,
-            selection: rev,
-            tab_active: rev.add_modifier(Modifier::BOLD),
-            key: bold,
-            leader: bold,
-            error: bold,
-            danger: rev.add_modifier(Modifier::BOLD),
-            badge: rev,
-            muted: Style::default().add_modifier(Modifier::DIM),
-            ..Theme::default()
-        }
+        load::load("mono", None).theme
     }
 
+    /// A theme file without a `base`: every slot not set stays plain.
     pub fn parse(text: &str) -> Result<Theme, String> {
-        let file: ThemeFile = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
-        let mut theme = Theme {
-            name: file.name,
-            ..Theme::default()
+        Theme::parse_on(text, None, &|_| Ok(Theme::default()))
+    }
+
+    /// A theme file over its `base`, else over `implicit_base`, else over nothing;
+    /// bases are looked up with `base_of`.
+    pub fn parse_on(
+        text: &str,
+        implicit_base: Option<&str>,
+        base_of: &dyn Fn(&str) -> Result<Theme, String>,
+    ) -> Result<Theme, String> {
+        let file: ThemeFile = serde_yaml::from_str(text).map_err(|e| match e.location() {
+            Some(l) => format!("line {}, column {}: {e}", l.line(), l.column()),
+            None => e.to_string(),
+        })?;
+        let mut theme = match file.base.as_deref().or(implicit_base) {
+            Some(b) => base_of(b)?,
+            None => Theme::default(),
         };
+        theme.name = file.name.clone();
         for (slot, spec) in &file.slots {
             let style = resolve(spec, &file.palette)?;
             let target = theme
@@ -89,6 +110,30 @@ impl Theme {
             *target = style;
         }
         Ok(theme)
+    }
+
+    /// Every slot by name, for tests and for checking that a theme sets them all.
+    pub const SLOTS: [&'static str; 15] = [
+        "text",
+        "muted",
+        "border",
+        "border_focused",
+        "title",
+        "selection",
+        "tab_active",
+        "tab",
+        "key",
+        "leader",
+        "healthy",
+        "warning",
+        "error",
+        "danger",
+        "badge",
+    ];
+
+    pub fn slot(&self, name: &str) -> Option<Style> {
+        let mut copy = self.clone();
+        copy.slot_mut(name).map(|s| *s)
     }
 
     fn slot_mut(&mut self, name: &str) -> Option<&mut Style> {
@@ -122,16 +167,24 @@ fn resolve(spec: &SlotSpec, palette: &BTreeMap<String, String>) -> Result<Style,
     };
     Ok(match spec {
         SlotSpec::Colour(c) => Style::default().fg(colour(c)?),
-        SlotSpec::Full { fg, bg, bold } => {
+        SlotSpec::Full(e) => {
             let mut s = Style::default();
-            if let Some(fg) = fg {
+            if let Some(fg) = &e.fg {
                 s = s.fg(colour(fg)?);
             }
-            if let Some(bg) = bg {
+            if let Some(bg) = &e.bg {
                 s = s.bg(colour(bg)?);
             }
-            if *bold {
-                s = s.add_modifier(Modifier::BOLD);
+            for (on, m) in [
+                (e.bold, Modifier::BOLD),
+                (e.dim, Modifier::DIM),
+                (e.italic, Modifier::ITALIC),
+                (e.underlined, Modifier::UNDERLINED),
+                (e.reversed, Modifier::REVERSED),
+            ] {
+                if on {
+                    s = s.add_modifier(m);
+                }
             }
             s
         }
