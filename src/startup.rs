@@ -191,13 +191,20 @@ pub fn new_app(info: ContextInfo, config: &Config, sep: u8) -> App {
     // Say once where the settings came from: on a controller that is the detected
     // manifest, which the user never typed.
     let source = format!("context {}: {}", info.name, info.source);
+    let (keymap, warnings) = Keymap::defaults().with_overrides(&config.keys);
     let mut app = App::new(
         info,
-        Keymap::defaults(),
+        keymap,
         config.context_names(),
         std::time::Instant::now(),
     );
     app.set_status(crate::app::Level::Info, source);
+    if !warnings.is_empty() {
+        for w in &warnings {
+            tracing::warn!("{w}");
+        }
+        app.set_status(crate::app::Level::Warn, warnings.join("; "));
+    }
     app.keys = crate::app::keys::KeysState::new(sep);
     app.ops = crate::app::ops::OpsState::from_environment();
     app.checks.thresholds = config.checks.clone();

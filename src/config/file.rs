@@ -22,6 +22,8 @@ pub struct Config {
     pub separator: Option<String>,
     /// Thresholds of the Checks view and `etcdtui check`.
     pub checks: crate::checks::Thresholds,
+    /// Key bindings: `scope: { action: key or [keys] }`.
+    pub keys: crate::keymap::Overrides,
 }
 
 impl Config {

@@ -4,9 +4,13 @@
 //! Keys are our own type rather than crossterm's so that `app` stays free of the
 //! terminal and bindings can be written as strings in `config.yaml`.
 
+mod overrides;
+
 use std::fmt;
 
 use crate::app::ViewId;
+
+pub use overrides::{KeySpec, Overrides, action_name};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyCode {
