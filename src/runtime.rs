@@ -12,7 +12,7 @@ use crate::app::{App, ContextInfo, Effect, Msg, update};
 use crate::clipboard::{Clipboard, SystemClipboard};
 use crate::etcd::{self, ConnectSpec, EtcdHandle, Request};
 use crate::theme::Theme;
-use crate::tui::{TerminalGuard, convert_key};
+use crate::tui::{TerminalGuard, convert_key, convert_mouse};
 
 const TICK: Duration = Duration::from_millis(250);
 /// At most this many etcd events are applied before the next draw, so a flood of
@@ -109,6 +109,7 @@ pub async fn run(
             ev = input.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) => convert_key(k).map(Msg::Key).into_iter().collect(),
                 Some(Ok(TermEvent::Resize(width, height))) => vec![Msg::Resize { width, height }],
+                Some(Ok(TermEvent::Mouse(m))) => convert_mouse(m).map(Msg::Mouse).into_iter().collect(),
                 Some(Ok(_)) => Vec::new(),
                 // The terminal is gone (closed SSH session): nothing left to show.
                 Some(Err(_)) | None => break,

@@ -4,7 +4,10 @@
 
 use std::io::{self, Stdout};
 
-use crossterm::event::{KeyCode as CtKey, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, KeyCode as CtKey, KeyEvent, KeyEventKind,
+    KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -24,7 +27,7 @@ impl TerminalGuard {
     pub fn enter() -> io::Result<TerminalGuard> {
         enable_raw_mode()?;
         let mut out = io::stdout();
-        if let Err(e) = execute!(out, EnterAlternateScreen) {
+        if let Err(e) = execute!(out, EnterAlternateScreen, EnableMouseCapture) {
             restore();
             return Err(e);
         }
@@ -47,7 +50,7 @@ impl TerminalGuard {
 
     pub fn resume(&mut self) -> io::Result<()> {
         enable_raw_mode()?;
-        execute!(io::stdout(), EnterAlternateScreen)?;
+        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
         // The editor drew over everything: draw the whole screen afresh.
         self.terminal.clear()
     }
@@ -63,7 +66,12 @@ impl Drop for TerminalGuard {
 /// Idempotent, so the panic hook and the guard may both call it.
 pub fn restore() {
     let _ = disable_raw_mode();
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(
+        io::stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }
 
 /// Installs color-eyre's hooks, with the panic hook restoring the terminal first.
@@ -108,5 +116,21 @@ pub fn convert_key(ev: KeyEvent) -> Option<Key> {
         code,
         ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
         alt: ev.modifiers.contains(KeyModifiers::ALT),
+    })
+}
+
+/// The mouse events the app acts on: the wheel and a left click.
+pub fn convert_mouse(m: MouseEvent) -> Option<crate::app::Mouse> {
+    use crate::app::MouseKind;
+    let kind = match m.kind {
+        MouseEventKind::ScrollUp => MouseKind::ScrollUp,
+        MouseEventKind::ScrollDown => MouseKind::ScrollDown,
+        MouseEventKind::Down(MouseButton::Left) => MouseKind::Click,
+        _ => return None,
+    };
+    Some(crate::app::Mouse {
+        kind,
+        x: m.column,
+        y: m.row,
     })
 }

@@ -638,3 +638,33 @@ async fn kubernetes_fixtures_show_decoded_and_the_layout_names_kinds() {
     );
     insta::assert_snapshot!("node", screen);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_selects_the_row_under_it_and_the_wheel_moves() {
+    use etcdtui::app::{Mouse, MouseKind, Msg};
+    let Some((_c, mut h)) = seeded().await else {
+        return;
+    };
+    h.settle_until("tree loaded", |a| a.keys.tree.rows.len() >= 3)
+        .await;
+    // Rows start below the header (2), the tab bar (1) and the pane's border (1).
+    let screen = h.render(100, 30);
+    let y = screen
+        .lines()
+        .position(|l| l.contains("registry/"))
+        .expect("registry row drawn") as u16;
+    h.msg(Msg::Mouse(Mouse {
+        kind: MouseKind::Click,
+        x: 5,
+        y,
+    }));
+    h.settle().await;
+    assert_eq!(h.selected_key().as_deref(), Some(&b"/registry/"[..]));
+    h.msg(Msg::Mouse(Mouse {
+        kind: MouseKind::ScrollUp,
+        x: 5,
+        y,
+    }));
+    h.settle().await;
+    assert_eq!(h.selected_key().as_deref(), Some(&b"/app/"[..]));
+}

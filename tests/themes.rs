@@ -186,3 +186,34 @@ fn a_broken_theme_warns_with_file_line_and_column_and_falls_back() {
             .contains("loop")
     );
 }
+
+#[test]
+fn the_mouse_switches_tabs_where_they_are_drawn_and_the_wheel_scrolls() {
+    use etcdtui::app::{Mouse, MouseKind, Msg, update};
+    let t = Theme::builtin_default();
+    for target in ViewId::ALL {
+        let mut a = app(ViewId::Keys);
+        let b = draw(&a, &t);
+        // The tab's title as drawn on the tab bar row.
+        let row: String = (0..b.area.width)
+            .map(|x| b[(x, 2)].symbol().to_string())
+            .collect();
+        let x = row.find(target.title()).expect("tab drawn") as u16;
+        update(
+            &mut a,
+            Msg::Mouse(Mouse {
+                kind: MouseKind::Click,
+                x,
+                y: 2,
+            }),
+        );
+        assert_eq!(a.view, target, "click at {x} on {row:?}");
+    }
+    let mut a = app(ViewId::Cluster);
+    assert_eq!(a.cluster.cursor, 0);
+    let wheel = |kind| Msg::Mouse(Mouse { kind, x: 10, y: 8 });
+    update(&mut a, wheel(MouseKind::ScrollDown));
+    assert_eq!(a.cluster.cursor, 1);
+    update(&mut a, wheel(MouseKind::ScrollUp));
+    assert_eq!(a.cluster.cursor, 0);
+}

@@ -7,6 +7,7 @@ pub mod cluster;
 mod command;
 pub mod keys;
 pub mod leases;
+mod mouse;
 pub mod ops;
 mod ops_keys;
 pub mod render_value;
@@ -181,9 +182,25 @@ pub struct App {
     pub wall: std::time::SystemTime,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MouseKind {
+    ScrollUp,
+    ScrollDown,
+    Click,
+}
+
+/// A mouse event at a cell of the screen (column `x`, row `y`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mouse {
+    pub kind: MouseKind,
+    pub x: u16,
+    pub y: u16,
+}
+
 #[derive(Debug)]
 pub enum Msg {
     Key(Key),
+    Mouse(Mouse),
     Tick(Instant),
     Etcd(crate::etcd::Event),
     /// The terminal's new size.

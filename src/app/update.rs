@@ -26,6 +26,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             keys::after_move(&mut app.keys)
         }
         Msg::Key(key) => on_key(app, key),
+        Msg::Mouse(m) => super::mouse::on_mouse(app, m),
         Msg::ContextSwitched(Ok(ctx)) => {
             let (info, spec) = *ctx;
             app.set_status(Level::Info, format!("switched to context {}", info.name));
@@ -714,6 +715,11 @@ fn show_view(app: &mut App, v: super::ViewId) -> Vec<Effect> {
         return super::cluster::refresh(&mut app.cluster, app.now);
     }
     Vec::new()
+}
+
+/// For the mouse: the same actions keys run.
+pub(super) fn run_action_pub(app: &mut App, action: Action) -> Vec<Effect> {
+    run_action(app, action)
 }
 
 fn run_action(app: &mut App, action: Action) -> Vec<Effect> {

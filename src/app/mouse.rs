@@ -1,0 +1,61 @@
+//! The mouse: the wheel moves the selection of the view under it, a click on the tab
+//! bar switches views, a click on a row of the Keys tree selects it. Positions follow
+//! the fixed frame every view shares: two header rows, the tab bar, then the body.
+
+use crate::keymap::Action;
+
+use super::{App, Effect, Mouse, MouseKind, Overlay, ViewId};
+
+/// The tab bar's row.
+const TABS: u16 = 2;
+/// The first row inside the body's bordered panes.
+const FIRST_ROW: u16 = 4;
+
+pub fn on_mouse(app: &mut App, m: Mouse) -> Vec<Effect> {
+    // Dialogs and windows own the screen: the mouse does not reach behind them.
+    if !matches!(app.overlay, Overlay::None) || app.ops.running.is_some() {
+        return Vec::new();
+    }
+    match m.kind {
+        MouseKind::ScrollUp => super::update::run_action_pub(app, Action::Up),
+        MouseKind::ScrollDown => super::update::run_action_pub(app, Action::Down),
+        MouseKind::Click if m.y == TABS => match tab_at(m.x) {
+            Some(v) => super::update::run_action_pub(app, Action::ShowView(v)),
+            None => Vec::new(),
+        },
+        MouseKind::Click => click_row(app, m),
+    }
+}
+
+/// The tab under column `x`, laid out as the tab bar draws them: one space, then
+/// ` N Title ` and a space per view.
+pub fn tab_at(x: u16) -> Option<ViewId> {
+    let mut start = 1u16;
+    for v in ViewId::ALL {
+        let width = (v.title().chars().count() + 4) as u16;
+        if (start..start + width).contains(&x) {
+            return Some(v);
+        }
+        start += width + 1;
+    }
+    None
+}
+
+fn click_row(app: &mut App, m: Mouse) -> Vec<Effect> {
+    if app.view != ViewId::Keys || m.y < FIRST_ROW {
+        return Vec::new();
+    }
+    let row = app.keys.offset + usize::from(m.y - FIRST_ROW);
+    let visible = app.keys.height;
+    if usize::from(m.y - FIRST_ROW) >= visible {
+        return Vec::new();
+    }
+    let delta = row as isize - app.keys.cursor as isize;
+    let step = if delta < 0 { Action::Up } else { Action::Down };
+    let mut effects = Vec::new();
+    for _ in 0..delta.unsigned_abs() {
+        effects.extend(super::update::run_action_pub(app, step));
+    }
+    // Moving the selection is all a click does: it never opens or writes anything.
+    effects
+}
