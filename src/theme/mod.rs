@@ -30,6 +30,14 @@ pub struct Theme {
     pub error: Style,
     pub danger: Style,
     pub badge: Style,
+    pub learner: Style,
+    pub put: Style,
+    pub delete: Style,
+    pub diff_added: Style,
+    pub diff_removed: Style,
+    pub json_key: Style,
+    pub json_string: Style,
+    pub json_number: Style,
 }
 
 #[derive(Deserialize)]
@@ -113,7 +121,7 @@ impl Theme {
     }
 
     /// Every slot by name, for tests and for checking that a theme sets them all.
-    pub const SLOTS: [&'static str; 15] = [
+    pub const SLOTS: [&'static str; 23] = [
         "text",
         "muted",
         "border",
@@ -129,6 +137,14 @@ impl Theme {
         "error",
         "danger",
         "badge",
+        "learner",
+        "put",
+        "delete",
+        "diff_added",
+        "diff_removed",
+        "json_key",
+        "json_string",
+        "json_number",
     ];
 
     pub fn slot(&self, name: &str) -> Option<Style> {
@@ -153,6 +169,14 @@ impl Theme {
             "error" => &mut self.error,
             "danger" => &mut self.danger,
             "badge" => &mut self.badge,
+            "learner" => &mut self.learner,
+            "put" => &mut self.put,
+            "delete" => &mut self.delete,
+            "diff_added" => &mut self.diff_added,
+            "diff_removed" => &mut self.diff_removed,
+            "json_key" => &mut self.json_key,
+            "json_string" => &mut self.json_string,
+            "json_number" => &mut self.json_number,
             _ => return None,
         })
     }

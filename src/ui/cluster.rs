@@ -253,7 +253,14 @@ fn cells(
     let quota = quota_of(c, m);
     let share = m.db_size.map(|d| d as f64 * 100.0 / quota as f64);
     vec![
-        (marker.into(), theme.leader),
+        (
+            marker.into(),
+            if m.is_learner && !leader {
+                theme.learner
+            } else {
+                theme.leader
+            },
+        ),
         (
             if m.name.is_empty() {
                 "(unstarted)".into()

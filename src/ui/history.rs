@@ -112,8 +112,8 @@ fn shown_lines<'a>(h: &HistoryPane, height: u16, theme: &Theme) -> Vec<Line<'a>>
         } => {
             let rev = |i: usize| h.entries.get(i).map(|kv| kv.mod_revision).unwrap_or(0);
             let mut out = vec![Line::from(vec![
-                Span::styled(format!("--- rev {}  ", rev(*older)), theme.error),
-                Span::styled(format!("+++ rev {}", rev(*newer)), theme.healthy),
+                Span::styled(format!("--- rev {}  ", rev(*older)), theme.diff_removed),
+                Span::styled(format!("+++ rev {}", rev(*newer)), theme.diff_added),
             ])];
             out.extend(
                 lines
@@ -122,8 +122,12 @@ fn shown_lines<'a>(h: &HistoryPane, height: u16, theme: &Theme) -> Vec<Line<'a>>
                     .take(take.saturating_sub(1))
                     .map(|l| match l {
                         DiffLine::Same(t) => Line::styled(format!("  {}", safe(t)), theme.muted),
-                        DiffLine::Added(t) => Line::styled(format!("+ {}", safe(t)), theme.healthy),
-                        DiffLine::Removed(t) => Line::styled(format!("- {}", safe(t)), theme.error),
+                        DiffLine::Added(t) => {
+                            Line::styled(format!("+ {}", safe(t)), theme.diff_added)
+                        }
+                        DiffLine::Removed(t) => {
+                            Line::styled(format!("- {}", safe(t)), theme.diff_removed)
+                        }
                     }),
             );
             out

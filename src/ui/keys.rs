@@ -259,7 +259,7 @@ fn draw_value(frame: &mut Frame, area: Rect, ks: &KeysState, theme: &Theme) {
                 .lines()
                 .skip(usize::from(v.scroll))
                 .take(usize::from(body.height))
-                .map(|t| Line::styled(safe(t).into_owned(), theme.text)),
+                .map(|t| super::highlight::line(&safe(t), v.format, theme)),
         );
         l
     };

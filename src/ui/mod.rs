@@ -8,6 +8,7 @@ mod confirm;
 mod footer;
 mod header;
 mod help;
+mod highlight;
 mod history;
 pub mod keys;
 mod leases;

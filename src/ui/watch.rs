@@ -196,8 +196,8 @@ fn draw_table(frame: &mut Frame, area: Rect, t: &Tab, theme: &Theme) {
     for (pos, &i) in rows.iter().enumerate().skip(first).take(h) {
         let r = &t.events[i];
         let (kind, style) = match r.ev.kind {
-            EventKind::Put => ("PUT", theme.healthy),
-            EventKind::Delete => ("DELETE", theme.error),
+            EventKind::Put => ("PUT", theme.put),
+            EventKind::Delete => ("DELETE", theme.delete),
         };
         let line = Line::from(vec![
             Span::styled(
@@ -265,8 +265,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, t: &Tab, theme: &Theme) {
             for d in diff_lines(&show(prev), &show(&r.ev.value)) {
                 lines.push(match d {
                     DiffLine::Same(l) => Line::styled(format!("  {}", safe(&l)), theme.muted),
-                    DiffLine::Added(l) => Line::styled(format!("+ {}", safe(&l)), theme.healthy),
-                    DiffLine::Removed(l) => Line::styled(format!("- {}", safe(&l)), theme.error),
+                    DiffLine::Added(l) => Line::styled(format!("+ {}", safe(&l)), theme.diff_added),
+                    DiffLine::Removed(l) => {
+                        Line::styled(format!("- {}", safe(&l)), theme.diff_removed)
+                    }
                 });
             }
         }
