@@ -23,6 +23,11 @@ pub struct Cli {
     #[command(flatten)]
     pub conn: ConnArgs,
 
+    /// Browse a snapshot file (or a member's member/snap/db) in the Keys view, read-only,
+    /// with no server
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }

@@ -17,6 +17,7 @@ pub mod localcluster;
 pub mod logging;
 pub mod metrics;
 pub mod runtime;
+pub mod snapbrowse;
 pub mod snapfile;
 pub mod snapshot_cli;
 pub mod startup;

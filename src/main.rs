@@ -41,6 +41,9 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli, theme: Theme) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };
+    if let Some(path) = &cli.snapshot {
+        return browse_snapshot(rt, path, setup, theme);
+    }
     let mut ctx = match setup.resolve() {
         Ok(c) => c,
         Err(e) => return usage_error(&e.to_string()),
@@ -61,6 +64,28 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli, theme: Theme) -> ExitCode {
     app.cluster.quota = prefs.quota;
     app.cluster.interval = prefs.refresh;
     finish(rt.block_on(runtime::run(app, ctx.spec, theme, setup.resolver())))
+}
+
+fn browse_snapshot(
+    rt: &tokio::runtime::Runtime,
+    path: &std::path::Path,
+    setup: Setup,
+    theme: Theme,
+) -> ExitCode {
+    let (file, source) = match etcdtui::snapbrowse::open(path) {
+        Ok(opened) => opened,
+        Err(e) => {
+            eprintln!("etcdtui: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let sep = match setup.config.separator_byte() {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e),
+    };
+    let mut app = new_app(etcdtui::snapbrowse::context(&source), &setup.config, sep);
+    app.snapshot = Some(source);
+    finish(rt.block_on(runtime::run_snapshot(app, file, theme, setup.resolver())))
 }
 
 fn check(

@@ -25,17 +25,41 @@ const MIN_FRAME: Duration = Duration::from_millis(16);
 pub type Resolver = Box<dyn Fn(&str) -> Result<(ContextInfo, ConnectSpec), String> + Send>;
 
 pub async fn run(
-    mut app: App,
+    app: App,
     spec: ConnectSpec,
+    theme: Theme,
+    resolver: Resolver,
+) -> color_eyre::Result<()> {
+    let first = Request::Connect {
+        generation: app.generation,
+        spec,
+    };
+    run_from(app, first, theme, resolver).await
+}
+
+/// The TUI on a snapshot file that is already open and checked (`--snapshot`).
+pub async fn run_snapshot(
+    app: App,
+    file: std::sync::Arc<crate::snapfile::SnapshotFile>,
+    theme: Theme,
+    resolver: Resolver,
+) -> color_eyre::Result<()> {
+    let first = Request::OpenSnapshot {
+        generation: app.generation,
+        file,
+    };
+    run_from(app, first, theme, resolver).await
+}
+
+async fn run_from(
+    mut app: App,
+    first_request: Request,
     theme: Theme,
     resolver: Resolver,
 ) -> color_eyre::Result<()> {
     let (ev_tx, mut ev_rx) = mpsc::channel(4096);
     let etcd = etcd::session::spawn(ev_tx);
-    etcd.send(Request::Connect {
-        generation: app.generation,
-        spec,
-    });
+    etcd.send(first_request);
 
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;

@@ -107,6 +107,21 @@ pub struct ContextInfo {
     pub details: Vec<String>,
 }
 
+/// A snapshot file the Keys view browses instead of a cluster (`--snapshot`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotSource {
+    /// The file as the user named it.
+    pub path: String,
+    pub revision: i64,
+    /// Keys alive at `revision`.
+    pub keys: u64,
+    /// How many parts of the file could not be read (listed by `snapshot status`).
+    pub problems: usize,
+}
+
+/// What views other than Keys say while a snapshot file is open.
+pub const NEEDS_CLUSTER: &str = crate::etcd::snapkeys::NEEDS_CLUSTER;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConnState {
     Connecting {
@@ -154,6 +169,9 @@ pub enum Overlay {
 
 pub struct App {
     pub context: ContextInfo,
+    /// Set while browsing a snapshot file: the session is read-only and only the Keys
+    /// view has something to show.
+    pub snapshot: Option<SnapshotSource>,
     /// Tags every etcd request; events of an older generation are dropped.
     pub generation: u64,
     pub conn: ConnState,
@@ -295,6 +313,7 @@ impl App {
     ) -> App {
         let mut app = App {
             context,
+            snapshot: None,
             generation: 1,
             conn: ConnState::Connecting { attempt: 0 },
             view: ViewId::Keys,

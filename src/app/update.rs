@@ -15,7 +15,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.status = None;
             }
             let connected = matches!(app.conn, ConnState::Connected { .. });
-            super::cluster::tick(&mut app.cluster, now, connected)
+            super::cluster::tick(&mut app.cluster, now, connected && app.snapshot.is_none())
         }
         Msg::Etcd(event) => on_etcd(app, event),
         Msg::Resize { height, .. } => {
@@ -30,6 +30,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             let (info, spec) = *ctx;
             app.set_status(Level::Info, format!("switched to context {}", info.name));
             app.context = info;
+            app.snapshot = None;
             app.ops_denied = None;
             app.apply_read_only();
             app.generation += 1;
@@ -332,6 +333,10 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 fn start_watch(app: &mut App, key: Vec<u8>, prefix: bool, rev: Option<i64>) -> Vec<Effect> {
+    if app.snapshot.is_some() {
+        app.set_status(Level::Error, super::NEEDS_CLUSTER);
+        return Vec::new();
+    }
     app.view = super::ViewId::Watch;
     let spec = crate::etcd::watch::WatchSpec {
         key,
@@ -681,7 +686,8 @@ fn on_confirm_key(app: &mut App, key: Key) -> Vec<Effect> {
 /// leases costs nothing until someone looks at them.
 fn show_view(app: &mut App, v: super::ViewId) -> Vec<Effect> {
     app.view = v;
-    let connected = matches!(app.conn, ConnState::Connected { .. });
+    // A snapshot file has nothing but keys; the view says so instead of asking.
+    let connected = matches!(app.conn, ConnState::Connected { .. }) && app.snapshot.is_none();
     if v == super::ViewId::Leases
         && connected
         && !app.leases.loaded
@@ -715,11 +721,19 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::NextView => return show_view(app, app.view.next()),
         Action::PrevView => return show_view(app, app.view.prev()),
         Action::ShowView(v) => return show_view(app, v),
+        Action::Reconnect if app.snapshot.is_some() => {
+            app.set_status(
+                Level::Info,
+                "a snapshot file does not change: nothing to reload",
+            );
+        }
         Action::Reconnect => {
             app.set_status(Level::Info, "reconnecting…");
             return vec![Effect::ReconnectNow];
         }
         other if app.view == super::ViewId::Keys => return keys_action(app, other),
+        // The other views have no server to act on; their pane says why.
+        _ if app.snapshot.is_some() => app.set_status(Level::Error, super::NEEDS_CLUSTER),
         other if app.view == super::ViewId::Leases => return leases_action(app, other),
         other if app.view == super::ViewId::Auth => return auth_action(app, other),
         other if app.view == super::ViewId::Cluster => return cluster_action(app, other),
@@ -768,8 +782,26 @@ fn on_command_key(app: &mut App, key: Key) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Commands that only a server can answer; writes are refused by read-only mode anyway.
+fn needs_cluster(command: &Result<Command, String>) -> bool {
+    matches!(
+        command,
+        Ok(Command::Watch { .. }
+            | Command::Record(_)
+            | Command::AuthSwitch(_)
+            | Command::Role { .. }
+            | Command::UserAdd(_)
+            | Command::Op(_))
+    )
+}
+
 fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
-    match parse_command(text) {
+    let command = parse_command(text);
+    if app.snapshot.is_some() && needs_cluster(&command) {
+        app.set_status(Level::Error, super::NEEDS_CLUSTER);
+        return Vec::new();
+    }
+    match command {
         Err(e) => app.set_status(Level::Error, e),
         Ok(Command::Quit) => app.quit = true,
         Ok(Command::Help) => app.overlay = Overlay::Help { scroll: 0 },

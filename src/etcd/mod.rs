@@ -14,6 +14,7 @@ pub mod metrics_scrape;
 pub mod operations;
 pub mod session;
 pub mod skipscan;
+pub mod snapkeys;
 pub mod snapshot_save;
 pub mod spec;
 pub mod watch;

@@ -30,6 +30,12 @@ pub enum Request {
         generation: u64,
         spec: ConnectSpec,
     },
+    /// Serve the Keys view from a snapshot file instead of a cluster, until the next
+    /// `Connect`; answered by `Event::Connected` describing the file.
+    OpenSnapshot {
+        generation: u64,
+        file: Arc<crate::snapfile::SnapshotFile>,
+    },
     /// Skip the rest of the back-off and try now.
     ReconnectNow,
     /// A key-space read or write, answered by `Event::Keys` with the same `id`.
@@ -219,6 +225,9 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
     let mut cancels: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<()>> =
         std::collections::HashMap::new();
     let mut session_spec = ConnectSpec::default();
+    // Set while browsing a snapshot file: key reads come from it, and nothing else has
+    // a server to ask.
+    let mut snapshot: Option<Arc<crate::snapfile::SnapshotFile>> = None;
     let mut members: SharedMembers = Arc::new(tokio::sync::Mutex::new(MemberClients::new(
         ConnectSpec::default(),
     )));
@@ -234,6 +243,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 // Watches belong to the cluster they were started on.
                 watches.clear();
                 session_spec = spec.clone();
+                snapshot = None;
                 let task = tokio::spawn(run_session(
                     generation,
                     spec,
@@ -243,9 +253,26 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 ));
                 current = Some((task, wake));
             }
+            Request::OpenSnapshot { generation, file } => {
+                if let Some((task, _)) = current.take() {
+                    task.abort();
+                }
+                active = Arc::new(watch::channel(None).0);
+                watches.clear();
+                let info = snapshot_info(&file);
+                snapshot = Some(file);
+                let _ = events.send(Event::Connected { generation, info }).await;
+            }
+            Request::Keys { generation, id, op } if snapshot.is_some() => {
+                if let Some(file) = snapshot.clone() {
+                    tokio::spawn(serve_file(file, op, events.clone(), (generation, id)));
+                }
+            }
+            // No server behind a snapshot: the watch would dial the last cluster's spec.
+            Request::Watch { .. } if snapshot.is_some() => {}
             Request::Keys { generation, id, op } => {
                 serve(
-                    &active,
+                    (&active, snapshot.is_some()),
                     &events,
                     move |c| async move {
                         let result = run_op(&c, op).await;
@@ -291,7 +318,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
             Request::Cluster { generation, id, op } => {
                 let members = members.clone();
                 serve(
-                    &active,
+                    (&active, snapshot.is_some()),
                     &events,
                     move |c| async move {
                         let result = super::cluster_ops::run_op(&c, &members, op).await;
@@ -310,7 +337,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
             }
             Request::Auth { generation, id, op } => {
                 serve(
-                    &active,
+                    (&active, snapshot.is_some()),
                     &events,
                     move |c| async move {
                         let result = super::auth::run_op(&c, op).await;
@@ -329,7 +356,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
             }
             Request::Leases { generation, id, op } => {
                 serve(
-                    &active,
+                    (&active, snapshot.is_some()),
                     &events,
                     move |c| async move {
                         let result = super::leases::run_op(&c, op).await;
@@ -367,7 +394,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
             } => {
                 let spec = session_spec.clone();
                 serve(
-                    &active,
+                    (&active, snapshot.is_some()),
                     &events,
                     move |c| async move {
                         let facts = super::gather::gather(&c, &spec, &backup_dir).await;
@@ -409,7 +436,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
 /// Runs one request on its own task with the serving endpoint's client: a slow count
 /// must not hold up a value read, and none of them may hold up the next request.
 fn serve<F, Fut>(
-    active: &Active,
+    (active, snapshot): (&Active, bool),
     events: &mpsc::Sender<Event>,
     run: F,
     offline: impl FnOnce(EtcdError) -> Event + Send + 'static,
@@ -419,17 +446,57 @@ fn serve<F, Fut>(
 {
     let client = active.borrow().clone();
     let events = events.clone();
+    let why_offline = if snapshot {
+        super::snapkeys::NEEDS_CLUSTER
+    } else {
+        "not connected to any endpoint"
+    };
     tokio::spawn(async move {
         let event = match client {
             Some(c) => run(c).await,
-            None => offline(EtcdError::new(
-                Problem::Unreachable,
-                None,
-                "not connected to any endpoint",
-            )),
+            None => offline(EtcdError::new(Problem::Unreachable, None, why_offline)),
         };
         let _ = events.send(event).await;
     });
+}
+
+/// Answers one Keys request from a snapshot file, off the async threads: an export of a
+/// large file writes for a while.
+async fn serve_file(
+    file: Arc<crate::snapfile::SnapshotFile>,
+    op: KeysOp,
+    events: mpsc::Sender<Event>,
+    (generation, id): (u64, u64),
+) {
+    let result = tokio::task::spawn_blocking(move || super::snapkeys::run_op(&file, op))
+        .await
+        .unwrap_or_else(|e| Err(EtcdError::new(Problem::Other, None, e.to_string())));
+    let _ = events
+        .send(Event::Keys {
+            generation,
+            id,
+            result,
+        })
+        .await;
+}
+
+/// What the header shows for a snapshot file, in the shape of a cluster's status.
+fn snapshot_info(file: &crate::snapfile::SnapshotFile) -> ClusterInfo {
+    ClusterInfo {
+        endpoint: format!("snapshot {}", file.path().display()),
+        cluster_id: 0,
+        member_id: 0,
+        member_name: String::new(),
+        leader_id: 0,
+        leader_name: None,
+        version: String::new(),
+        revision: file.status().revision,
+        raft_term: 0,
+        members: file.etcd_meta().members.len(),
+        endpoints_up: 0,
+        endpoints_total: 0,
+        endpoint_errors: Vec::new(),
+    }
 }
 
 /// Runs one operation, forwarding its steps and its result.

@@ -33,7 +33,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     header::draw_tabs(frame, tabs, app, theme);
     // While disconnected the panel explaining why is worth more than a stale tree.
     let connected = matches!(app.conn, crate::app::ConnState::Connected { .. });
-    if app.view == crate::app::ViewId::Keys && app.keys.loaded && connected {
+    if app.snapshot.is_some() && app.view != crate::app::ViewId::Keys {
+        body::draw_needs_cluster(frame, body_area, app, theme);
+    } else if app.view == crate::app::ViewId::Keys && app.keys.loaded && connected {
         keys::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Leases && app.leases.loaded && connected {
         leases::draw(frame, body_area, app, theme);

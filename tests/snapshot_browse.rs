@@ -1,0 +1,229 @@
+//! `etcdtui --snapshot FILE`: the Keys view on a file saved from real etcd must show what
+//! the live cluster showed at that revision — tree, counts, decoded values, history — and
+//! refuse every write.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use etcdtui::app::keys::Row;
+use etcdtui::app::{Level, ViewId};
+use etcdtui::headless::Headless;
+use etcdtui::keymap::{Action, Key, KeyCode};
+use etcdtui::localcluster::LocalCluster;
+
+struct Saved {
+    cluster: LocalCluster,
+    _dir: tempfile::TempDir,
+    file: PathBuf,
+}
+
+/// The demo's Kubernetes data plus plain keys: one overwritten twice, one deleted.
+async fn saved() -> Option<Saved> {
+    let cluster = common::start_cluster(1).await?;
+    common::etcdctl_bin()?;
+    let mut client = common::connect(&cluster).await;
+    etcdtui::demo::seed::seed(&mut client).await.expect("seed");
+    for (k, v) in [
+        ("/plain/a", "one"),
+        ("/plain/b", "bee"),
+        ("/plain/a", "two"),
+        ("/plain/gone", "soon deleted"),
+        ("/plain/a", "three"),
+    ] {
+        client.put(k, v, None).await.expect("put");
+    }
+    client.delete("/plain/gone", None).await.expect("delete");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("snap.db");
+    let path = file.to_string_lossy().into_owned();
+    common::etcdctl_ok(&cluster, &["snapshot", "save", &path]);
+    Some(Saved {
+        cluster,
+        _dir: dir,
+        file,
+    })
+}
+
+fn open(file: &Path) -> Headless {
+    match Headless::open_snapshot(file, 100, 30) {
+        Ok(h) => h,
+        Err(e) => panic!("snapshot did not open: {e}"),
+    }
+}
+
+/// Each row with the count the tree shows for it.
+fn rows(h: &Headless) -> Vec<String> {
+    let ks = &h.app.keys;
+    ks.tree
+        .rows
+        .iter()
+        .map(|r| match *r {
+            Row::Node { id, depth } => {
+                let n = ks.tree.node(id);
+                let key = String::from_utf8_lossy(&n.key);
+                format!("{}{key} {:?}", "  ".repeat(depth), n.count)
+            }
+            Row::More { depth, .. } => format!("{}more", "  ".repeat(depth)),
+        })
+        .collect()
+}
+
+/// Top level, then `/registry/` opened: what both sources must agree on.
+async fn browse_registry(h: &mut Headless) -> (Vec<String>, Vec<String>) {
+    h.settle_until("tree loaded", |a| a.keys.tree.rows.len() >= 3)
+        .await;
+    let top = rows(h);
+    h.keys(":goto /registry/\n");
+    h.settle().await;
+    h.key(Key::plain(KeyCode::Right));
+    h.settle().await;
+    (top, rows(h))
+}
+
+async fn value_text(h: &mut Headless, key: &str) -> String {
+    h.keys(&format!(":goto {key}\n"));
+    h.settle_until("value loaded", |a| {
+        a.keys
+            .value
+            .as_ref()
+            .is_some_and(|v| !v.loading && v.key == key.as_bytes())
+    })
+    .await;
+    let v = h.app.keys.value.as_ref().expect("value pane");
+    assert!(v.kv.is_some(), "{key} exists");
+    v.rendered.text.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tree_counts_and_values_equal_the_live_cluster_at_that_revision() {
+    let Some(s) = saved().await else { return };
+    let mut live = Headless::connect(s.cluster.client_urls(), 100, 30);
+    let mut snap = open(&s.file);
+    let (live_top, live_registry) = browse_registry(&mut live).await;
+    let (snap_top, snap_registry) = browse_registry(&mut snap).await;
+    assert_eq!(snap_top, live_top);
+    assert!(
+        snap_top.iter().any(|r| r.contains("/plain/")),
+        "{snap_top:?}"
+    );
+    assert_eq!(snap_registry, live_registry);
+    assert!(
+        snap_registry.iter().any(|r| r.contains("/registry/pods/")),
+        "{snap_registry:?}"
+    );
+    let pod = "/registry/pods/default/redis-0";
+    let live_pod = value_text(&mut live, pod).await;
+    let snap_pod = value_text(&mut snap, pod).await;
+    assert!(snap_pod.contains("kind: Pod"), "{snap_pod}");
+    assert_eq!(snap_pod, live_pod);
+    // The deleted key is not in the file's tree.
+    snap.keys(":goto /plain/\n");
+    snap.settle().await;
+    snap.key(Key::plain(KeyCode::Right));
+    snap.settle().await;
+    let plain = rows(&snap);
+    assert!(plain.iter().any(|r| r.contains("/plain/b")), "{plain:?}");
+    assert!(
+        !plain.iter().any(|r| r.contains("/plain/gone")),
+        "{plain:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_of_an_overwritten_key_comes_from_the_file() {
+    let Some(s) = saved().await else { return };
+    // Writes after the save must not show: the file is the past.
+    let mut client = common::connect(&s.cluster).await;
+    client.put("/plain/a", "four", None).await.expect("put");
+    let mut h = open(&s.file);
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    assert_eq!(value_text(&mut h, "/plain/a").await.trim(), "three");
+    h.keys("H");
+    h.settle().await;
+    let hist = h.app.keys.history.as_ref().expect("history open");
+    let values: Vec<&[u8]> = hist.entries.iter().map(|kv| kv.value.as_slice()).collect();
+    assert_eq!(values, vec![&b"three"[..], b"two", b"one"]);
+    let versions: Vec<i64> = hist.entries.iter().map(|kv| kv.version).collect();
+    assert_eq!(versions, vec![3, 2, 1]);
+    assert_eq!(hist.end, Some(etcdtui::etcd::keys::HistoryEnd::Created));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_absent_and_refused_and_other_views_need_a_cluster() {
+    let Some(s) = saved().await else { return };
+    let mut h = open(&s.file);
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    let writes = [
+        Action::Edit,
+        Action::NewKey,
+        Action::Delete,
+        Action::DeletePrefix,
+    ];
+    assert!(
+        h.app
+            .keymap
+            .bindings()
+            .iter()
+            .all(|b| !writes.contains(&b.action)),
+        "a write binding is left"
+    );
+    assert!(!h.app.keymap.has_dangerous());
+    value_text(&mut h, "/plain/b").await;
+    h.keys("e");
+    assert!(h.app.keys.ask.is_none() && h.app.keys.pending.is_empty());
+    h.keys(":put /plain/new\n");
+    let status = h.app.status.clone().expect("a status line");
+    assert_eq!(status.level, Level::Error);
+    assert!(status.text.contains("read-only"), "{status:?}");
+    // Other views say plainly why they are empty, and send nothing.
+    h.keys("3");
+    assert_eq!(h.app.view, ViewId::Cluster);
+    let screen = h.render(100, 30);
+    assert!(screen.contains("this needs a live cluster"), "{screen}");
+    h.keys(":watch /plain/\n");
+    let status = h.app.status.clone().expect("a status line");
+    assert!(status.text.contains("live cluster"), "{status:?}");
+    assert_ne!(h.app.view, ViewId::Watch);
+    // The value is still in the file, untouched by anything above.
+    h.keys("1");
+    assert_eq!(value_text(&mut h, "/plain/b").await.trim(), "bee");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_screen_is_marked_as_a_snapshot_with_its_revision() {
+    let Some(s) = saved().await else { return };
+    let mut h = open(&s.file);
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    value_text(&mut h, "/plain/a").await;
+    let path = s.file.display().to_string();
+    // The temp path differs per run; the rest of the header must not.
+    let screen: Vec<String> = h
+        .render(100, 24)
+        .lines()
+        .map(|l| {
+            let l = l.trim_matches('"').replace(&path, "SNAP.db");
+            l.trim_end().to_string()
+        })
+        .collect();
+    let screen = screen.join("\n");
+    assert!(screen.contains("snapshot SNAP.db  rev "), "{screen}");
+    assert!(screen.contains("(read-only)"), "{screen}");
+    assert!(!screen.contains("connected"), "{screen}");
+    insta::assert_snapshot!("snapshot_keys_view", screen);
+}
+
+#[test]
+fn bad_files_give_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, vec![7u8; 64 * 1024]).expect("write");
+    let err = Headless::open_snapshot(&junk, 80, 24)
+        .err()
+        .expect("junk refused");
+    assert!(err.contains("not an etcd snapshot"), "{err}");
+    let err = Headless::open_snapshot(&dir.path().join("missing.db"), 80, 24)
+        .err()
+        .expect("missing refused");
+    assert!(err.contains("cannot open snapshot"), "{err}");
+}
