@@ -138,6 +138,27 @@ pub enum SnapshotCmd {
     /// Hash, revision, total keys and total size as `etcdutl snapshot status` prints them,
     /// plus the appended SHA-256's integrity, compaction, pages and members
     Status(SnapshotStatusArgs),
+    /// What changed in the live cluster since the snapshot: keys added, changed and
+    /// removed, by prefix (connection flags go before `snapshot`, as for `check`)
+    Diff(SnapshotDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotDiffArgs {
+    /// A snapshot file, or a member's `member/snap/db`
+    pub file: PathBuf,
+
+    /// Only keys under this prefix
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub prefix: String,
+
+    /// Also show how this key's value changed, decoded as the Keys view shows it
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: crate::snapshot_diff::DiffOutput,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,7 @@ pub mod runtime;
 pub mod snapbrowse;
 pub mod snapfile;
 pub mod snapshot_cli;
+pub mod snapshot_diff;
 pub mod startup;
 pub mod theme;
 pub mod tui;

@@ -30,7 +30,12 @@ fn main() -> ExitCode {
         Some(Cmd::Demo(args)) => rt.block_on(etcdtui::demo::run(args, theme)),
         Some(Cmd::Decode(args)) => return decode(args),
         Some(Cmd::Check(args)) => return check(&rt, &cli.conn, args),
-        Some(Cmd::Snapshot(cmd)) => return snapshot(cmd),
+        Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Diff(args))) => {
+            return snapshot_diff(&rt, &cli.conn, args);
+        }
+        Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Status(args))) => {
+            return snapshot_status(args);
+        }
         None => return run_tui(&rt, cli, theme),
     };
     finish(result)
@@ -156,9 +161,45 @@ fn decode(args: etcdtui::cli::DecodeArgs) -> ExitCode {
     }
 }
 
-fn snapshot(cmd: etcdtui::cli::SnapshotCmd) -> ExitCode {
+fn snapshot_diff(
+    rt: &tokio::runtime::Runtime,
+    conn: &etcdtui::cli::ConnArgs,
+    args: etcdtui::cli::SnapshotDiffArgs,
+) -> ExitCode {
     use std::io::Write;
-    let etcdtui::cli::SnapshotCmd::Status(args) = cmd;
+    let setup = match Setup::load(conn) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let mut ctx = match setup.resolve() {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    if let Err(e) = ensure_password(&mut ctx) {
+        return usage_error(&e);
+    }
+    let report = rt.block_on(etcdtui::snapshot_diff::run(
+        &args.file,
+        &ctx.spec,
+        args.prefix.as_bytes(),
+        args.key.as_deref().map(str::as_bytes),
+        args.output,
+    ));
+    if let Some(e) = report.error {
+        eprintln!("etcdtui: {e}");
+        return ExitCode::FAILURE;
+    }
+    match std::io::stdout().write_all(report.stdout.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("etcdtui: cannot write: {e}");
+            ExitCode::FAILURE
+        }
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+fn snapshot_status(args: etcdtui::cli::SnapshotStatusArgs) -> ExitCode {
+    use std::io::Write;
     let report = etcdtui::snapshot_cli::status(&args.file, args.output);
     let written = std::io::stdout().write_all(report.stdout.as_bytes());
     for line in &report.stderr {

@@ -10,6 +10,7 @@ pub mod gather;
 mod insecure;
 pub mod keys;
 pub mod leases;
+pub mod livekeys;
 pub mod metrics_scrape;
 pub mod operations;
 pub mod session;
