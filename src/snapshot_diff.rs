@@ -158,9 +158,10 @@ pub fn summary(d: &Diff) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "since the snapshot (rev {}, live rev {}): {} added, {} changed, {} removed; most under: {top}",
+        "since the snapshot (rev {}, live rev {}): {} keys differ — {} added, {} changed, {} removed; {top}",
         d.snapshot_revision,
         d.live_revision,
+        n(d.keys.len()),
         n(t.added),
         n(t.changed),
         n(t.removed)
