@@ -227,3 +227,72 @@ fn bad_files_give_a_clear_error_not_a_panic() {
         .expect("missing refused");
     assert!(err.contains("cannot open snapshot"), "{err}");
 }
+
+/// The children of `/plain/` as the tree shows them.
+async fn plain_children(h: &mut Headless) -> Vec<String> {
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    h.keys(":goto /plain/\n");
+    h.settle().await;
+    h.key(Key::plain(KeyCode::Right));
+    h.settle().await;
+    rows(h)
+        .into_iter()
+        .filter(|r| r.trim_start().starts_with("/plain/") && !r.contains("/plain/ "))
+        .map(|r| r.trim().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_switches_to_the_file_and_a_context_switch_goes_back_live() {
+    let Some(s) = saved().await else { return };
+    let mut client = common::connect(&s.cluster).await;
+    client
+        .put("/plain/after", "later", None)
+        .await
+        .expect("put");
+    let mut h = Headless::connect(s.cluster.client_urls(), 100, 30);
+    let live = plain_children(&mut h).await;
+    assert!(
+        live.iter().any(|r| r.starts_with("/plain/after")),
+        "{live:?}"
+    );
+
+    h.keys(":open /nonexistent/snap.db\n");
+    let status = h.app.status.clone().expect("status");
+    assert_eq!(status.level, Level::Error);
+    assert!(status.text.contains("cannot open snapshot"), "{status:?}");
+    assert!(h.app.snapshot.is_none());
+
+    h.keys(&format!(":open {}\n", s.file.display()));
+    assert!(h.app.snapshot.is_some());
+    assert!(h.app.context.read_only);
+    let from_file = plain_children(&mut h).await;
+    assert!(
+        !from_file.iter().any(|r| r.starts_with("/plain/after")),
+        "{from_file:?}"
+    );
+    assert!(
+        from_file.iter().any(|r| r.starts_with("/plain/b")),
+        "{from_file:?}"
+    );
+    h.keys(":put /plain/x\n");
+    assert!(
+        h.app
+            .status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("read-only"))
+    );
+
+    // What `:ctx NAME` does once the runtime has resolved the name.
+    let spec = etcdtui::etcd::ConnectSpec {
+        endpoints: s.cluster.client_urls(),
+        ..Default::default()
+    };
+    let info = etcdtui::startup::plain_context("back", "test", &spec);
+    h.msg(etcdtui::app::Msg::ContextSwitched(Ok(Box::new((
+        info, spec,
+    )))));
+    assert!(h.app.snapshot.is_none() && !h.app.context.read_only);
+    let again = plain_children(&mut h).await;
+    assert_eq!(again, live);
+}

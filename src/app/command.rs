@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "goto",
     "put",
     "export",
+    "open",
     "grant",
     "revoke",
     "useradd",
@@ -80,6 +81,8 @@ pub enum Command {
     Put(Vec<u8>),
     /// Write the selected subtree to a file.
     Export(String),
+    /// Browse a snapshot file instead of the cluster.
+    Open(String),
     AuthSwitch(bool),
     Watch {
         key: Vec<u8>,
@@ -258,6 +261,10 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "export" => match args.as_slice() {
             [path] => Ok(Command::Export((*path).to_string())),
             _ => Err("usage: :export FILE (.json or .yaml)".into()),
+        },
+        "open" => match args.as_slice() {
+            [path] => Ok(Command::Open((*path).to_string())),
+            _ => Err("usage: :open SNAPSHOT-FILE (:ctx NAME goes back to a cluster)".into()),
         },
         "put" => key_arg(line, "usage: :put KEY").map(Command::Put),
         "goto" | "g" => key_arg(line, "usage: :goto KEY-OR-PREFIX").map(Command::Goto),

@@ -10,6 +10,7 @@ pub mod leases;
 pub mod ops;
 mod ops_keys;
 pub mod render_value;
+mod source;
 mod update;
 pub mod watch;
 
@@ -172,6 +173,8 @@ pub struct App {
     /// Set while browsing a snapshot file: the session is read-only and only the Keys
     /// view has something to show.
     pub snapshot: Option<SnapshotSource>,
+    /// The live context left by `:open`, which reconnecting goes back to.
+    pub left_context: Option<String>,
     /// Tags every etcd request; events of an older generation are dropped.
     pub generation: u64,
     pub conn: ConnState,
@@ -227,6 +230,9 @@ pub enum Msg {
     AuditFailed(String),
     /// The answer to `Effect::ResolveContext`.
     ContextSwitched(Result<Box<(ContextInfo, ConnectSpec)>, String>),
+    /// The answer to `Effect::OpenSnapshot`: the file is read; the runtime then asks
+    /// the actor to serve it under the new generation.
+    SnapshotOpened(Result<SnapshotSource, String>),
 }
 
 #[derive(Debug, PartialEq)]
@@ -238,6 +244,8 @@ pub enum Effect {
     ReconnectNow,
     /// Reading the config and password files is I/O, so the runtime does it.
     ResolveContext(String),
+    /// Read a snapshot file and browse it; answered by `Msg::SnapshotOpened`.
+    OpenSnapshot(std::path::PathBuf),
     /// A key-space request for the current generation; the answer comes back as
     /// `Event::Keys` with the same id.
     Keys {
@@ -314,6 +322,7 @@ impl App {
         let mut app = App {
             context,
             snapshot: None,
+            left_context: None,
             generation: 1,
             conn: ConnState::Connecting { attempt: 0 },
             view: ViewId::Keys,

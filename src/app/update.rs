@@ -26,27 +26,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             keys::after_move(&mut app.keys)
         }
         Msg::Key(key) => on_key(app, key),
+        Msg::SnapshotOpened(result) => super::source::snapshot_opened(app, result),
         Msg::ContextSwitched(Ok(ctx)) => {
             let (info, spec) = *ctx;
             app.set_status(Level::Info, format!("switched to context {}", info.name));
-            app.context = info;
             app.snapshot = None;
-            app.ops_denied = None;
-            app.apply_read_only();
-            app.generation += 1;
-            app.conn = ConnState::Connecting { attempt: 0 };
-            app.keys = super::keys::KeysState::new(app.keys.sep);
-            // Another cluster: its members, leases and users are not these.
-            let (watching, quota, interval) =
-                (app.cluster.active, app.cluster.quota, app.cluster.interval);
-            app.cluster = Default::default();
-            app.cluster.active = watching;
-            app.cluster.quota = quota;
-            app.cluster.interval = interval;
-            app.leases = Default::default();
-            app.auth = Default::default();
-            // The actor stopped the old cluster's watches.
-            app.watch = Default::default();
+            app.left_context = None;
+            super::source::switch(app, info);
             vec![Effect::Connect {
                 generation: app.generation,
                 spec,
@@ -721,12 +707,7 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::NextView => return show_view(app, app.view.next()),
         Action::PrevView => return show_view(app, app.view.prev()),
         Action::ShowView(v) => return show_view(app, v),
-        Action::Reconnect if app.snapshot.is_some() => {
-            app.set_status(
-                Level::Info,
-                "a snapshot file does not change: nothing to reload",
-            );
-        }
+        Action::Reconnect if app.snapshot.is_some() => return super::source::leave_snapshot(app),
         Action::Reconnect => {
             app.set_status(Level::Info, "reconnecting…");
             return vec![Effect::ReconnectNow];
@@ -857,6 +838,14 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
             };
             app.view = super::ViewId::Keys;
             return keys::export(&mut app.keys, path);
+        }
+        Ok(Command::Open(path)) => {
+            let path = match (path.strip_prefix("~/"), dirs::home_dir()) {
+                (Some(rest), Some(home)) => home.join(rest),
+                _ => std::path::PathBuf::from(path),
+            };
+            app.set_status(Level::Info, format!("opening {}…", path.display()));
+            return vec![Effect::OpenSnapshot(path)];
         }
         Ok(Command::Put(key)) => {
             if app.context.read_only {
