@@ -189,6 +189,9 @@ fn snapshot_diff(
         eprintln!("etcdtui: {e}");
         return ExitCode::FAILURE;
     }
+    if let Some(w) = report.warning {
+        eprintln!("etcdtui: {w}");
+    }
     match std::io::stdout().write_all(report.stdout.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             eprintln!("etcdtui: cannot write: {e}");

@@ -16,9 +16,23 @@ pub fn open(path: &Path) -> Result<(Arc<SnapshotFile>, SnapshotSource), String> 
         path: path.display().to_string(),
         revision: file.status().revision,
         keys: file.keys().count() as u64,
-        problems: file.problems().len(),
+        warning: warning(&file),
     };
     Ok((Arc::new(file), source))
+}
+
+/// Damage the reader worked around, or a checksum that does not match: the header
+/// keeps saying so, since every value shown may be affected.
+pub fn warning(file: &SnapshotFile) -> Option<String> {
+    if let crate::snapfile::Integrity::Mismatch { .. } = file.status().integrity {
+        return Some("SHA-256 MISMATCH: the file changed after it was saved".into());
+    }
+    match file.problems().len() {
+        0 => None,
+        n => Some(format!(
+            "{n} damaged part(s), see `etcdtui snapshot status`"
+        )),
+    }
 }
 
 /// A snapshot session is read-only whatever the config says: this strips every write

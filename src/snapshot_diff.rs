@@ -249,6 +249,8 @@ pub fn value_diff(key: &[u8], before: Option<&[u8]>, after: Option<&[u8]>) -> St
 pub struct Report {
     pub stdout: String,
     pub error: Option<String>,
+    /// The file is damaged or its checksum is wrong: the diff may be too.
+    pub warning: Option<String>,
 }
 
 pub async fn run(
@@ -259,13 +261,16 @@ pub async fn run(
     output: DiffOutput,
 ) -> Report {
     match diff(path, spec, prefix, key, output).await {
-        Ok(stdout) => Report {
+        Ok((stdout, warning)) => Report {
             stdout,
             error: None,
+            warning: warning
+                .map(|w| format!("warning: {}: {w}", safe(&path.display().to_string()))),
         },
         Err(e) => Report {
             stdout: String::new(),
             error: Some(safe(&e).into_owned()),
+            warning: None,
         },
     }
 }
@@ -276,7 +281,7 @@ async fn diff(
     prefix: &[u8],
     key: Option<&[u8]>,
     output: DiffOutput,
-) -> Result<String, String> {
+) -> Result<(String, Option<String>), String> {
     let file = SnapshotFile::open(path)
         .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
     let client = livekeys::first_answering(spec)
@@ -304,7 +309,7 @@ async fn diff(
         }
         None => None,
     };
-    Ok(match output {
+    let text = match output {
         DiffOutput::Table => {
             let mut t = table(&d);
             if let Some(v) = value {
@@ -320,7 +325,8 @@ async fn diff(
             }
             format!("{j:#}\n")
         }
-    })
+    };
+    Ok((text, crate::snapbrowse::warning(&file)))
 }
 
 #[cfg(test)]

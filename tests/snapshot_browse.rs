@@ -211,6 +211,18 @@ async fn the_screen_is_marked_as_a_snapshot_with_its_revision() {
     assert!(screen.contains("(read-only)"), "{screen}");
     assert!(!screen.contains("connected"), "{screen}");
     insta::assert_snapshot!("snapshot_keys_view", screen);
+
+    // The same file with its appended SHA-256 broken still opens, marked as such.
+    let mut bytes = std::fs::read(&s.file).expect("read snapshot");
+    if let Some(last) = bytes.last_mut() {
+        *last ^= 0xff;
+    }
+    let bad = s.file.with_file_name("bad-hash.db");
+    std::fs::write(&bad, bytes).expect("write");
+    let mut h = open(&bad);
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    let screen = h.render(100, 24);
+    assert!(screen.contains("SHA-256 MISMATCH"), "{screen}");
 }
 
 #[test]

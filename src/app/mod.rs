@@ -116,8 +116,8 @@ pub struct SnapshotSource {
     pub revision: i64,
     /// Keys alive at `revision`.
     pub keys: u64,
-    /// How many parts of the file could not be read (listed by `snapshot status`).
-    pub problems: usize,
+    /// Why the file may not be what was saved: damaged pages or a wrong SHA-256.
+    pub warning: Option<String>,
 }
 
 /// What views other than Keys say while a snapshot file is open.

@@ -69,17 +69,8 @@ fn snapshot_state<'a>(snap: &crate::app::SnapshotSource, theme: &Theme) -> Line<
             theme.muted,
         ),
     ];
-    if snap.problems > 0 {
-        spans.insert(
-            1,
-            Span::styled(
-                format!(
-                    "  {} damaged part(s): see `etcdtui snapshot status`",
-                    snap.problems
-                ),
-                theme.warning,
-            ),
-        );
+    if let Some(w) = &snap.warning {
+        spans.insert(1, Span::styled(format!("  {}", safe(w)), theme.error));
     }
     Line::from(spans)
 }
