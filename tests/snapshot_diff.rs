@@ -187,3 +187,33 @@ fn bad_files_fail_plainly_for_diff_and_for_browsing() {
     assert!(err.contains("cannot read snapshot"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn diff_in_the_tui_shows_the_same_report_over_the_view() {
+    let Some((cluster, _dir, file)) = changed_since_snapshot().await else {
+        return;
+    };
+    let mut h = etcdtui::headless::Headless::connect(cluster.client_urls(), 100, 40);
+    h.settle_until("tree", |a| a.keys.loaded).await;
+    h.keys(&format!(":diff {}\n", file.display()));
+    h.settle_until("diff shown", |a| {
+        matches!(a.overlay, etcdtui::app::Overlay::Report { .. })
+    })
+    .await;
+    let etcdtui::app::Overlay::Report { title, text, .. } = &h.app.overlay else {
+        unreachable!("checked above");
+    };
+    assert!(title.starts_with("Since the snapshot (rev "), "{title}");
+    assert!(text.contains("3 added, 2 changed, 1 removed"), "{text}");
+    assert!(text.contains("- /registry/pods/default/redis-0"), "{text}");
+    let screen = h.render(100, 40);
+    assert!(screen.contains("+ /plain/new1"), "{screen}");
+    h.keys("q");
+    assert_eq!(h.app.overlay, etcdtui::app::Overlay::None);
+    assert!(!h.app.quit, "q closes the report, not the app");
+    // A file that is not a snapshot: the status line says why.
+    h.keys(":diff /nonexistent.db\n");
+    h.settle().await;
+    let status = h.app.status.clone().expect("status");
+    assert!(status.text.contains("cannot read snapshot"), "{status:?}");
+}

@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "put",
     "export",
     "open",
+    "diff",
     "grant",
     "revoke",
     "useradd",
@@ -83,6 +84,8 @@ pub enum Command {
     Export(String),
     /// Browse a snapshot file instead of the cluster.
     Open(String),
+    /// Compare a snapshot file with the cluster.
+    Diff(String),
     AuthSwitch(bool),
     Watch {
         key: Vec<u8>,
@@ -261,6 +264,10 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "export" => match args.as_slice() {
             [path] => Ok(Command::Export((*path).to_string())),
             _ => Err("usage: :export FILE (.json or .yaml)".into()),
+        },
+        "diff" => match args.as_slice() {
+            [path] => Ok(Command::Diff((*path).to_string())),
+            _ => Err("usage: :diff SNAPSHOT-FILE".into()),
         },
         "open" => match args.as_slice() {
             [path] => Ok(Command::Open((*path).to_string())),

@@ -166,6 +166,12 @@ pub enum Overlay {
     Info,
     Command(CommandLine),
     Confirm(Box<keys::write::Confirm>),
+    /// A text report (`:diff`): scrolls like the help, any other key closes it.
+    Report {
+        title: String,
+        text: String,
+        scroll: u16,
+    },
 }
 
 pub struct App {

@@ -185,6 +185,17 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Overlay::Report { scroll, .. } => {
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
+                KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                _ if key == Key::ctrl('c') => app.quit = true,
+                _ => app.overlay = Overlay::None,
+            }
+            return Vec::new();
+        }
         Overlay::Help { scroll } => {
             match key.code {
                 KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
@@ -571,6 +582,13 @@ fn surface_keys_error(app: &mut App) {
     if let Some(e) = app.keys.error.take() {
         app.set_status(Level::Error, e);
     }
+    if let Some((title, text)) = app.keys.report.take() {
+        app.overlay = Overlay::Report {
+            title,
+            text,
+            scroll: 0,
+        };
+    }
     if let Some(c) = app.keys.ask.take() {
         // A read-only session never reaches a write dialog, whatever asked for it.
         if app.context.read_only {
@@ -768,6 +786,7 @@ fn needs_cluster(command: &Result<Command, String>) -> bool {
     matches!(
         command,
         Ok(Command::Watch { .. }
+            | Command::Diff(_)
             | Command::Record(_)
             | Command::AuthSwitch(_)
             | Command::Role { .. }
@@ -838,6 +857,15 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
             };
             app.view = super::ViewId::Keys;
             return keys::export(&mut app.keys, path);
+        }
+        Ok(Command::Diff(path)) => {
+            let path = match (path.strip_prefix("~/"), dirs::home_dir()) {
+                (Some(rest), Some(home)) => home.join(rest),
+                _ => std::path::PathBuf::from(path),
+            };
+            let effects = keys::snapshot_diff(&mut app.keys, path);
+            surface_keys_error(app);
+            return effects;
         }
         Ok(Command::Open(path)) => {
             let path = match (path.strip_prefix("~/"), dirs::home_dir()) {

@@ -57,6 +57,33 @@ pub async fn keys_with_revisions(
     }
 }
 
+/// A snapshot file against the cluster now, for `:diff`: the file is read off the
+/// async threads, then compared with a keys-only listing.
+pub async fn diff_file(
+    c: &EndpointClient,
+    path: &std::path::Path,
+) -> Result<crate::snapshot_diff::Diff, EtcdError> {
+    let owned = path.to_path_buf();
+    let snap = tokio::task::spawn_blocking(move || {
+        crate::snapfile::SnapshotFile::open(&owned).map(|f| {
+            let keys: Vec<(Vec<u8>, i64)> = f
+                .keys()
+                .map(|kv| (kv.key.clone(), kv.mod_revision))
+                .collect();
+            (keys, f.status().revision)
+        })
+    })
+    .await
+    .map_err(|e| EtcdError::new(super::errors::Problem::Other, None, e.to_string()))?
+    .map_err(|e| EtcdError::settings(format!("cannot read snapshot {}: {e}", path.display())))?;
+    let (live, live_rev) = keys_with_revisions(c, b"").await?;
+    Ok(crate::snapshot_diff::compare(
+        &snap.0,
+        &live,
+        (snap.1, live_rev),
+    ))
+}
+
 /// One key's current value, `None` when it does not exist.
 pub async fn value(c: &EndpointClient, key: &[u8]) -> Result<Option<KeyValue>, EtcdError> {
     get_at(c, key, 0).await.map(|(kv, _)| kv)

@@ -54,6 +54,9 @@ pub fn run_op(file: &SnapshotFile, op: KeysOp) -> Result<KeysAnswer, EtcdError> 
         KeysOp::Put { .. } | KeysOp::Delete { .. } | KeysOp::DeletePrefix { .. } => {
             return Err(EtcdError::new(Problem::Settings, None, READ_ONLY));
         }
+        KeysOp::SnapshotDiff { .. } => {
+            return Err(EtcdError::new(Problem::Settings, None, NEEDS_CLUSTER));
+        }
     })
 }
 

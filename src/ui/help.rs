@@ -66,6 +66,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
     };
     let general = [
         (":goto KEY", "jump to a key or prefix (\\xNN: any byte)"),
+        (":open FILE", "browse a snapshot file (read-only)"),
+        (":diff FILE", "what changed in the cluster since a snapshot"),
         (":ctx [NAME]", "list contexts, or switch to NAME"),
         (":keys :watch …", "show a view by name"),
         (":reconnect", "retry the connection now"),

@@ -58,6 +58,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Overlay::Command(line) => footer::draw_command(frame, foot, body_area, app, line, theme),
         Overlay::Confirm(c) => confirm::draw(frame, body_area, c, theme),
         Overlay::Info => body::draw_popup(frame, body_area, app, theme),
+        Overlay::Report {
+            title,
+            text,
+            scroll,
+        } => body::draw_report(frame, body_area, (title, text), *scroll, theme),
         Overlay::None => {}
     }
     if let Some(r) = &app.ops.running {
