@@ -152,6 +152,9 @@ impl Headless {
                     self.etcd.send(Request::Connect { generation, spec })
                 }
                 Effect::ReconnectNow => self.etcd.send(Request::ReconnectNow),
+                Effect::ResumeLive { generation } => {
+                    self.etcd.send(Request::ResumeLive { generation })
+                }
                 Effect::Copy { text, what } => {
                     let result = self.clipboard.copy(&text);
                     let more = update(&mut self.app, Msg::Copied { what, result });

@@ -195,6 +195,7 @@ fn run_effects(
                 etcd.send(Request::Connect { generation, spec })
             }
             Effect::ReconnectNow => etcd.send(Request::ReconnectNow),
+            Effect::ResumeLive { generation } => etcd.send(Request::ResumeLive { generation }),
             Effect::Keys { id, op } => etcd.send(Request::Keys {
                 generation: app.generation,
                 id,

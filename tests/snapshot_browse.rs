@@ -295,7 +295,15 @@ async fn open_switches_to_the_file_and_a_context_switch_goes_back_live() {
             .is_some_and(|s| s.text.contains("read-only"))
     );
 
+    // ctrl-r goes back to the cluster `:open` left, whatever its flags were.
+    h.key(Key::ctrl('r'));
+    assert!(h.app.snapshot.is_none() && !h.app.context.read_only);
+    assert_eq!(h.app.context.name, "test");
+    assert_eq!(plain_children(&mut h).await, live);
+
     // What `:ctx NAME` does once the runtime has resolved the name.
+    h.keys(&format!(":open {}\n", s.file.display()));
+    assert_eq!(plain_children(&mut h).await, from_file);
     let spec = etcdtui::etcd::ConnectSpec {
         endpoints: s.cluster.client_urls(),
         ..Default::default()

@@ -180,7 +180,7 @@ pub struct App {
     /// view has something to show.
     pub snapshot: Option<SnapshotSource>,
     /// The live context left by `:open`, which reconnecting goes back to.
-    pub left_context: Option<String>,
+    pub left_context: Option<ContextInfo>,
     /// Tags every etcd request; events of an older generation are dropped.
     pub generation: u64,
     pub conn: ConnState,
@@ -248,6 +248,10 @@ pub enum Effect {
         spec: ConnectSpec,
     },
     ReconnectNow,
+    /// Back from a snapshot file to the cluster `:open` left.
+    ResumeLive {
+        generation: u64,
+    },
     /// Reading the config and password files is I/O, so the runtime does it.
     ResolveContext(String),
     /// Read a snapshot file and browse it; answered by `Msg::SnapshotOpened`.

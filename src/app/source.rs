@@ -35,7 +35,7 @@ pub fn snapshot_opened(app: &mut App, result: Result<SnapshotSource, String>) ->
         }
     };
     if app.snapshot.is_none() {
-        app.left_context = Some(app.context.name.clone());
+        app.left_context = Some(app.context.clone());
     }
     app.set_status(
         Level::Info,
@@ -52,10 +52,14 @@ pub fn snapshot_opened(app: &mut App, result: Result<SnapshotSource, String>) ->
 
 /// Reconnect while browsing a file: back to the cluster `:open` left, if any.
 pub fn leave_snapshot(app: &mut App) -> Vec<Effect> {
-    match app.left_context.clone() {
-        Some(name) => {
-            app.set_status(Level::Info, format!("back to context {name}…"));
-            vec![Effect::ResolveContext(name)]
+    match app.left_context.take() {
+        Some(context) => {
+            app.set_status(Level::Info, format!("back to context {}…", context.name));
+            app.snapshot = None;
+            switch(app, context);
+            vec![Effect::ResumeLive {
+                generation: app.generation,
+            }]
         }
         None => {
             app.set_status(

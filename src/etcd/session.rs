@@ -36,6 +36,10 @@ pub enum Request {
         generation: u64,
         file: Arc<crate::snapfile::SnapshotFile>,
     },
+    /// Back from a snapshot file to the cluster of the last `Connect`.
+    ResumeLive {
+        generation: u64,
+    },
     /// Skip the rest of the back-off and try now.
     ReconnectNow,
     /// A key-space read or write, answered by `Event::Keys` with the same `id`.
@@ -232,6 +236,13 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
         ConnectSpec::default(),
     )));
     while let Some(req) = rx.recv().await {
+        let req = match req {
+            Request::ResumeLive { generation } => Request::Connect {
+                generation,
+                spec: session_spec.clone(),
+            },
+            other => other,
+        };
         match req {
             Request::Connect { generation, spec } => {
                 if let Some((task, _)) = current.take() {
@@ -420,6 +431,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                     let _ = c.send(());
                 }
             }
+            Request::ResumeLive { .. } => {}
             Request::ReconnectNow => {
                 if let Some((_, wake)) = &current {
                     wake.notify_one();
