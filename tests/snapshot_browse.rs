@@ -147,6 +147,31 @@ async fn history_of_an_overwritten_key_comes_from_the_file() {
     let versions: Vec<i64> = hist.entries.iter().map(|kv| kv.version).collect();
     assert_eq!(versions, vec![3, 2, 1]);
     assert_eq!(hist.end, Some(etcdtui::etcd::keys::HistoryEnd::Created));
+    h.keys("h");
+    h.keys("y");
+    assert_eq!(
+        h.clipboard.copied.last().map(String::as_str),
+        Some("/plain/a")
+    );
+
+    // Export writes the file's keys, at the file's revision.
+    let out = s.file.with_file_name("plain.json");
+    h.keys(":goto /plain/\n");
+    h.settle().await;
+    h.keys(&format!(":export {}\n", out.display()));
+    h.settle().await;
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out).expect("export written")).expect("json");
+    let revision = h.app.snapshot.as_ref().map(|s| s.revision);
+    assert_eq!(doc["revision"].as_i64(), revision);
+    let keys: Vec<&str> = doc["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(|k| k["key"].as_str())
+        .collect();
+    assert_eq!(keys, vec!["/plain/a", "/plain/b"]);
+    assert_eq!(doc["keys"][0]["value"], "three");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,7 @@
 //! Either way the old source's tree, members, leases, users and watches are dropped and
 //! a new generation starts, so a late answer from the old one cannot paint over it.
 
-use super::{App, ConnState, ContextInfo, Effect, Level, SnapshotSource};
+use super::{App, Command, ConnState, ContextInfo, Effect, Level, SnapshotSource};
 
 /// Starts a new generation for `context`; the caller sends what connects it.
 pub fn switch(app: &mut App, context: ContextInfo) {
@@ -69,4 +69,18 @@ pub fn leave_snapshot(app: &mut App) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// Commands that only a server can answer; writes are refused by read-only mode anyway.
+pub fn needs_cluster(command: &Result<Command, String>) -> bool {
+    matches!(
+        command,
+        Ok(Command::Watch { .. }
+            | Command::Diff(_)
+            | Command::Record(_)
+            | Command::AuthSwitch(_)
+            | Command::Role { .. }
+            | Command::UserAdd(_)
+            | Command::Op(_))
+    )
 }

@@ -781,23 +781,9 @@ fn on_command_key(app: &mut App, key: Key) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Commands that only a server can answer; writes are refused by read-only mode anyway.
-fn needs_cluster(command: &Result<Command, String>) -> bool {
-    matches!(
-        command,
-        Ok(Command::Watch { .. }
-            | Command::Diff(_)
-            | Command::Record(_)
-            | Command::AuthSwitch(_)
-            | Command::Role { .. }
-            | Command::UserAdd(_)
-            | Command::Op(_))
-    )
-}
-
 fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
     let command = parse_command(text);
-    if app.snapshot.is_some() && needs_cluster(&command) {
+    if app.snapshot.is_some() && super::source::needs_cluster(&command) {
         app.set_status(Level::Error, super::NEEDS_CLUSTER);
         return Vec::new();
     }

@@ -270,13 +270,18 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 }
                 active = Arc::new(watch::channel(None).0);
                 watches.clear();
-                let info = snapshot_info(&file);
+                let info = super::snapkeys::info(&file);
                 snapshot = Some(file);
                 let _ = events.send(Event::Connected { generation, info }).await;
             }
             Request::Keys { generation, id, op } if snapshot.is_some() => {
                 if let Some(file) = snapshot.clone() {
-                    tokio::spawn(serve_file(file, op, events.clone(), (generation, id)));
+                    tokio::spawn(super::snapkeys::serve(
+                        file,
+                        op,
+                        events.clone(),
+                        (generation, id),
+                    ));
                 }
             }
             // No server behind a snapshot: the watch would dial the last cluster's spec.
@@ -470,45 +475,6 @@ fn serve<F, Fut>(
         };
         let _ = events.send(event).await;
     });
-}
-
-/// Answers one Keys request from a snapshot file, off the async threads: an export of a
-/// large file writes for a while.
-async fn serve_file(
-    file: Arc<crate::snapfile::SnapshotFile>,
-    op: KeysOp,
-    events: mpsc::Sender<Event>,
-    (generation, id): (u64, u64),
-) {
-    let result = tokio::task::spawn_blocking(move || super::snapkeys::run_op(&file, op))
-        .await
-        .unwrap_or_else(|e| Err(EtcdError::new(Problem::Other, None, e.to_string())));
-    let _ = events
-        .send(Event::Keys {
-            generation,
-            id,
-            result,
-        })
-        .await;
-}
-
-/// What the header shows for a snapshot file, in the shape of a cluster's status.
-fn snapshot_info(file: &crate::snapfile::SnapshotFile) -> ClusterInfo {
-    ClusterInfo {
-        endpoint: format!("snapshot {}", file.path().display()),
-        cluster_id: 0,
-        member_id: 0,
-        member_name: String::new(),
-        leader_id: 0,
-        leader_name: None,
-        version: String::new(),
-        revision: file.status().revision,
-        raft_term: 0,
-        members: file.etcd_meta().members.len(),
-        endpoints_up: 0,
-        endpoints_total: 0,
-        endpoint_errors: Vec::new(),
-    }
 }
 
 /// Runs one operation, forwarding its steps and its result.

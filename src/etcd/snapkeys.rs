@@ -4,8 +4,10 @@
 
 use super::errors::{EtcdError, Problem};
 use super::keys::{ChildPage, History, HistoryEnd, KeyBatch, KeyValue, KeysAnswer, KeysOp};
+use super::session::{ClusterInfo, Event};
 use super::skipscan::{Next, fold_batch};
 use crate::snapfile::SnapshotFile;
+use std::sync::Arc;
 
 /// Keys folded per step while listing children, as the live listing's range size.
 const SCAN_BATCH: usize = 64;
@@ -58,6 +60,45 @@ pub fn run_op(file: &SnapshotFile, op: KeysOp) -> Result<KeysAnswer, EtcdError> 
             return Err(EtcdError::new(Problem::Settings, None, NEEDS_CLUSTER));
         }
     })
+}
+
+/// Answers one Keys request from a snapshot file, off the async threads: an export of a
+/// large file writes for a while.
+pub async fn serve(
+    file: Arc<SnapshotFile>,
+    op: KeysOp,
+    events: tokio::sync::mpsc::Sender<Event>,
+    (generation, id): (u64, u64),
+) {
+    let result = tokio::task::spawn_blocking(move || run_op(&file, op))
+        .await
+        .unwrap_or_else(|e| Err(EtcdError::new(Problem::Other, None, e.to_string())));
+    let _ = events
+        .send(Event::Keys {
+            generation,
+            id,
+            result,
+        })
+        .await;
+}
+
+/// What the header shows for a snapshot file, in the shape of a cluster's status.
+pub fn info(file: &SnapshotFile) -> ClusterInfo {
+    ClusterInfo {
+        endpoint: format!("snapshot {}", file.path().display()),
+        cluster_id: 0,
+        member_id: 0,
+        member_name: String::new(),
+        leader_id: 0,
+        leader_name: None,
+        version: String::new(),
+        revision: file.status().revision,
+        raft_term: 0,
+        members: file.etcd_meta().members.len(),
+        endpoints_up: 0,
+        endpoints_total: 0,
+        endpoint_errors: Vec::new(),
+    }
 }
 
 pub fn convert(kv: &crate::snapfile::KeyValue) -> KeyValue {
