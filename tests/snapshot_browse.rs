@@ -34,15 +34,19 @@ async fn saved() -> Option<Saved> {
         client.put(k, v, None).await.expect("put");
     }
     client.delete("/plain/gone", None).await.expect("delete");
+    Some(save(cluster))
+}
+
+fn save(cluster: LocalCluster) -> Saved {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("snap.db");
     let path = file.to_string_lossy().into_owned();
     common::etcdctl_ok(&cluster, &["snapshot", "save", &path]);
-    Some(Saved {
+    Saved {
         cluster,
         _dir: dir,
         file,
-    })
+    }
 }
 
 fn open(file: &Path) -> Headless {
@@ -340,4 +344,58 @@ async fn open_switches_to_the_file_and_a_context_switch_goes_back_live() {
     assert!(h.app.snapshot.is_none() && !h.app.context.read_only);
     let again = plain_children(&mut h).await;
     assert_eq!(again, live);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_directory_pages_exactly_as_the_live_listing() {
+    let Some(cluster) = common::start_cluster(1).await else {
+        return;
+    };
+    common::etcdctl_bin().expect("etcdctl");
+    let mut client = common::connect(&cluster).await;
+    for i in 0..620 {
+        let key = format!("/bulk/k{i:05}");
+        client.put(key, "v", None).await.expect("put");
+    }
+    // A subtree to jump over, and deleted keys the file still has history for.
+    for i in 0..150 {
+        let key = format!("/bulk/k00300/{i:03}");
+        client.put(key, "v", None).await.expect("put");
+    }
+    for i in 100..110 {
+        let key = format!("/bulk/k{i:05}");
+        client.delete(key, None).await.expect("delete");
+    }
+    let s = save(cluster);
+    let mut live = Headless::connect(s.cluster.client_urls(), 100, 30);
+    let mut snap = open(&s.file);
+    let mut pages = Vec::new();
+    for h in [&mut live, &mut snap] {
+        h.settle_until("tree", |a| a.keys.loaded).await;
+        h.keys(":goto /bulk/\n");
+        h.settle().await;
+        h.key(Key::plain(KeyCode::Right));
+        h.settle().await;
+        let first = rows(h);
+        h.keys("G");
+        h.key(Key::plain(KeyCode::Enter));
+        h.settle().await;
+        pages.push((first, rows(h)));
+    }
+    let (live_pages, snap_pages) = (&pages[0], &pages[1]);
+    assert_eq!(snap_pages.0.last().map(|r| r.trim()), Some("more"));
+    assert_eq!(snap_pages.0, live_pages.0, "first page");
+    assert_eq!(snap_pages.1, live_pages.1, "after loading the rest");
+    assert!(
+        snap_pages
+            .1
+            .iter()
+            .any(|r| r.trim_start().starts_with("/bulk/k00300/ ")),
+        "{:?}",
+        snap_pages
+            .1
+            .iter()
+            .filter(|r| r.contains("k0030"))
+            .collect::<Vec<_>>()
+    );
 }
