@@ -115,7 +115,8 @@ pub enum Cmd {
     /// Run the health and safety checks of the Checks view once and print them; exits 0
     /// when all are ok, 1 on a warning, 2 on a failure
     Check(CheckArgs),
-    /// Read etcd snapshot files (from `etcdctl snapshot save`) and member db files offline
+    /// Read etcd snapshot files (from `etcdctl snapshot save`) and member db files offline,
+    /// or compare one with the live cluster
     #[command(subcommand)]
     Snapshot(SnapshotCmd),
 }
