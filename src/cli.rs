@@ -28,6 +28,11 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", global = true)]
     pub theme: Option<String>,
 
+    /// Browse a snapshot file (or a member's member/snap/db) in the Keys view, read-only,
+    /// with no server
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -115,7 +120,8 @@ pub enum Cmd {
     /// Run the health and safety checks of the Checks view once and print them; exits 0
     /// when all are ok, 1 on a warning, 2 on a failure
     Check(CheckArgs),
-    /// Read etcd snapshot files (from `etcdctl snapshot save`) and member db files offline
+    /// Read etcd snapshot files (from `etcdctl snapshot save`) and member db files offline,
+    /// or compare one with the live cluster
     #[command(subcommand)]
     Snapshot(SnapshotCmd),
     /// Print a shell completion script: `etcdtui completions bash > /etc/bash_completion.d/etcdtui`
@@ -142,6 +148,27 @@ pub enum SnapshotCmd {
     /// Hash, revision, total keys and total size as `etcdutl snapshot status` prints them,
     /// plus the appended SHA-256's integrity, compaction, pages and members
     Status(SnapshotStatusArgs),
+    /// What changed in the live cluster since the snapshot: keys added, changed and
+    /// removed, by prefix (connection flags go before `snapshot`, as for `check`)
+    Diff(SnapshotDiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotDiffArgs {
+    /// A snapshot file, or a member's `member/snap/db`
+    pub file: PathBuf,
+
+    /// Only keys under this prefix
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub prefix: String,
+
+    /// Also show how this key's value changed, decoded as the Keys view shows it
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: crate::snapshot_diff::DiffOutput,
 }
 
 #[derive(Debug, Args)]

@@ -46,6 +46,24 @@ impl Headless {
         Headless::connect_spec(spec, width, height, read_only)
     }
 
+    /// Browsing a snapshot file, as `etcdtui --snapshot FILE` does. Err: why the file
+    /// cannot be opened, as the command line prints it.
+    pub fn open_snapshot(
+        path: &std::path::Path,
+        width: u16,
+        height: u16,
+    ) -> Result<Headless, String> {
+        let (file, source) = crate::snapbrowse::open(path)?;
+        let info = crate::snapbrowse::context(&source);
+        let mut app = App::new(info, Keymap::defaults(), Vec::new(), Instant::now());
+        app.snapshot = Some(source);
+        let first = Request::OpenSnapshot {
+            generation: app.generation,
+            file,
+        };
+        Ok(Headless::start(app, first, width, height))
+    }
+
     /// With full connection settings (credentials, TLS).
     pub fn connect_spec(spec: ConnectSpec, width: u16, height: u16, read_only: bool) -> Headless {
         let info = ContextInfo {
@@ -57,13 +75,18 @@ impl Headless {
             tls: spec.tls.is_some(),
             details: Vec::new(),
         };
-        let (tx, events) = mpsc::channel(1024);
-        let etcd = session::spawn(tx);
-        let mut app = App::new(info, Keymap::defaults(), Vec::new(), Instant::now());
-        etcd.send(Request::Connect {
+        let app = App::new(info, Keymap::defaults(), Vec::new(), Instant::now());
+        let first = Request::Connect {
             generation: app.generation,
             spec,
-        });
+        };
+        Headless::start(app, first, width, height)
+    }
+
+    fn start(mut app: App, first: Request, width: u16, height: u16) -> Headless {
+        let (tx, events) = mpsc::channel(1024);
+        let etcd = session::spawn(tx);
+        etcd.send(first);
         let effects = update(&mut app, Msg::Resize { width, height });
         let drafts = tempfile::tempdir().expect("temp dir for drafts");
         // Snapshots and the audit log stay inside the test's own directory.
@@ -129,6 +152,9 @@ impl Headless {
                     self.etcd.send(Request::Connect { generation, spec })
                 }
                 Effect::ReconnectNow => self.etcd.send(Request::ReconnectNow),
+                Effect::ResumeLive { generation } => {
+                    self.etcd.send(Request::ResumeLive { generation })
+                }
                 Effect::Copy { text, what } => {
                     let result = self.clipboard.copy(&text);
                     let more = update(&mut self.app, Msg::Copied { what, result });
@@ -192,6 +218,20 @@ impl Headless {
                 Effect::RemoveFile(path) => {
                     let _ = std::fs::remove_file(path);
                 }
+                Effect::OpenSnapshot(path) => match crate::snapbrowse::open(&path) {
+                    Ok((file, source)) => {
+                        let more = update(&mut self.app, Msg::SnapshotOpened(Ok(source)));
+                        self.etcd.send(Request::OpenSnapshot {
+                            generation: self.app.generation,
+                            file,
+                        });
+                        self.run(more);
+                    }
+                    Err(e) => {
+                        let more = update(&mut self.app, Msg::SnapshotOpened(Err(e)));
+                        self.run(more);
+                    }
+                },
                 Effect::ResolveContext(name) => {
                     let more = update(
                         &mut self.app,

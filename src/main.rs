@@ -28,7 +28,12 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Decode(args)) => return decode(args),
         Some(Cmd::Check(args)) => return check(&rt, &cli.conn, args),
-        Some(Cmd::Snapshot(cmd)) => return snapshot(cmd),
+        Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Diff(args))) => {
+            return snapshot_diff(&rt, &cli.conn, args);
+        }
+        Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Status(args))) => {
+            return snapshot_status(args);
+        }
         Some(Cmd::Completions { shell }) => return print(etcdtui::cli::completions(shell)),
         Some(Cmd::Man) => return print(etcdtui::cli::man_page()),
         None => return run_tui(&rt, cli),
@@ -54,6 +59,11 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };
+    if let Some(path) = &cli.snapshot {
+        let wanted = cli.theme.clone().or_else(|| setup.config.theme.clone());
+        let (theme, _) = pick_theme(wanted.as_deref());
+        return browse_snapshot(rt, path, setup, theme);
+    }
     let mut ctx = match setup.resolve() {
         Ok(c) => c,
         Err(e) => return usage_error(&e.to_string()),
@@ -88,6 +98,28 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
     app.cluster.quota = prefs.quota;
     app.cluster.interval = prefs.refresh;
     finish(rt.block_on(runtime::run(app, ctx.spec, theme, setup.resolver())))
+}
+
+fn browse_snapshot(
+    rt: &tokio::runtime::Runtime,
+    path: &std::path::Path,
+    setup: Setup,
+    theme: Theme,
+) -> ExitCode {
+    let (file, source) = match etcdtui::snapbrowse::open(path) {
+        Ok(opened) => opened,
+        Err(e) => {
+            eprintln!("etcdtui: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let sep = match setup.config.separator_byte() {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e),
+    };
+    let mut app = new_app(etcdtui::snapbrowse::context(&source), &setup.config, sep);
+    app.snapshot = Some(source);
+    finish(rt.block_on(runtime::run_snapshot(app, file, theme, setup.resolver())))
 }
 
 fn check(
@@ -158,9 +190,48 @@ fn decode(args: etcdtui::cli::DecodeArgs) -> ExitCode {
     }
 }
 
-fn snapshot(cmd: etcdtui::cli::SnapshotCmd) -> ExitCode {
+fn snapshot_diff(
+    rt: &tokio::runtime::Runtime,
+    conn: &etcdtui::cli::ConnArgs,
+    args: etcdtui::cli::SnapshotDiffArgs,
+) -> ExitCode {
     use std::io::Write;
-    let etcdtui::cli::SnapshotCmd::Status(args) = cmd;
+    let setup = match Setup::load(conn) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let mut ctx = match setup.resolve() {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    if let Err(e) = ensure_password(&mut ctx) {
+        return usage_error(&e);
+    }
+    let report = rt.block_on(etcdtui::snapshot_diff::run(
+        &args.file,
+        &ctx.spec,
+        args.prefix.as_bytes(),
+        args.key.as_deref().map(str::as_bytes),
+        args.output,
+    ));
+    if let Some(e) = report.error {
+        eprintln!("etcdtui: {e}");
+        return ExitCode::FAILURE;
+    }
+    if let Some(w) = report.warning {
+        eprintln!("etcdtui: {w}");
+    }
+    match std::io::stdout().write_all(report.stdout.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("etcdtui: cannot write: {e}");
+            ExitCode::FAILURE
+        }
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+fn snapshot_status(args: etcdtui::cli::SnapshotStatusArgs) -> ExitCode {
+    use std::io::Write;
     let report = etcdtui::snapshot_cli::status(&args.file, args.output);
     let written = std::io::stdout().write_all(report.stdout.as_bytes());
     for line in &report.stderr {

@@ -25,17 +25,41 @@ const MIN_FRAME: Duration = Duration::from_millis(16);
 pub type Resolver = Box<dyn Fn(&str) -> Result<(ContextInfo, ConnectSpec), String> + Send>;
 
 pub async fn run(
-    mut app: App,
+    app: App,
     spec: ConnectSpec,
+    theme: Theme,
+    resolver: Resolver,
+) -> color_eyre::Result<()> {
+    let first = Request::Connect {
+        generation: app.generation,
+        spec,
+    };
+    run_from(app, first, theme, resolver).await
+}
+
+/// The TUI on a snapshot file that is already open and checked (`--snapshot`).
+pub async fn run_snapshot(
+    app: App,
+    file: std::sync::Arc<crate::snapfile::SnapshotFile>,
+    theme: Theme,
+    resolver: Resolver,
+) -> color_eyre::Result<()> {
+    let first = Request::OpenSnapshot {
+        generation: app.generation,
+        file,
+    };
+    run_from(app, first, theme, resolver).await
+}
+
+async fn run_from(
+    mut app: App,
+    first_request: Request,
     mut theme: Theme,
     resolver: Resolver,
 ) -> color_eyre::Result<()> {
     let (ev_tx, mut ev_rx) = mpsc::channel(4096);
     let etcd = etcd::session::spawn(ev_tx);
-    etcd.send(Request::Connect {
-        generation: app.generation,
-        spec,
-    });
+    etcd.send(first_request);
 
     let mut guard = TerminalGuard::enter()?;
     let size = guard.terminal.size()?;
@@ -193,6 +217,7 @@ fn run_effects(
                 etcd.send(Request::Connect { generation, spec })
             }
             Effect::ReconnectNow => etcd.send(Request::ReconnectNow),
+            Effect::ResumeLive { generation } => etcd.send(Request::ResumeLive { generation }),
             Effect::Keys { id, op } => etcd.send(Request::Keys {
                 generation: app.generation,
                 id,
@@ -280,6 +305,18 @@ fn run_effects(
                 let answer = resolver(&name).map(Box::new);
                 queue.extend(update(app, Msg::ContextSwitched(answer)));
             }
+            // Read here, between frames, like the config: a large file holds the screen
+            // for as long as `snapshot status` would take.
+            Effect::OpenSnapshot(path) => match crate::snapbrowse::open(&path) {
+                Ok((file, source)) => {
+                    queue.extend(update(app, Msg::SnapshotOpened(Ok(source))));
+                    etcd.send(Request::OpenSnapshot {
+                        generation: app.generation,
+                        file,
+                    });
+                }
+                Err(e) => queue.extend(update(app, Msg::SnapshotOpened(Err(e)))),
+            },
         }
     }
     deferred

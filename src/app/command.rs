@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "goto",
     "put",
     "export",
+    "open",
+    "diff",
     "grant",
     "revoke",
     "useradd",
@@ -81,6 +83,10 @@ pub enum Command {
     Put(Vec<u8>),
     /// Write the selected subtree to a file.
     Export(String),
+    /// Browse a snapshot file instead of the cluster.
+    Open(String),
+    /// Compare a snapshot file with the cluster.
+    Diff(String),
     AuthSwitch(bool),
     Watch {
         key: Vec<u8>,
@@ -261,6 +267,14 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "export" => match args.as_slice() {
             [path] => Ok(Command::Export((*path).to_string())),
             _ => Err("usage: :export FILE (.json or .yaml)".into()),
+        },
+        "diff" => match args.as_slice() {
+            [path] => Ok(Command::Diff((*path).to_string())),
+            _ => Err("usage: :diff SNAPSHOT-FILE".into()),
+        },
+        "open" => match args.as_slice() {
+            [path] => Ok(Command::Open((*path).to_string())),
+            _ => Err("usage: :open SNAPSHOT-FILE (:ctx NAME goes back to a cluster)".into()),
         },
         "put" => key_arg(line, "usage: :put KEY").map(Command::Put),
         "goto" | "g" => key_arg(line, "usage: :goto KEY-OR-PREFIX").map(Command::Goto),

@@ -11,6 +11,7 @@ mod mouse;
 pub mod ops;
 mod ops_keys;
 pub mod render_value;
+mod source;
 mod update;
 pub mod watch;
 
@@ -108,6 +109,21 @@ pub struct ContextInfo {
     pub details: Vec<String>,
 }
 
+/// A snapshot file the Keys view browses instead of a cluster (`--snapshot`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotSource {
+    /// The file as the user named it.
+    pub path: String,
+    pub revision: i64,
+    /// Keys alive at `revision`.
+    pub keys: u64,
+    /// Why the file may not be what was saved: damaged pages or a wrong SHA-256.
+    pub warning: Option<String>,
+}
+
+/// What views other than Keys say while a snapshot file is open.
+pub const NEEDS_CLUSTER: &str = crate::etcd::snapkeys::NEEDS_CLUSTER;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ConnState {
     Connecting {
@@ -151,10 +167,21 @@ pub enum Overlay {
     Info,
     Command(CommandLine),
     Confirm(Box<keys::write::Confirm>),
+    /// A text report (`:diff`): scrolls like the help, any other key closes it.
+    Report {
+        title: String,
+        text: String,
+        scroll: u16,
+    },
 }
 
 pub struct App {
     pub context: ContextInfo,
+    /// Set while browsing a snapshot file: the session is read-only and only the Keys
+    /// view has something to show.
+    pub snapshot: Option<SnapshotSource>,
+    /// The live context left by `:open`, which reconnecting goes back to.
+    pub left_context: Option<ContextInfo>,
     /// Tags every etcd request; events of an older generation are dropped.
     pub generation: u64,
     pub conn: ConnState,
@@ -232,6 +259,9 @@ pub enum Msg {
     },
     /// The answer to `Effect::ResolveContext`.
     ContextSwitched(Result<Box<(ContextInfo, ConnectSpec)>, String>),
+    /// The answer to `Effect::OpenSnapshot`: the file is read; the runtime then asks
+    /// the actor to serve it under the new generation.
+    SnapshotOpened(Result<SnapshotSource, String>),
 }
 
 #[derive(Debug, PartialEq)]
@@ -241,8 +271,14 @@ pub enum Effect {
         spec: ConnectSpec,
     },
     ReconnectNow,
+    /// Back from a snapshot file to the cluster `:open` left.
+    ResumeLive {
+        generation: u64,
+    },
     /// Reading the config and password files is I/O, so the runtime does it.
     ResolveContext(String),
+    /// Read a snapshot file and browse it; answered by `Msg::SnapshotOpened`.
+    OpenSnapshot(std::path::PathBuf),
     /// A key-space request for the current generation; the answer comes back as
     /// `Event::Keys` with the same id.
     Keys {
@@ -320,6 +356,8 @@ impl App {
     ) -> App {
         let mut app = App {
             context,
+            snapshot: None,
+            left_context: None,
             generation: 1,
             conn: ConnState::Connecting { attempt: 0 },
             view: ViewId::Keys,

@@ -15,7 +15,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.status = None;
             }
             let connected = matches!(app.conn, ConnState::Connected { .. });
-            super::cluster::tick(&mut app.cluster, now, connected)
+            super::cluster::tick(&mut app.cluster, now, connected && app.snapshot.is_none())
         }
         Msg::Etcd(event) => on_etcd(app, event),
         Msg::Resize { height, .. } => {
@@ -27,26 +27,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Key(key) => on_key(app, key),
         Msg::Mouse(m) => super::mouse::on_mouse(app, m),
+        Msg::SnapshotOpened(result) => super::source::snapshot_opened(app, result),
         Msg::ContextSwitched(Ok(ctx)) => {
             let (info, spec) = *ctx;
             app.set_status(Level::Info, format!("switched to context {}", info.name));
-            app.context = info;
-            app.ops_denied = None;
-            app.apply_read_only();
-            app.generation += 1;
-            app.conn = ConnState::Connecting { attempt: 0 };
-            app.keys = super::keys::KeysState::new(app.keys.sep);
-            // Another cluster: its members, leases and users are not these.
-            let (watching, quota, interval) =
-                (app.cluster.active, app.cluster.quota, app.cluster.interval);
-            app.cluster = Default::default();
-            app.cluster.active = watching;
-            app.cluster.quota = quota;
-            app.cluster.interval = interval;
-            app.leases = Default::default();
-            app.auth = Default::default();
-            // The actor stopped the old cluster's watches.
-            app.watch = Default::default();
+            app.snapshot = None;
+            app.left_context = None;
+            super::source::switch(app, info);
             vec![Effect::Connect {
                 generation: app.generation,
                 spec,
@@ -210,6 +197,17 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Overlay::Report { scroll, .. } => {
+            match key.code {
+                KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
+                KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                _ if key == Key::ctrl('c') => app.quit = true,
+                _ => app.overlay = Overlay::None,
+            }
+            return Vec::new();
+        }
         Overlay::Help { scroll } => {
             match key.code {
                 KeyCode::Char('j') | KeyCode::Down => *scroll = scroll.saturating_add(1),
@@ -344,6 +342,10 @@ fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
 }
 
 fn start_watch(app: &mut App, key: Vec<u8>, prefix: bool, rev: Option<i64>) -> Vec<Effect> {
+    if app.snapshot.is_some() {
+        app.set_status(Level::Error, super::NEEDS_CLUSTER);
+        return Vec::new();
+    }
     app.view = super::ViewId::Watch;
     let spec = crate::etcd::watch::WatchSpec {
         key,
@@ -592,6 +594,13 @@ fn surface_keys_error(app: &mut App) {
     if let Some(e) = app.keys.error.take() {
         app.set_status(Level::Error, e);
     }
+    if let Some((title, text)) = app.keys.report.take() {
+        app.overlay = Overlay::Report {
+            title,
+            text,
+            scroll: 0,
+        };
+    }
     if let Some(c) = app.keys.ask.take() {
         // A read-only session never reaches a write dialog, whatever asked for it.
         if app.context.read_only {
@@ -693,7 +702,8 @@ fn on_confirm_key(app: &mut App, key: Key) -> Vec<Effect> {
 /// leases costs nothing until someone looks at them.
 fn show_view(app: &mut App, v: super::ViewId) -> Vec<Effect> {
     app.view = v;
-    let connected = matches!(app.conn, ConnState::Connected { .. });
+    // A snapshot file has nothing but keys; the view says so instead of asking.
+    let connected = matches!(app.conn, ConnState::Connected { .. }) && app.snapshot.is_none();
     if v == super::ViewId::Leases
         && connected
         && !app.leases.loaded
@@ -732,11 +742,14 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::NextView => return show_view(app, app.view.next()),
         Action::PrevView => return show_view(app, app.view.prev()),
         Action::ShowView(v) => return show_view(app, v),
+        Action::Reconnect if app.snapshot.is_some() => return super::source::leave_snapshot(app),
         Action::Reconnect => {
             app.set_status(Level::Info, "reconnecting…");
             return vec![Effect::ReconnectNow];
         }
         other if app.view == super::ViewId::Keys => return keys_action(app, other),
+        // The other views have no server to act on; their pane says why.
+        _ if app.snapshot.is_some() => app.set_status(Level::Error, super::NEEDS_CLUSTER),
         other if app.view == super::ViewId::Leases => return leases_action(app, other),
         other if app.view == super::ViewId::Auth => return auth_action(app, other),
         other if app.view == super::ViewId::Cluster => return cluster_action(app, other),
@@ -786,7 +799,12 @@ fn on_command_key(app: &mut App, key: Key) -> Vec<Effect> {
 }
 
 fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
-    match parse_command(text) {
+    let command = parse_command(text);
+    if app.snapshot.is_some() && super::source::needs_cluster(&command) {
+        app.set_status(Level::Error, super::NEEDS_CLUSTER);
+        return Vec::new();
+    }
+    match command {
         Err(e) => app.set_status(Level::Error, e),
         Ok(Command::Quit) => app.quit = true,
         Ok(Command::Help) => app.overlay = Overlay::Help { scroll: 0 },
@@ -842,6 +860,23 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
             };
             app.view = super::ViewId::Keys;
             return keys::export(&mut app.keys, path);
+        }
+        Ok(Command::Diff(path)) => {
+            let path = match (path.strip_prefix("~/"), dirs::home_dir()) {
+                (Some(rest), Some(home)) => home.join(rest),
+                _ => std::path::PathBuf::from(path),
+            };
+            let effects = keys::snapshot_diff(&mut app.keys, path);
+            surface_keys_error(app);
+            return effects;
+        }
+        Ok(Command::Open(path)) => {
+            let path = match (path.strip_prefix("~/"), dirs::home_dir()) {
+                (Some(rest), Some(home)) => home.join(rest),
+                _ => std::path::PathBuf::from(path),
+            };
+            app.set_status(Level::Info, format!("opening {}…", path.display()));
+            return vec![Effect::OpenSnapshot(path)];
         }
         Ok(Command::Put(key)) => {
             if app.context.read_only {

@@ -121,24 +121,49 @@ pub async fn export(
             revision = resp.header().map(|h| h.revision()).unwrap_or(0);
         }
         for kv in resp.kvs() {
-            let (key, key_base64) = text_or_base64(kv.key());
-            let (value, value_base64) = text_or_base64(kv.value());
-            keys.push(Entry {
-                key,
-                key_base64,
-                value,
-                value_base64,
-                create_revision: kv.create_revision(),
-                mod_revision: kv.mod_revision(),
-                version: kv.version(),
-                lease: kv.lease(),
-            });
+            keys.push(entry(&super::keys::KeyValue::from(kv)));
         }
         match (resp.more(), resp.kvs().last()) {
             (true, Some(last)) => from = key_after(last.key()),
             _ => break,
         }
     }
+    write_export(prefix, revision, keys, path, format)
+}
+
+fn entry(kv: &super::keys::KeyValue) -> Entry {
+    let (key, key_base64) = text_or_base64(&kv.key);
+    let (value, value_base64) = text_or_base64(&kv.value);
+    Entry {
+        key,
+        key_base64,
+        value,
+        value_base64,
+        create_revision: kv.create_revision,
+        mod_revision: kv.mod_revision,
+        version: kv.version,
+        lease: kv.lease,
+    }
+}
+
+/// The same file as [`export`], from keys already in memory (a snapshot file's).
+pub fn export_kvs<'a>(
+    prefix: &[u8],
+    revision: i64,
+    kvs: impl Iterator<Item = &'a super::keys::KeyValue>,
+    path: &Path,
+    format: ExportFormat,
+) -> Result<Exported, EtcdError> {
+    write_export(prefix, revision, kvs.map(entry).collect(), path, format)
+}
+
+fn write_export(
+    prefix: &[u8],
+    revision: i64,
+    keys: Vec<Entry>,
+    path: &Path,
+    format: ExportFormat,
+) -> Result<Exported, EtcdError> {
     let doc = Export {
         prefix: crate::ui::text::bytes(prefix),
         revision,

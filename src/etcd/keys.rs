@@ -515,6 +515,10 @@ pub enum KeysOp {
         prefix: Vec<u8>,
         path: std::path::PathBuf,
     },
+    /// Compare a snapshot file with the cluster now (`:diff FILE`).
+    SnapshotDiff {
+        path: std::path::PathBuf,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -544,6 +548,7 @@ pub enum KeysAnswer {
         remaining: i64,
     },
     Exported(super::export::Exported),
+    SnapshotDiff(Box<crate::snapshot_diff::Diff>),
 }
 
 pub async fn run_op(c: &EndpointClient, op: KeysOp) -> Result<KeysAnswer, EtcdError> {
@@ -590,6 +595,9 @@ pub async fn run_op(c: &EndpointClient, op: KeysOp) -> Result<KeysAnswer, EtcdEr
         KeysOp::Export { prefix, path } => {
             let format = super::export::ExportFormat::for_path(&path);
             KeysAnswer::Exported(super::export::export(c, &prefix, &path, format).await?)
+        }
+        KeysOp::SnapshotDiff { path } => {
+            KeysAnswer::SnapshotDiff(Box::new(super::livekeys::diff_file(c, &path).await?))
         }
         KeysOp::IndexPage {
             from,

@@ -30,6 +30,16 @@ pub enum Request {
         generation: u64,
         spec: ConnectSpec,
     },
+    /// Serve the Keys view from a snapshot file instead of a cluster, until the next
+    /// `Connect`; answered by `Event::Connected` describing the file.
+    OpenSnapshot {
+        generation: u64,
+        file: Arc<crate::snapfile::SnapshotFile>,
+    },
+    /// Back from a snapshot file to the cluster of the last `Connect`.
+    ResumeLive {
+        generation: u64,
+    },
     /// Skip the rest of the back-off and try now.
     ReconnectNow,
     /// A key-space read or write, answered by `Event::Keys` with the same `id`.
@@ -219,10 +229,20 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
     let mut cancels: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<()>> =
         std::collections::HashMap::new();
     let mut session_spec = ConnectSpec::default();
+    // Set while browsing a snapshot file: key reads come from it, and nothing else has
+    // a server to ask.
+    let mut snapshot: Option<Arc<crate::snapfile::SnapshotFile>> = None;
     let mut members: SharedMembers = Arc::new(tokio::sync::Mutex::new(MemberClients::new(
         ConnectSpec::default(),
     )));
     while let Some(req) = rx.recv().await {
+        let req = match req {
+            Request::ResumeLive { generation } => Request::Connect {
+                generation,
+                spec: session_spec.clone(),
+            },
+            other => other,
+        };
         match req {
             Request::Connect { generation, spec } => {
                 if let Some((task, _)) = current.take() {
@@ -234,6 +254,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 // Watches belong to the cluster they were started on.
                 watches.clear();
                 session_spec = spec.clone();
+                snapshot = None;
                 let task = tokio::spawn(run_session(
                     generation,
                     spec,
@@ -243,9 +264,31 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 ));
                 current = Some((task, wake));
             }
+            Request::OpenSnapshot { generation, file } => {
+                if let Some((task, _)) = current.take() {
+                    task.abort();
+                }
+                active = Arc::new(watch::channel(None).0);
+                watches.clear();
+                let info = super::snapkeys::info(&file);
+                snapshot = Some(file);
+                let _ = events.send(Event::Connected { generation, info }).await;
+            }
+            Request::Keys { generation, id, op } if snapshot.is_some() => {
+                if let Some(file) = snapshot.clone() {
+                    tokio::spawn(super::snapkeys::serve(
+                        file,
+                        op,
+                        events.clone(),
+                        (generation, id),
+                    ));
+                }
+            }
+            // No server behind a snapshot: the watch would dial the last cluster's spec.
+            Request::Watch { .. } if snapshot.is_some() => {}
             Request::Keys { generation, id, op } => {
                 serve(
-                    &active,
+                    (&active, snapshot.is_some()),
                     &events,
                     move |c| async move {
                         let result = run_op(&c, op).await;
@@ -291,7 +334,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
             Request::Cluster { generation, id, op } => {
                 let members = members.clone();
                 serve(
-                    &active,
+                    (&active, snapshot.is_some()),
                     &events,
                     move |c| async move {
                         let result = super::cluster_ops::run_op(&c, &members, op).await;
@@ -310,7 +353,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
             }
             Request::Auth { generation, id, op } => {
                 serve(
-                    &active,
+                    (&active, snapshot.is_some()),
                     &events,
                     move |c| async move {
                         let result = super::auth::run_op(&c, op).await;
@@ -329,7 +372,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
             }
             Request::Leases { generation, id, op } => {
                 serve(
-                    &active,
+                    (&active, snapshot.is_some()),
                     &events,
                     move |c| async move {
                         let result = super::leases::run_op(&c, op).await;
@@ -367,7 +410,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
             } => {
                 let spec = session_spec.clone();
                 serve(
-                    &active,
+                    (&active, snapshot.is_some()),
                     &events,
                     move |c| async move {
                         let facts = super::gather::gather(&c, &spec, &backup_dir).await;
@@ -393,6 +436,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                     let _ = c.send(());
                 }
             }
+            Request::ResumeLive { .. } => {}
             Request::ReconnectNow => {
                 if let Some((_, wake)) = &current {
                     wake.notify_one();
@@ -409,7 +453,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
 /// Runs one request on its own task with the serving endpoint's client: a slow count
 /// must not hold up a value read, and none of them may hold up the next request.
 fn serve<F, Fut>(
-    active: &Active,
+    (active, snapshot): (&Active, bool),
     events: &mpsc::Sender<Event>,
     run: F,
     offline: impl FnOnce(EtcdError) -> Event + Send + 'static,
@@ -419,14 +463,15 @@ fn serve<F, Fut>(
 {
     let client = active.borrow().clone();
     let events = events.clone();
+    let why_offline = if snapshot {
+        super::snapkeys::NEEDS_CLUSTER
+    } else {
+        "not connected to any endpoint"
+    };
     tokio::spawn(async move {
         let event = match client {
             Some(c) => run(c).await,
-            None => offline(EtcdError::new(
-                Problem::Unreachable,
-                None,
-                "not connected to any endpoint",
-            )),
+            None => offline(EtcdError::new(Problem::Unreachable, None, why_offline)),
         };
         let _ = events.send(event).await;
     });

@@ -156,6 +156,13 @@ impl SnapshotFile {
             .filter_map(move |(_, ev)| History::at(ev, revision))
     }
 
+    /// Keys alive at the snapshot's revision from `from` on (inclusive), sorted by key.
+    pub fn keys_from<'a>(&'a self, from: &[u8]) -> impl Iterator<Item = &'a KeyValue> {
+        self.history
+            .starting_at(from)
+            .filter_map(|(_, ev)| History::latest(ev))
+    }
+
     /// The live value of one key.
     pub fn get(&self, key: &[u8]) -> Option<&KeyValue> {
         History::latest(self.history.events(key))

@@ -166,6 +166,14 @@ impl History {
             .map(|(k, ev)| (k.as_slice(), ev.as_slice()))
     }
 
+    /// (key, events) for the keys at or after `from`, in key order.
+    pub fn starting_at<'a>(&'a self, from: &[u8]) -> impl Iterator<Item = (&'a [u8], &'a [Event])> {
+        let start = self.keys.partition_point(|(k, _)| k.as_slice() < from);
+        self.keys[start..]
+            .iter()
+            .map(|(k, ev)| (k.as_slice(), ev.as_slice()))
+    }
+
     /// The live value of a key: its last event, unless that deleted it.
     pub fn latest(events: &[Event]) -> Option<&KeyValue> {
         events.last().filter(|e| !e.tombstone).map(|e| &e.kv)

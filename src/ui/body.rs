@@ -29,6 +29,64 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
+/// Views with nothing to show for a snapshot file say so plainly.
+pub fn draw_needs_cluster(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border)
+        .title(Span::styled(format!(" {} ", app.view.title()), theme.title))
+        .padding(Padding::horizontal(1));
+    let lines = vec![
+        Line::styled(crate::app::NEEDS_CLUSTER, theme.warning),
+        Line::raw(""),
+        Line::styled(
+            "Press 1 for the Keys view of the file, or start etcdtui without --snapshot.",
+            theme.muted,
+        ),
+    ];
+    let para = Paragraph::new(lines)
+        .block(block)
+        .wrap(ratatui::widgets::Wrap { trim: false });
+    frame.render_widget(para, area);
+}
+
+/// A text report over the view (`:diff`), scrolled by j/k; its text is already escaped.
+pub fn draw_report(
+    frame: &mut Frame,
+    area: Rect,
+    (title, text): (&str, &str),
+    scroll: u16,
+    theme: &Theme,
+) {
+    let popup = super::centered(area, 96, 96);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border_focused)
+        .title(Span::styled(format!(" {} ", safe(title)), theme.title))
+        .title_bottom(Span::styled(
+            " j/k scroll · any other key closes ",
+            theme.muted,
+        ))
+        .padding(Padding::horizontal(1));
+    let lines: Vec<Line> = text
+        .lines()
+        .map(|l| match l.chars().next() {
+            Some('+') => Line::styled(l.to_string(), theme.healthy),
+            Some('-') => Line::styled(l.to_string(), theme.error),
+            Some('~') => Line::styled(l.to_string(), theme.warning),
+            _ => Line::styled(l.to_string(), theme.text),
+        })
+        .collect();
+    let para = Paragraph::new(lines)
+        .block(block)
+        .wrap(ratatui::widgets::Wrap { trim: false })
+        .scroll((scroll, 0));
+    frame.render_widget(ratatui::widgets::Clear, popup);
+    frame.render_widget(para, popup);
+}
+
 /// `:info`: the connection panel over whatever view is open.
 pub fn draw_popup(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let popup = super::centered(area, 90, 20);

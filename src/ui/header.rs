@@ -20,6 +20,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn context_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
+    if let Some(snap) = &app.snapshot {
+        return snapshot_line(snap, theme);
+    }
     let ctx = &app.context;
     let mut spans = vec![
         Span::styled(" etcdtui ", theme.title),
@@ -42,6 +45,36 @@ fn context_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
+/// A snapshot file in place of a connection: which file, at which revision, and that
+/// nothing here changes a cluster.
+fn snapshot_line<'a>(snap: &crate::app::SnapshotSource, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(" etcdtui ", theme.title),
+        Span::styled("snapshot ", theme.muted),
+        Span::styled(safe(&snap.path).into_owned(), theme.text),
+        Span::styled("  rev ", theme.muted),
+        Span::styled(snap.revision.to_string(), theme.text),
+        Span::raw("  "),
+        Span::styled("(read-only)", theme.badge),
+    ])
+}
+
+fn snapshot_state<'a>(snap: &crate::app::SnapshotSource, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![
+        Span::styled(" ■ offline file", theme.healthy),
+        Span::styled("  keys ", theme.muted),
+        Span::styled(snap.keys.to_string(), theme.text),
+        Span::styled(
+            "  no server: writes, watch and cluster views are off",
+            theme.muted,
+        ),
+    ];
+    if let Some(w) = &snap.warning {
+        spans.insert(1, Span::styled(format!("  {}", safe(w)), theme.error));
+    }
+    Line::from(spans)
+}
+
 fn endpoints_label(endpoints: &[String]) -> String {
     match endpoints {
         [] => "none".into(),
@@ -51,6 +84,9 @@ fn endpoints_label(endpoints: &[String]) -> String {
 }
 
 fn cluster_line<'a>(app: &App, theme: &Theme, width: u16) -> Line<'a> {
+    if let Some(snap) = &app.snapshot {
+        return snapshot_state(snap, theme);
+    }
     let mut spans = vec![Span::raw(" ")];
     spans.extend(state_spans(app, theme));
     let Some(info) = app.cluster() else {

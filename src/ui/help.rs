@@ -66,11 +66,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
     };
     let general = [
         (":goto KEY", "jump to a key or prefix (\\xNN: any byte)"),
+        (
+            ":open / :diff FILE",
+            "browse a snapshot file / diff it with now",
+        ),
         (":ctx [NAME]", "list contexts, or switch to NAME"),
         (":keys :watch …", "show a view by name"),
         (":reconnect", "retry the connection now"),
-        (":info", "where we are connected, and why there"),
-        (":help  :q", "this help; quit"),
+        // One line for three: the help fits 80x24 with only its commands scrolled.
+        (":info :help :q", "connection panel; this help; quit"),
     ];
     for &(cmd, what) in general.iter().chain(operations) {
         lines.push(Line::from(vec![

@@ -34,7 +34,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     header::draw_tabs(frame, tabs, app, theme);
     // While disconnected the panel explaining why is worth more than a stale tree.
     let connected = matches!(app.conn, crate::app::ConnState::Connected { .. });
-    if app.view == crate::app::ViewId::Keys && app.keys.loaded && connected {
+    if app.snapshot.is_some() && app.view != crate::app::ViewId::Keys {
+        body::draw_needs_cluster(frame, body_area, app, theme);
+    } else if app.view == crate::app::ViewId::Keys && app.keys.loaded && connected {
         keys::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Leases && app.leases.loaded && connected {
         leases::draw(frame, body_area, app, theme);
@@ -57,6 +59,11 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Overlay::Command(line) => footer::draw_command(frame, foot, body_area, app, line, theme),
         Overlay::Confirm(c) => confirm::draw(frame, body_area, c, theme),
         Overlay::Info => body::draw_popup(frame, body_area, app, theme),
+        Overlay::Report {
+            title,
+            text,
+            scroll,
+        } => body::draw_report(frame, body_area, (title, text), *scroll, theme),
         Overlay::None => {}
     }
     if let Some(r) = &app.ops.running {

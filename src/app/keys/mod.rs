@@ -42,6 +42,7 @@ pub enum Pending {
         draft: Option<std::path::PathBuf>,
     },
     Export,
+    SnapshotDiff,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +79,8 @@ pub struct KeysState {
     pub ask: Option<write::Confirm>,
     /// Good news for the status line (errors go to `error`).
     pub info: Option<String>,
+    /// A report the app should show over the view: (title, text).
+    pub report: Option<(String, String)>,
 }
 
 impl Default for KeysState {
@@ -107,6 +110,7 @@ impl KeysState {
             history: None,
             ask: None,
             info: None,
+            report: None,
         }
     }
 

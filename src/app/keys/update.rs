@@ -248,6 +248,16 @@ pub fn refresh(ks: &mut KeysState) -> Vec<Effect> {
 }
 
 /// `:export FILE`: the selected directory, or the directory of the selected key.
+/// `:diff FILE`: the cluster now against a snapshot file.
+pub fn snapshot_diff(ks: &mut KeysState, path: std::path::PathBuf) -> Vec<Effect> {
+    ks.info = Some(format!("comparing {} with the cluster…", path.display()));
+    vec![request(
+        ks,
+        Pending::SnapshotDiff,
+        KeysOp::SnapshotDiff { path },
+    )]
+}
+
 pub fn export(ks: &mut KeysState, path: std::path::PathBuf) -> Vec<Effect> {
     let prefix = match ks.current_node() {
         Some(id) if ks.tree.node(id).is_dir => ks.tree.node(id).key.clone(),
@@ -380,6 +390,11 @@ pub fn on_answer(
             ));
             (Vec::new(), None)
         }
+        (Pending::SnapshotDiff, Ok(KeysAnswer::SnapshotDiff(d))) => {
+            let title = format!("Since the snapshot (rev {})", d.snapshot_revision);
+            ks.report = Some((title, crate::snapshot_diff::table(&d)));
+            (Vec::new(), None)
+        }
         (Pending::History, Ok(KeysAnswer::History(h))) => {
             super::history::on_page(ks, h.entries, h.end);
             (Vec::new(), None)
@@ -510,7 +525,7 @@ fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>,
                 h.loading = false;
             }
         }
-        Pending::PrefixCount { .. } | Pending::Export => {}
+        Pending::PrefixCount { .. } | Pending::Export | Pending::SnapshotDiff => {}
         Pending::Write { draft, .. } => {
             // Nothing is known to be written: say where the edit is kept.
             if let Some(d) = draft {

@@ -1,0 +1,217 @@
+//! The Keys view's requests answered from a snapshot file instead of a cluster: the same
+//! `KeysOp` in, the same `KeysAnswer` out, so the view cannot tell the two apart except
+//! that every write is refused. The file is in memory already, so nothing here waits.
+
+use super::errors::{EtcdError, Problem};
+use super::keys::{ChildPage, History, HistoryEnd, KeyBatch, KeyValue, KeysAnswer, KeysOp};
+use super::session::{ClusterInfo, Event};
+use super::skipscan::{Next, fold_batch};
+use crate::snapfile::SnapshotFile;
+use std::sync::Arc;
+
+/// Keys folded per step while listing children, as the live listing's range size.
+const SCAN_BATCH: usize = 64;
+
+/// Why a write is refused, in the words the status line shows.
+pub const READ_ONLY: &str = "this is a snapshot file: it is read-only, nothing is written";
+
+/// Why a view that needs a server has nothing to show.
+pub const NEEDS_CLUSTER: &str =
+    "this needs a live cluster: a snapshot file has no members, leases, users, watches or checks";
+
+pub fn run_op(file: &SnapshotFile, op: KeysOp) -> Result<KeysAnswer, EtcdError> {
+    let revision = file.status().revision;
+    Ok(match op {
+        KeysOp::Children {
+            node,
+            sep,
+            start,
+            want,
+            ..
+        } => KeysAnswer::Children(children(file, &node, sep, start, want)),
+        KeysOp::Count { prefix, .. } => KeysAnswer::Count {
+            count: count(file.keys_with_prefix(&prefix)),
+            revision,
+        },
+        KeysOp::Value { key } => KeysAnswer::Value {
+            kv: file.get(&key).map(convert),
+            revision,
+            lease_ttl: None,
+        },
+        KeysOp::History { key, before, limit } => {
+            KeysAnswer::History(history(file, &key, before, limit))
+        }
+        KeysOp::IndexPage { from, limit, .. } => index_page(file, &from, limit),
+        KeysOp::Export { prefix, path } => {
+            let format = super::export::ExportFormat::for_path(&path);
+            let kvs: Vec<KeyValue> = file.keys_with_prefix(&prefix).map(convert).collect();
+            KeysAnswer::Exported(super::export::export_kvs(
+                &prefix,
+                revision,
+                kvs.iter(),
+                &path,
+                format,
+            )?)
+        }
+        KeysOp::Put { .. } | KeysOp::Delete { .. } | KeysOp::DeletePrefix { .. } => {
+            return Err(EtcdError::new(Problem::Settings, None, READ_ONLY));
+        }
+        KeysOp::SnapshotDiff { .. } => {
+            return Err(EtcdError::new(Problem::Settings, None, NEEDS_CLUSTER));
+        }
+    })
+}
+
+/// Answers one Keys request from a snapshot file, off the async threads: an export of a
+/// large file writes for a while.
+pub async fn serve(
+    file: Arc<SnapshotFile>,
+    op: KeysOp,
+    events: tokio::sync::mpsc::Sender<Event>,
+    (generation, id): (u64, u64),
+) {
+    let result = tokio::task::spawn_blocking(move || run_op(&file, op))
+        .await
+        .unwrap_or_else(|e| Err(EtcdError::new(Problem::Other, None, e.to_string())));
+    let _ = events
+        .send(Event::Keys {
+            generation,
+            id,
+            result,
+        })
+        .await;
+}
+
+/// What the header shows for a snapshot file, in the shape of a cluster's status.
+pub fn info(file: &SnapshotFile) -> ClusterInfo {
+    ClusterInfo {
+        endpoint: format!("snapshot {}", file.path().display()),
+        cluster_id: 0,
+        member_id: 0,
+        member_name: String::new(),
+        leader_id: 0,
+        leader_name: None,
+        version: String::new(),
+        revision: file.status().revision,
+        raft_term: 0,
+        members: file.etcd_meta().members.len(),
+        endpoints_up: 0,
+        endpoints_total: 0,
+        endpoint_errors: Vec::new(),
+    }
+}
+
+pub fn convert(kv: &crate::snapfile::KeyValue) -> KeyValue {
+    KeyValue {
+        key: kv.key.clone(),
+        value: kv.value.clone(),
+        create_revision: kv.create_revision,
+        mod_revision: kv.mod_revision,
+        version: kv.version,
+        lease: kv.lease,
+    }
+}
+
+fn count<T>(it: impl Iterator<Item = T>) -> i64 {
+    i64::try_from(it.count()).unwrap_or(i64::MAX)
+}
+
+/// Direct children of `node`, folded exactly as the live listing folds etcd's ranges,
+/// so paging and directory rows match what the cluster shows at that revision.
+fn children(
+    file: &SnapshotFile,
+    node: &[u8],
+    sep: u8,
+    start: Option<Vec<u8>>,
+    want: usize,
+) -> ChildPage {
+    let revision = file.status().revision;
+    let mut from = start.unwrap_or_else(|| node.to_vec());
+    let mut children = Vec::new();
+    loop {
+        let mut keys: Vec<&[u8]> = file
+            .keys_from(&from)
+            .map(|kv| kv.key.as_slice())
+            .take_while(|k| k.starts_with(node))
+            .take(SCAN_BATCH + 1)
+            .collect();
+        let more = keys.len() > SCAN_BATCH;
+        keys.truncate(SCAN_BATCH);
+        let next = match fold_batch(node, sep, &keys, more, want, &mut children) {
+            Next::Done => None,
+            Next::From(k) if children.len() >= want => Some(k),
+            Next::From(k) => {
+                from = k;
+                continue;
+            }
+        };
+        return ChildPage {
+            children,
+            next,
+            revision,
+        };
+    }
+}
+
+/// Earlier versions of `key` at or before `before`, newest first, as the live history
+/// walks them: it stops at the version that created the key, at a deletion (the key was
+/// re-created after it), or where the file's history was compacted away.
+fn history(file: &SnapshotFile, key: &[u8], before: i64, limit: usize) -> History {
+    let events = file.history(key);
+    let upto = events.partition_point(|e| e.revision.main <= before);
+    let mut entries = Vec::new();
+    for ev in events[..upto].iter().rev() {
+        if ev.tombstone {
+            return History {
+                entries,
+                end: HistoryEnd::Created,
+            };
+        }
+        if entries.len() >= limit {
+            return History {
+                entries,
+                end: HistoryEnd::More {
+                    before: ev.revision.main,
+                },
+            };
+        }
+        entries.push(convert(&ev.kv));
+        if ev.kv.version == 1 {
+            return History {
+                entries,
+                end: HistoryEnd::Created,
+            };
+        }
+    }
+    let revision = file.etcd_meta().compacted_revision.unwrap_or(0);
+    // Nothing at or before `before`: the key did not exist yet, as etcd would say.
+    let end = if upto == 0 {
+        HistoryEnd::Created
+    } else {
+        HistoryEnd::Compacted { revision }
+    };
+    History { entries, end }
+}
+
+fn index_page(file: &SnapshotFile, from: &[u8], limit: i64) -> KeysAnswer {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX).max(1);
+    let mut keys = KeyBatch::default();
+    let mut remaining = 0i64;
+    for kv in file.keys_from(from) {
+        remaining += 1;
+        if keys.len() < limit {
+            keys.data.extend_from_slice(&kv.key);
+            // Same cap as the live page: a key past 4 GiB of keys ends the page.
+            match u32::try_from(keys.data.len()) {
+                Ok(end) => keys.ends.push(end),
+                Err(_) => break,
+            }
+        }
+    }
+    KeysAnswer::IndexPage {
+        more: usize::try_from(remaining).unwrap_or(usize::MAX) > keys.len(),
+        keys,
+        revision: file.status().revision,
+        remaining,
+    }
+}

@@ -1,0 +1,376 @@
+//! `etcdtui snapshot diff FILE`: what changed in the live cluster since a snapshot was
+//! taken — keys added, removed and changed, grouped by their first two path segments —
+//! and, for one key, how its value changed, decoded as the Keys view shows it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::etcd::ConnectSpec;
+use crate::etcd::livekeys;
+use crate::snapfile::SnapshotFile;
+use crate::ui::text::{bytes, safe};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DiffOutput {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Added,
+    Removed,
+    Changed,
+}
+
+impl Change {
+    fn mark(self) -> char {
+        match self {
+            Change::Added => '+',
+            Change::Removed => '-',
+            Change::Changed => '~',
+        }
+    }
+}
+
+/// How many keys of each kind changed under one prefix.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+}
+
+impl Counts {
+    fn add(&mut self, c: Change) {
+        match c {
+            Change::Added => self.added += 1,
+            Change::Removed => self.removed += 1,
+            Change::Changed => self.changed += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diff {
+    pub snapshot_revision: i64,
+    pub live_revision: i64,
+    /// Every differing key, in key order.
+    pub keys: Vec<(Vec<u8>, Change)>,
+    pub total: Counts,
+    /// Per prefix (see [`group_of`]), in prefix order.
+    pub groups: BTreeMap<String, Counts>,
+}
+
+/// The first two path segments of a key's directory: `/registry/pods/ns/name` is
+/// counted under `/registry/pods`, `/app/x` under `/app`, `/x` under `/`.
+pub fn group_of(key: &[u8]) -> String {
+    let text = bytes(key);
+    let lead = if text.starts_with('/') { "/" } else { "" };
+    let parts: Vec<&str> = text.split('/').filter(|s| !s.is_empty()).collect();
+    let dirs = parts.len().saturating_sub(1).min(2);
+    format!("{lead}{}", parts[..dirs].join("/"))
+}
+
+/// Merge-joins the snapshot's keys and the live keys (both sorted, with
+/// `mod_revision`): a key whose `mod_revision` differs was written since, even if it
+/// was written back to the same value.
+pub fn compare(
+    snapshot: &[(Vec<u8>, i64)],
+    live: &[(Vec<u8>, i64)],
+    revisions: (i64, i64),
+) -> Diff {
+    use std::cmp::Ordering;
+    let mut keys = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < snapshot.len() || j < live.len() {
+        let order = match (snapshot.get(i), live.get(j)) {
+            (Some(s), Some(l)) => s.0.cmp(&l.0),
+            (Some(_), None) => Ordering::Less,
+            _ => Ordering::Greater,
+        };
+        match order {
+            Ordering::Less => {
+                keys.push((snapshot[i].0.clone(), Change::Removed));
+                i += 1;
+            }
+            Ordering::Greater => {
+                keys.push((live[j].0.clone(), Change::Added));
+                j += 1;
+            }
+            Ordering::Equal => {
+                if snapshot[i].1 != live[j].1 {
+                    keys.push((live[j].0.clone(), Change::Changed));
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let mut total = Counts::default();
+    let mut groups: BTreeMap<String, Counts> = BTreeMap::new();
+    for (k, c) in &keys {
+        total.add(*c);
+        groups.entry(group_of(k)).or_default().add(*c);
+    }
+    Diff {
+        snapshot_revision: revisions.0,
+        live_revision: revisions.1,
+        keys,
+        total,
+        groups,
+    }
+}
+
+/// Thousands separated, as people read counts: 1,203.
+fn n(v: usize) -> String {
+    let s = v.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One sentence, busiest prefix first: "since the snapshot: 1,203 keys changed under
+/// /registry/pods, …".
+pub fn summary(d: &Diff) -> String {
+    let t = &d.total;
+    if d.keys.is_empty() {
+        return format!(
+            "since the snapshot (rev {}): nothing changed (live rev {})",
+            d.snapshot_revision, d.live_revision
+        );
+    }
+    let mut busiest: Vec<(&String, &Counts)> = d.groups.iter().collect();
+    busiest.sort_by_key(|(_, c)| std::cmp::Reverse(c.added + c.removed + c.changed));
+    let top = busiest
+        .iter()
+        .take(3)
+        .map(|(g, c)| format!("{} under {g}", n(c.added + c.removed + c.changed)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "since the snapshot (rev {}, live rev {}): {} keys differ — {} added, {} changed, {} removed; {top}",
+        d.snapshot_revision,
+        d.live_revision,
+        n(d.keys.len()),
+        n(t.added),
+        n(t.changed),
+        n(t.removed)
+    )
+}
+
+/// Keys listed in the text output; JSON always has them all.
+const LIST_LIMIT: usize = 200;
+
+pub fn table(d: &Diff) -> String {
+    let mut out = format!("{}\n", safe(&summary(d)));
+    if d.keys.is_empty() {
+        return out;
+    }
+    let width = d
+        .groups
+        .keys()
+        .map(|g| g.chars().count())
+        .max()
+        .unwrap_or(6);
+    out.push_str(&format!(
+        "\n{:<width$}  {:>8}  {:>8}  {:>8}\n",
+        "PREFIX", "ADDED", "CHANGED", "REMOVED"
+    ));
+    for (g, c) in &d.groups {
+        out.push_str(&format!(
+            "{:<width$}  {:>8}  {:>8}  {:>8}\n",
+            safe(g),
+            n(c.added),
+            n(c.changed),
+            n(c.removed)
+        ));
+    }
+    out.push('\n');
+    for (k, c) in d.keys.iter().take(LIST_LIMIT) {
+        out.push_str(&format!("{} {}\n", c.mark(), safe(&bytes(k))));
+    }
+    if d.keys.len() > LIST_LIMIT {
+        out.push_str(&format!(
+            "… and {} more keys (-o json lists them all)\n",
+            n(d.keys.len() - LIST_LIMIT)
+        ));
+    }
+    out
+}
+
+pub fn to_json(d: &Diff) -> serde_json::Value {
+    json!({
+        "snapshot_revision": d.snapshot_revision,
+        "live_revision": d.live_revision,
+        "summary": summary(d),
+        "total": d.total,
+        "groups": d.groups,
+        "keys": d.keys.iter().map(|(k, c)| json!({"key": bytes(k), "change": c})).collect::<Vec<_>>(),
+    })
+}
+
+/// A unified diff of one key's value, both sides decoded the way the Keys view shows
+/// them (secrets masked), so a Kubernetes object diffs as YAML, not protobuf bytes.
+pub fn value_diff(key: &[u8], before: Option<&[u8]>, after: Option<&[u8]>) -> String {
+    let show = |v: Option<&[u8]>| match v {
+        Some(v) => {
+            let format = crate::decode::detect(key, v);
+            let mut t = crate::app::render_value::render(key, v, format, false).text;
+            if !t.ends_with('\n') {
+                t.push('\n');
+            }
+            t
+        }
+        None => String::new(),
+    };
+    let (a, b) = (show(before), show(after));
+    if a == b {
+        return format!("{}: value unchanged\n", safe(&bytes(key)));
+    }
+    let name = bytes(key);
+    let diff = similar::TextDiff::from_lines(&a, &b)
+        .unified_diff()
+        .header(&format!("snapshot {name}"), &format!("live {name}"))
+        .to_string();
+    diff.lines().map(|l| safe(l).into_owned() + "\n").collect()
+}
+
+/// What to print and whether it worked; errors are lines for standard error.
+pub struct Report {
+    pub stdout: String,
+    pub error: Option<String>,
+    /// The file is damaged or its checksum is wrong: the diff may be too.
+    pub warning: Option<String>,
+}
+
+pub async fn run(
+    path: &Path,
+    spec: &ConnectSpec,
+    prefix: &[u8],
+    key: Option<&[u8]>,
+    output: DiffOutput,
+) -> Report {
+    match diff(path, spec, prefix, key, output).await {
+        Ok((stdout, warning)) => Report {
+            stdout,
+            error: None,
+            warning: warning
+                .map(|w| format!("warning: {}: {w}", safe(&path.display().to_string()))),
+        },
+        Err(e) => Report {
+            stdout: String::new(),
+            error: Some(safe(&e).into_owned()),
+            warning: None,
+        },
+    }
+}
+
+async fn diff(
+    path: &Path,
+    spec: &ConnectSpec,
+    prefix: &[u8],
+    key: Option<&[u8]>,
+    output: DiffOutput,
+) -> Result<(String, Option<String>), String> {
+    let file = SnapshotFile::open(path)
+        .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
+    let client = livekeys::first_answering(spec)
+        .await
+        .map_err(|e| format!("cannot reach the cluster: {e}: {}", e.advice()))?;
+    let (live, live_rev) = livekeys::keys_with_revisions(&client, prefix)
+        .await
+        .map_err(|e| format!("cannot list the cluster's keys: {e}"))?;
+    let snap: Vec<(Vec<u8>, i64)> = file
+        .keys_with_prefix(prefix)
+        .map(|kv| (kv.key.clone(), kv.mod_revision))
+        .collect();
+    let d = compare(&snap, &live, (file.status().revision, live_rev));
+    let value = match key {
+        Some(k) => {
+            let now = livekeys::value(&client, k)
+                .await
+                .map_err(|e| format!("cannot read {}: {e}", bytes(k)))?;
+            let then = file.get(k).map(|kv| kv.value.as_slice());
+            Some(value_diff(
+                k,
+                then,
+                now.as_ref().map(|kv| kv.value.as_slice()),
+            ))
+        }
+        None => None,
+    };
+    let text = match output {
+        DiffOutput::Table => {
+            let mut t = table(&d);
+            if let Some(v) = value {
+                t.push('\n');
+                t.push_str(&v);
+            }
+            t
+        }
+        DiffOutput::Json => {
+            let mut j = to_json(&d);
+            if let Some(v) = value {
+                j["value_diff"] = json!(v);
+            }
+            format!("{j:#}\n")
+        }
+    };
+    Ok((text, crate::snapbrowse::warning(&file)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(s: &str, rev: i64) -> (Vec<u8>, i64) {
+        (s.as_bytes().to_vec(), rev)
+    }
+
+    #[test]
+    fn groups_by_the_first_two_directories() {
+        assert_eq!(group_of(b"/registry/pods/default/web"), "/registry/pods");
+        assert_eq!(
+            group_of(b"/registry/namespaces/default"),
+            "/registry/namespaces"
+        );
+        assert_eq!(group_of(b"/app/x"), "/app");
+        assert_eq!(group_of(b"/x"), "/");
+        assert_eq!(group_of(b"a/b/c/d"), "a/b");
+    }
+
+    #[test]
+    fn compare_finds_added_removed_and_rewritten_keys() {
+        let snap = [k("/a/1", 5), k("/a/2", 6), k("/b/x/1", 7)];
+        let live = [k("/a/1", 5), k("/a/2", 9), k("/a/3", 10)];
+        let d = compare(&snap, &live, (7, 10));
+        assert_eq!(
+            d.keys,
+            vec![
+                (b"/a/2".to_vec(), Change::Changed),
+                (b"/a/3".to_vec(), Change::Added),
+                (b"/b/x/1".to_vec(), Change::Removed),
+            ]
+        );
+        assert_eq!(d.groups["/a"].changed, 1);
+        assert_eq!(d.groups["/b/x"].removed, 1);
+        assert!(summary(&d).contains("1 added, 1 changed, 1 removed"));
+    }
+
+    #[test]
+    fn counts_read_with_thousands_separators() {
+        assert_eq!(n(1203), "1,203");
+        assert_eq!(n(12), "12");
+        assert_eq!(n(1_000_000), "1,000,000");
+    }
+}
