@@ -197,6 +197,19 @@ async fn snapshot_is_saved_verified_and_a_cancelled_one_leaves_no_file() {
     let size = std::fs::metadata(&files[0]).expect("snapshot file").len();
     // The file is the database plus the 32-byte SHA-256 etcd appends, as etcdctl saves it.
     assert_eq!(status["totalSize"].as_u64(), Some(size - 32), "{status}");
+    // The project's own reader agrees with etcd's tool on the project's own save.
+    let ours = etcdtui::snapfile::SnapshotFile::open(&files[0]).expect("our reader opens it");
+    let st = ours.status();
+    assert_eq!(Some(u64::from(st.hash)), status["hash"].as_u64());
+    assert_eq!(Some(st.revision), status["revision"].as_i64());
+    assert_eq!(Some(st.total_keys), status["totalKey"].as_u64());
+    assert!(
+        matches!(st.integrity, etcdtui::snapfile::Integrity::Verified),
+        "{:?}",
+        st.integrity
+    );
+    let seeded = ours.keys_with_prefix(b"/seed/").count();
+    assert_eq!(seeded, 300, "every seeded key is in the saved file");
 
     // Cancelled while the member does not answer: nothing is left behind.
     let before = files_in(&dir);
