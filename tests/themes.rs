@@ -217,3 +217,42 @@ fn the_mouse_switches_tabs_where_they_are_drawn_and_the_wheel_scrolls() {
     update(&mut a, wheel(MouseKind::ScrollUp));
     assert_eq!(a.cluster.cursor, 0);
 }
+
+#[test]
+fn a_click_selects_the_member_or_check_under_it() {
+    use etcdtui::app::{Mouse, MouseKind, Msg, update};
+    let t = Theme::builtin_default();
+    let mut a = app(ViewId::Cluster);
+    update(
+        &mut a,
+        Msg::Resize {
+            width: 120,
+            height: 30,
+        },
+    );
+    let b = draw(&a, &t);
+    let rows: Vec<String> = (0..b.area.height)
+        .map(|y| {
+            (0..b.area.width)
+                .map(|x| b[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect();
+    // The member table, not the header's "leader m2".
+    let y = rows
+        .iter()
+        .enumerate()
+        .skip(5)
+        .find(|(_, r)| r.contains(" m2 "))
+        .map(|(y, _)| y as u16)
+        .expect("m2's row");
+    update(
+        &mut a,
+        Msg::Mouse(Mouse {
+            kind: MouseKind::Click,
+            x: 10,
+            y,
+        }),
+    );
+    assert_eq!(a.cluster.selected().map(|m| m.name.as_str()), Some("m2"));
+}

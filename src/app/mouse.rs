@@ -41,8 +41,38 @@ pub fn tab_at(x: u16) -> Option<ViewId> {
     None
 }
 
+/// The Cluster view's member rows start below its two summary lines, the table's
+/// border and its column titles.
+const FIRST_MEMBER_ROW: u16 = 7;
+
 fn click_row(app: &mut App, m: Mouse) -> Vec<Effect> {
-    if app.view != ViewId::Keys || m.y < FIRST_ROW {
+    match app.view {
+        ViewId::Keys => click_keys_row(app, m),
+        ViewId::Cluster if m.y >= FIRST_MEMBER_ROW => {
+            let n = app.cluster.snapshot.as_ref().map_or(0, |s| s.members.len());
+            let row = usize::from(m.y - FIRST_MEMBER_ROW);
+            if row < n {
+                app.cluster.cursor = row;
+            }
+            Vec::new()
+        }
+        ViewId::Checks if m.y >= FIRST_ROW => {
+            // The list scrolls so that the cursor stays on the last visible row.
+            let c = &mut app.checks;
+            let rows = app.keys.height.max(1);
+            let first = c.cursor.saturating_sub(rows - 1);
+            let row = first + usize::from(m.y - FIRST_ROW);
+            if row < c.list.as_ref().map_or(0, Vec::len) {
+                c.cursor = row;
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn click_keys_row(app: &mut App, m: Mouse) -> Vec<Effect> {
+    if m.y < FIRST_ROW {
         return Vec::new();
     }
     let row = app.keys.offset + usize::from(m.y - FIRST_ROW);
