@@ -270,18 +270,26 @@ async fn certificates(
 }
 
 fn backups(dir: &Path) -> BackupFacts {
-    let newest = std::fs::read_dir(dir)
-        .map_err(|e| e.to_string())
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "db"))
-                .filter_map(|e| {
-                    let m = e.metadata().ok()?.modified().ok()?;
-                    Some((e.file_name().to_string_lossy().into_owned(), unix(m)))
-                })
-                .max_by_key(|(_, t)| *t)
-        });
+    // No directory yet is no backup yet: a warning, not an unknown.
+    let newest = match std::fs::read_dir(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return BackupFacts {
+                dir: dir.to_path_buf(),
+                newest: Ok(None),
+            };
+        }
+        other => other,
+    };
+    let newest = newest.map_err(|e| e.to_string()).map(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "db"))
+            .filter_map(|e| {
+                let m = e.metadata().ok()?.modified().ok()?;
+                Some((e.file_name().to_string_lossy().into_owned(), unix(m)))
+            })
+            .max_by_key(|(_, t)| *t)
+    });
     BackupFacts {
         dir: dir.to_path_buf(),
         newest,
