@@ -122,22 +122,26 @@ fn browse_snapshot(
     finish(rt.block_on(runtime::run_snapshot(app, file, theme, setup.resolver())))
 }
 
+/// For the commands that connect without a TUI: the config, and the context to use with
+/// its password, or the exit code of a usage error (already explained on stderr).
+fn connect_setup(
+    conn: &etcdtui::cli::ConnArgs,
+) -> Result<(Setup, etcdtui::config::ResolvedContext), ExitCode> {
+    let setup = Setup::load(conn).map_err(|e| usage_error(&e.to_string()))?;
+    let mut ctx = setup.resolve().map_err(|e| usage_error(&e.to_string()))?;
+    ensure_password(&mut ctx).map_err(|e| usage_error(&e))?;
+    Ok((setup, ctx))
+}
+
 fn check(
     rt: &tokio::runtime::Runtime,
     conn: &etcdtui::cli::ConnArgs,
     args: etcdtui::cli::CheckArgs,
 ) -> ExitCode {
-    let setup = match Setup::load(conn) {
-        Ok(s) => s,
-        Err(e) => return usage_error(&e.to_string()),
+    let (setup, ctx) = match connect_setup(conn) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
-    let mut ctx = match setup.resolve() {
-        Ok(c) => c,
-        Err(e) => return usage_error(&e.to_string()),
-    };
-    if let Err(e) = ensure_password(&mut ctx) {
-        return usage_error(&e);
-    }
     let thresholds = setup.config.checks.clone();
     match rt.block_on(etcdtui::check_cli::run_checks(&ctx.spec, &thresholds)) {
         Ok(checks) => {
@@ -196,17 +200,10 @@ fn snapshot_diff(
     args: etcdtui::cli::SnapshotDiffArgs,
 ) -> ExitCode {
     use std::io::Write;
-    let setup = match Setup::load(conn) {
-        Ok(s) => s,
-        Err(e) => return usage_error(&e.to_string()),
+    let (_, ctx) = match connect_setup(conn) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
-    let mut ctx = match setup.resolve() {
-        Ok(c) => c,
-        Err(e) => return usage_error(&e.to_string()),
-    };
-    if let Err(e) = ensure_password(&mut ctx) {
-        return usage_error(&e);
-    }
     let report = rt.block_on(etcdtui::snapshot_diff::run(
         &args.file,
         &ctx.spec,

@@ -1,14 +1,13 @@
 //! The Checks view drawn from hand-built facts: worst first, the counts in the title,
 //! and the details of the selected check.
 
-use std::time::Instant;
+mod common;
 
-use etcdtui::app::{App, ConnState, ContextInfo, Msg, ViewId, update};
+use etcdtui::app::{App, Msg, ViewId, update};
 use etcdtui::checks::{
     AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, SecretFacts, Thresholds, evaluate,
 };
-use etcdtui::etcd::ClusterInfo;
-use etcdtui::keymap::{Key, KeyCode, Keymap};
+use etcdtui::keymap::{Key, KeyCode};
 use etcdtui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -62,34 +61,7 @@ fn facts() -> Facts {
 }
 
 fn app() -> App {
-    let ctx = ContextInfo {
-        name: "prod".into(),
-        endpoints: vec!["https://10.0.0.11:2379".into()],
-        source: "test".into(),
-        read_only: false,
-        user: None,
-        tls: true,
-        details: Vec::new(),
-    };
-    let mut a = App::new(ctx, Keymap::defaults(), Vec::new(), Instant::now());
-    a.conn = ConnState::Connected {
-        info: ClusterInfo {
-            endpoint: "https://10.0.0.11:2379".into(),
-            cluster_id: 0xabc,
-            member_id: 1,
-            member_name: "etcd-a".into(),
-            leader_id: 2,
-            leader_name: Some("etcd-b".into()),
-            version: "3.5.16".into(),
-            revision: 98_765,
-            raft_term: 4,
-            members: 3,
-            endpoints_up: 1,
-            endpoints_total: 1,
-            endpoint_errors: Vec::new(),
-        },
-    };
-    a.view = ViewId::Checks;
+    let mut a = common::connected_app(ViewId::Checks, false);
     a.checks.list = Some(evaluate(&facts(), &Thresholds::default()));
     a
 }

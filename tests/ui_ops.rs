@@ -2,14 +2,16 @@
 //! text is pinned without ports or timing: what the on-call person reads before
 //! pressing y or typing a name. Also: read-only mode has none of the bindings.
 
-use std::time::{Duration, Instant, SystemTime};
+mod common;
+
+use std::time::{Duration, SystemTime};
 
 use etcdtui::app::ops::{Finished, Running};
-use etcdtui::app::{App, ConnState, ContextInfo, Msg, Overlay, ViewId, update};
+use etcdtui::app::{App, Msg, Overlay, ViewId, update};
 use etcdtui::etcd::cluster::{ClusterSnapshot, Health, MemberStatus};
 use etcdtui::etcd::operations::{MemberRef, Operation};
-use etcdtui::etcd::{ClusterInfo, EtcdError, Problem};
-use etcdtui::keymap::{Action, Key, Keymap};
+use etcdtui::etcd::{EtcdError, Problem};
+use etcdtui::keymap::{Action, Key};
 use etcdtui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -37,34 +39,7 @@ fn member(id: u64, name: &str, health: Health) -> MemberStatus {
 }
 
 fn app(read_only: bool, members: Vec<MemberStatus>) -> App {
-    let ctx = ContextInfo {
-        name: "prod".into(),
-        endpoints: vec!["https://10.0.0.11:2379".into()],
-        source: "test".into(),
-        read_only,
-        user: Some("root".into()),
-        tls: true,
-        details: Vec::new(),
-    };
-    let mut a = App::new(ctx, Keymap::defaults(), Vec::new(), Instant::now());
-    a.conn = ConnState::Connected {
-        info: ClusterInfo {
-            endpoint: "https://10.0.0.11:2379".into(),
-            cluster_id: 0xabc,
-            member_id: 1,
-            member_name: "etcd-a".into(),
-            leader_id: 2,
-            leader_name: Some("etcd-b".into()),
-            version: "3.5.16".into(),
-            revision: 98_765,
-            raft_term: 4,
-            members: members.len(),
-            endpoints_up: 1,
-            endpoints_total: 1,
-            endpoint_errors: Vec::new(),
-        },
-    };
-    a.view = ViewId::Cluster;
+    let mut a = common::connected_app(ViewId::Cluster, read_only);
     a.ops.snapshot_dir = "/var/backups/etcd".into();
     a.wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_112_000);
     a.cluster.snapshot = Some(ClusterSnapshot {

@@ -1,49 +1,22 @@
 //! Snapshots of the Cluster, Watch, Leases and Auth views drawn from hand-built states,
 //! so the layout is pinned without timing or ports in the picture.
 
-use std::time::{Duration, Instant, SystemTime};
+mod common;
 
-use etcdtui::app::{App, ConnState, ContextInfo, ViewId};
+use std::time::{Duration, SystemTime};
+
+use etcdtui::app::{App, ViewId};
 use etcdtui::etcd::auth::{Access, AuthInfo, Perm, Role, Span, User};
 use etcdtui::etcd::cluster::{ClusterSnapshot, Health, MemberStatus};
 use etcdtui::etcd::leases::LeaseInfo;
 use etcdtui::etcd::watch::{EventKind, WatchEvent, WatchSpec, WatchUpdate};
-use etcdtui::etcd::{ClusterInfo, EtcdError, Problem};
-use etcdtui::keymap::Keymap;
+use etcdtui::etcd::{EtcdError, Problem};
 use etcdtui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn app(view: ViewId) -> App {
-    let ctx = ContextInfo {
-        name: "prod".into(),
-        endpoints: vec!["https://10.0.0.11:2379".into()],
-        source: "test".into(),
-        read_only: false,
-        user: Some("root".into()),
-        tls: true,
-        details: Vec::new(),
-    };
-    let mut a = App::new(ctx, Keymap::defaults(), Vec::new(), Instant::now());
-    a.conn = ConnState::Connected {
-        info: ClusterInfo {
-            endpoint: "https://10.0.0.11:2379".into(),
-            cluster_id: 0xabc,
-            member_id: 1,
-            member_name: "etcd-a".into(),
-            leader_id: 2,
-            leader_name: Some("etcd-b".into()),
-            version: "3.5.16".into(),
-            revision: 98_765,
-            raft_term: 4,
-            members: 3,
-            endpoints_up: 1,
-            endpoints_total: 1,
-            endpoint_errors: Vec::new(),
-        },
-    };
-    a.view = view;
-    a
+    common::connected_app(view, false)
 }
 
 fn render(a: &App, w: u16, h: u16) -> String {

@@ -313,3 +313,44 @@ pub fn start_joiner(
         .expect("start the joining etcd");
     Joiner(child)
 }
+
+/// An app connected to a made-up 3-member production cluster (`prod`, https, user
+/// root, leader etcd-b, revision 98765), showing `view`: for drawing views from
+/// hand-built states, without ports or timing in the picture.
+pub fn connected_app(view: etcdtui::app::ViewId, read_only: bool) -> etcdtui::app::App {
+    use etcdtui::app::{App, ConnState, ContextInfo};
+    let ctx = ContextInfo {
+        name: "prod".into(),
+        endpoints: vec!["https://10.0.0.11:2379".into()],
+        source: "test".into(),
+        read_only,
+        user: Some("root".into()),
+        tls: true,
+        details: Vec::new(),
+    };
+    let mut a = App::new(
+        ctx,
+        etcdtui::keymap::Keymap::defaults(),
+        Vec::new(),
+        std::time::Instant::now(),
+    );
+    a.conn = ConnState::Connected {
+        info: etcdtui::etcd::ClusterInfo {
+            endpoint: "https://10.0.0.11:2379".into(),
+            cluster_id: 0xabc,
+            member_id: 1,
+            member_name: "etcd-a".into(),
+            leader_id: 2,
+            leader_name: Some("etcd-b".into()),
+            version: "3.5.16".into(),
+            revision: 98_765,
+            raft_term: 4,
+            members: 3,
+            endpoints_up: 1,
+            endpoints_total: 1,
+            endpoint_errors: Vec::new(),
+        },
+    };
+    a.view = view;
+    a
+}
