@@ -162,6 +162,22 @@ fn leases_and_their_keys() {
         ),
     );
     insta::assert_snapshot!(render(&a, 100, 16));
+    // A click on the second lease's row selects it.
+    let screen = render(&a, 100, 16);
+    let y = screen
+        .lines()
+        .position(|l| l.contains("694d7a1b2c3d4e02"))
+        .expect("second lease drawn") as u16;
+    use etcdtui::app::{Mouse, MouseKind, Msg, update};
+    update(
+        &mut a,
+        Msg::Mouse(Mouse {
+            kind: MouseKind::Click,
+            x: 5,
+            y,
+        }),
+    );
+    assert_eq!(a.leases.cursor, 1);
 }
 
 #[test]
@@ -200,4 +216,34 @@ fn auth_users_and_roles() {
         ],
     });
     insta::assert_snapshot!(render(&a, 100, 16));
+    // A click lands on the user or role drawn under it (roles span their permissions).
+    let click = |a: &mut App, x: u16, y: u16| {
+        use etcdtui::app::{Mouse, MouseKind, Msg, update};
+        update(
+            a,
+            Msg::Resize {
+                width: 100,
+                height: 16,
+            },
+        );
+        update(
+            a,
+            Msg::Mouse(Mouse {
+                kind: MouseKind::Click,
+                x,
+                y,
+            }),
+        );
+    };
+    let screen = render(&a, 100, 16);
+    let row_of = |text: &str| screen.lines().position(|l| l.contains(text)).expect(text) as u16;
+    click(&mut a, 5, row_of("alice"));
+    assert_eq!(a.auth.user_cursor, 1);
+    click(&mut a, 60, row_of("readwrite"));
+    assert_eq!(
+        a.auth.role_cursor, 1,
+        "the ops role owns its permission line"
+    );
+    click(&mut a, 60, row_of("││root"));
+    assert_eq!(a.auth.role_cursor, 2);
 }

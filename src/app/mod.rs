@@ -205,6 +205,8 @@ pub struct App {
     /// Why cluster operations are unavailable although the session may write: the etcd
     /// user lacks the root role.
     pub ops_denied: Option<String>,
+    /// The terminal's width, for mapping mouse clicks onto side-by-side panes.
+    pub width: u16,
     /// Wall-clock time of the last tick, for event timestamps.
     pub wall: std::time::SystemTime,
 }
@@ -377,6 +379,7 @@ impl App {
             ops: ops::OpsState::default(),
             checks: checks::ChecksState::default(),
             ops_denied: None,
+            width: 80,
             wall: std::time::SystemTime::now(),
         };
         app.apply_read_only();

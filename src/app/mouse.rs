@@ -67,7 +67,62 @@ fn click_row(app: &mut App, m: Mouse) -> Vec<Effect> {
             }
             Vec::new()
         }
+        ViewId::Leases => click_lease_row(app, m),
+        ViewId::Auth => {
+            click_auth_row(app, m);
+            Vec::new()
+        }
         _ => Vec::new(),
+    }
+}
+
+/// Lease rows start below the pane's border and its column titles; the list is the
+/// left 40 columns.
+const FIRST_LEASE_ROW: u16 = 5;
+/// User and role rows start below the auth line and the panes' border.
+const FIRST_AUTH_ROW: u16 = 5;
+
+fn click_lease_row(app: &mut App, m: Mouse) -> Vec<Effect> {
+    let ls = &mut app.leases;
+    if m.x >= 40 || m.y < FIRST_LEASE_ROW || ls.focus == Some(super::leases::LeaseFocus::Keys) {
+        return Vec::new();
+    }
+    let row = ls.offset + usize::from(m.y - FIRST_LEASE_ROW);
+    if row >= ls.ids.len() {
+        return Vec::new();
+    }
+    let delta = row as isize - ls.cursor as isize;
+    super::leases::step(ls, delta)
+}
+
+fn click_auth_row(app: &mut App, m: Mouse) {
+    use super::auth::Pane;
+    let a = &mut app.auth;
+    let Some(info) = &a.info else {
+        return;
+    };
+    if m.y < FIRST_AUTH_ROW {
+        return;
+    }
+    let row = usize::from(m.y - FIRST_AUTH_ROW);
+    // The users pane is the left 40 % of the screen, as the view lays it out.
+    if u32::from(m.x) * 100 < u32::from(app.width) * 40 {
+        if row < info.users.len() {
+            a.pane = Pane::Users;
+            a.user_cursor = row;
+        }
+    } else {
+        // Each role is drawn as its name, then a line per permission.
+        let mut first = 0;
+        for (i, r) in info.roles.iter().enumerate() {
+            let lines = 1 + r.perms.len();
+            if row < first + lines {
+                a.pane = Pane::Roles;
+                a.role_cursor = i;
+                return;
+            }
+            first += lines;
+        }
     }
 }
 

@@ -18,7 +18,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             super::cluster::tick(&mut app.cluster, now, connected && app.snapshot.is_none())
         }
         Msg::Etcd(event) => on_etcd(app, event),
-        Msg::Resize { height, .. } => {
+        Msg::Resize { width, height } => {
+            app.width = width;
             // Header 2, tabs 1, footer 1, pane borders 2.
             app.keys.height = usize::from(height.saturating_sub(6)).max(1);
             // The lease table has a header row too.
