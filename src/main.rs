@@ -80,20 +80,18 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
     };
-    // --theme, else the context's theme, else the config's.
-    let wanted = cli.theme.clone().or_else(|| {
-        let context = setup
-            .config
-            .contexts
-            .get(&ctx.name)
-            .and_then(|c| c.theme.clone());
-        context.or_else(|| setup.config.theme.clone())
-    });
-    let (theme, warning) = pick_theme(wanted.as_deref());
+    // --theme, else the context's theme, else the config's (resolved with the context).
+    let (theme, theme_warning) = pick_theme(cli.theme.as_deref().or(ctx.theme.as_deref()));
     let mut app = new_app(context_info(&ctx), &setup.config, sep);
-    if let Some(w) = warning {
-        tracing::warn!("{w}");
-        app.set_status(etcdtui::app::Level::Warn, w);
+    let warnings: Vec<String> = [theme_warning, ctx.password_file_warning.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !warnings.is_empty() {
+        for w in &warnings {
+            tracing::warn!("{w}");
+        }
+        app.set_status(etcdtui::app::Level::Warn, warnings.join("; "));
     }
     app.cluster.quota = prefs.quota;
     app.cluster.interval = prefs.refresh;
@@ -129,6 +127,9 @@ fn connect_setup(
 ) -> Result<(Setup, etcdtui::config::ResolvedContext), ExitCode> {
     let setup = Setup::load(conn).map_err(|e| usage_error(&e.to_string()))?;
     let mut ctx = setup.resolve().map_err(|e| usage_error(&e.to_string()))?;
+    if let Some(w) = &ctx.password_file_warning {
+        eprintln!("etcdtui: warning: {w}");
+    }
     ensure_password(&mut ctx).map_err(|e| usage_error(&e))?;
     Ok((setup, ctx))
 }

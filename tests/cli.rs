@@ -232,3 +232,47 @@ fn completions_and_the_man_page_come_from_the_cli_definition() {
         "{man}"
     );
 }
+
+#[test]
+fn a_password_file_others_can_read_is_warned_about_and_never_printed() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().expect("temp dir");
+    let pw = home.path().join("etcd.pw");
+    std::fs::write(&pw, "hunter2-secret\n").expect("password file");
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let cfg = home.path().join("config.yaml");
+    // A port nothing listens on: the warning comes before any connection.
+    let port = etcdtui::localcluster::free_port().expect("port");
+    std::fs::write(
+        &cfg,
+        format!(
+            "contexts:\n  lab:\n    endpoints: [127.0.0.1:{port}]\n    user: root\n    password_file: {}\n",
+            pw.display()
+        ),
+    )
+    .expect("config");
+    let args = [
+        "--config",
+        cfg.to_str().expect("utf-8 path"),
+        "--context",
+        "lab",
+        "--dial-timeout",
+        "200ms",
+        "check",
+    ];
+    let o = run(&args, home.path());
+    let err = stderr(&o);
+    assert!(
+        err.contains("readable by others") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("hunter2"),
+        "the password never appears: {err}"
+    );
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("hunter2"));
+    assert_eq!(o.status.code(), Some(2), "nothing answers: {err}");
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let o = run(&args, home.path());
+    assert!(!stderr(&o).contains("readable by others"), "{}", stderr(&o));
+}

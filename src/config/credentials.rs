@@ -50,6 +50,22 @@ pub(crate) fn credentials(
     (Some(Credentials { user, password }), file_error)
 }
 
+/// A password file others may read leaks the password to every account on the
+/// machine: said, with the fix, whenever the context names one.
+pub(crate) fn password_file_warning(base: &Base) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = base.password_file.as_ref()?;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "password file {} is readable by others (mode {:o}): chmod 600 {}",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +209,22 @@ mod tests {
         let b = base(None, Some("PW_VAR"), None);
         let (c, _) = credentials(&b, &overrides(Some("alice"), None), &env_pw);
         assert_eq!(password(&c), Some("from-env-var"));
+    }
+
+    #[test]
+    fn a_password_file_others_can_read_is_a_warning() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = pw_file(&dir, "secret\n");
+        let b = base(Some("root"), None, Some(&path));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let w = password_file_warning(&b).expect("a warning");
+        assert!(w.contains("mode 644") && w.contains("chmod 600"), "{w}");
+        assert!(
+            !w.contains("secret"),
+            "the warning never shows the password"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(password_file_warning(&b), None);
     }
 }

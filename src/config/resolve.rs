@@ -94,6 +94,8 @@ pub struct ResolvedContext {
     /// The context's `password_file` could not be read; the caller should show this
     /// when it prompts for the password instead.
     pub password_file_error: Option<String>,
+    /// The context's `password_file` may be read by other accounts.
+    pub password_file_warning: Option<String>,
 }
 
 /// The context to start with. Order: `--context`; endpoints from flags/env (ad hoc);
@@ -190,6 +192,7 @@ fn finish(
     }
 
     let (credentials, password_file_error) = credentials(&base, ov, inputs.env);
+    let password_file_warning = super::credentials::password_file_warning(&base);
     let defaults = ConnectSpec::default();
     Ok(ResolvedContext {
         spec: ConnectSpec {
@@ -211,6 +214,7 @@ fn finish(
         source: base.source,
         metrics_urls: base.metrics_urls,
         password_file_error,
+        password_file_warning,
     })
 }
 
