@@ -6,13 +6,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use etcd_client::GetOptions;
 use serde::Serialize;
 
 use super::connect::EndpointClient;
 use super::errors::EtcdError;
-use super::keys::MAX_MESSAGE;
-use super::skipscan::{key_after, prefix_end};
 
 const PAGE: i64 = 1000;
 
@@ -95,39 +92,11 @@ pub async fn export(
     path: &Path,
     format: ExportFormat,
 ) -> Result<Exported, EtcdError> {
-    let end = prefix_end(prefix).unwrap_or_else(|| vec![0]);
-    let mut from = if prefix.is_empty() {
-        vec![0]
-    } else {
-        prefix.to_vec()
-    };
-    let mut revision = 0;
     let mut keys = Vec::new();
-    loop {
-        let mut opts = GetOptions::new().with_range(end.clone()).with_limit(PAGE);
-        if revision > 0 {
-            opts = opts.with_revision(revision);
-        }
-        let start = from.clone();
-        let resp = c
-            .call(|cl| async move {
-                cl.kv_client()
-                    .max_decoding_message_size(MAX_MESSAGE)
-                    .get(start, Some(opts))
-                    .await
-            })
-            .await?;
-        if revision == 0 {
-            revision = resp.header().map(|h| h.revision()).unwrap_or(0);
-        }
-        for kv in resp.kvs() {
-            keys.push(entry(&super::keys::KeyValue::from(kv)));
-        }
-        match (resp.more(), resp.kvs().last()) {
-            (true, Some(last)) => from = key_after(last.key()),
-            _ => break,
-        }
-    }
+    let revision = super::scan::scan_prefix(c, prefix, PAGE, false, |kvs| {
+        keys.extend(kvs.iter().map(|kv| entry(&super::keys::KeyValue::from(kv))));
+    })
+    .await?;
     write_export(prefix, revision, keys, path, format)
 }
 

@@ -2,12 +2,9 @@
 //! `mod_revision`, keys only, in pages pinned to one revision so the listing is one
 //! consistent moment however long it takes.
 
-use etcd_client::GetOptions;
-
 use super::connect::{EndpointClient, connect_all};
 use super::errors::EtcdError;
-use super::keys::{KeyValue, MAX_MESSAGE, get_at};
-use super::skipscan::{key_after, prefix_end};
+use super::keys::{KeyValue, get_at};
 use super::spec::ConnectSpec;
 
 const PAGE: i64 = 5000;
@@ -17,44 +14,12 @@ pub async fn keys_with_revisions(
     c: &EndpointClient,
     prefix: &[u8],
 ) -> Result<(Vec<(Vec<u8>, i64)>, i64), EtcdError> {
-    let end = prefix_end(prefix).unwrap_or_else(|| vec![0]);
-    let mut from = if prefix.is_empty() {
-        vec![0]
-    } else {
-        prefix.to_vec()
-    };
-    let mut revision = 0;
     let mut out = Vec::new();
-    loop {
-        let mut opts = GetOptions::new()
-            .with_range(end.clone())
-            .with_keys_only()
-            .with_limit(PAGE);
-        if revision > 0 {
-            opts = opts.with_revision(revision);
-        }
-        let start = from.clone();
-        let resp = c
-            .call(|cl| async move {
-                cl.kv_client()
-                    .max_decoding_message_size(MAX_MESSAGE)
-                    .get(start, Some(opts))
-                    .await
-            })
-            .await?;
-        if revision == 0 {
-            revision = resp.header().map_or(0, |h| h.revision());
-        }
-        out.extend(
-            resp.kvs()
-                .iter()
-                .map(|kv| (kv.key().to_vec(), kv.mod_revision())),
-        );
-        match (resp.more(), resp.kvs().last()) {
-            (true, Some(last)) => from = key_after(last.key()),
-            _ => return Ok((out, revision)),
-        }
-    }
+    let revision = super::scan::scan_prefix(c, prefix, PAGE, true, |kvs| {
+        out.extend(kvs.iter().map(|kv| (kv.key().to_vec(), kv.mod_revision())));
+    })
+    .await?;
+    Ok((out, revision))
 }
 
 /// A snapshot file against the cluster now, for `:diff`: the file is read off the

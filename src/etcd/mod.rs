@@ -13,6 +13,7 @@ pub mod leases;
 pub mod livekeys;
 pub mod metrics_scrape;
 pub mod operations;
+pub mod scan;
 pub mod session;
 pub mod skipscan;
 pub mod snapkeys;
