@@ -8,9 +8,6 @@ use etcdtui::checks::{
     AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, SecretFacts, Thresholds, evaluate,
 };
 use etcdtui::keymap::{Key, KeyCode};
-use etcdtui::theme::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn member(name: &str, version: &str, db: i64, in_use: i64) -> MemberFacts {
     MemberFacts {
@@ -67,15 +64,7 @@ fn app() -> App {
 }
 
 fn render(a: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("backend");
-    t.draw(|f| etcdtui::ui::draw(f, a, &Theme::builtin_default()))
-        .expect("draw");
-    t.backend()
-        .to_string()
-        .lines()
-        .skip(2)
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::render_body(a, w, h)
 }
 
 #[test]

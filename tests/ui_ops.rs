@@ -12,30 +12,9 @@ use etcdtui::etcd::cluster::{ClusterSnapshot, Health, MemberStatus};
 use etcdtui::etcd::operations::{MemberRef, Operation};
 use etcdtui::etcd::{EtcdError, Problem};
 use etcdtui::keymap::{Action, Key};
-use etcdtui::theme::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn member(id: u64, name: &str, health: Health) -> MemberStatus {
-    let up = health == Health::Up;
-    MemberStatus {
-        id,
-        name: name.into(),
-        peer_urls: vec![format!("https://10.0.0.1{id}:2380")],
-        client_urls: vec![format!("https://10.0.0.1{id}:2379")],
-        is_learner: false,
-        health,
-        version: up.then(|| "3.5.16".into()),
-        db_size: up.then_some(1_800_000_000),
-        db_size_in_use: up.then_some(900_000_000),
-        leader: up.then_some(2),
-        raft_term: up.then_some(4),
-        raft_index: up.then_some(5_000),
-        raft_applied_index: up.then_some(5_000),
-        errors: Vec::new(),
-        quota: None,
-        rtt: up.then_some(Duration::from_millis(3)),
-    }
+    common::member_status(id, name, health, 5_000)
 }
 
 fn app(read_only: bool, members: Vec<MemberStatus>) -> App {
@@ -72,16 +51,7 @@ fn press(a: &mut App, keys: &str) {
 }
 
 fn render(a: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("backend");
-    t.draw(|f| etcdtui::ui::draw(f, a, &Theme::builtin_default()))
-        .expect("draw");
-    // The header holds nothing the dialogs change.
-    t.backend()
-        .to_string()
-        .lines()
-        .skip(2)
-        .collect::<Vec<_>>()
-        .join("\n")
+    common::render_body(a, w, h)
 }
 
 #[test]

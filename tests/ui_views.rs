@@ -27,25 +27,7 @@ fn render(a: &App, w: u16, h: u16) -> String {
 }
 
 fn member(id: u64, name: &str, health: Health, index: u64) -> MemberStatus {
-    let up = health == Health::Up;
-    MemberStatus {
-        id,
-        name: name.into(),
-        peer_urls: vec![format!("https://10.0.0.1{id}:2380")],
-        client_urls: vec![format!("https://10.0.0.1{id}:2379")],
-        is_learner: false,
-        health,
-        version: up.then(|| "3.5.16".into()),
-        db_size: up.then_some(1_800_000_000),
-        db_size_in_use: up.then_some(900_000_000),
-        leader: up.then_some(2),
-        raft_term: up.then_some(4),
-        raft_index: up.then_some(index),
-        raft_applied_index: up.then_some(index),
-        errors: Vec::new(),
-        quota: None,
-        rtt: up.then_some(Duration::from_millis(3)),
-    }
+    common::member_status(id, name, health, index)
 }
 
 #[test]

@@ -354,3 +354,45 @@ pub fn connected_app(view: etcdtui::app::ViewId, read_only: bool) -> etcdtui::ap
     a.view = view;
     a
 }
+
+/// A member of the made-up production cluster: reachable ones report 3.5.16, 1.8 GB
+/// of DB, etcd-b (id 2) as leader and raft index `index`.
+pub fn member_status(
+    id: u64,
+    name: &str,
+    health: etcdtui::etcd::cluster::Health,
+    index: u64,
+) -> etcdtui::etcd::cluster::MemberStatus {
+    let up = health == etcdtui::etcd::cluster::Health::Up;
+    etcdtui::etcd::cluster::MemberStatus {
+        id,
+        name: name.into(),
+        peer_urls: vec![format!("https://10.0.0.1{id}:2380")],
+        client_urls: vec![format!("https://10.0.0.1{id}:2379")],
+        is_learner: false,
+        health,
+        version: up.then(|| "3.5.16".into()),
+        db_size: up.then_some(1_800_000_000),
+        db_size_in_use: up.then_some(900_000_000),
+        leader: up.then_some(2),
+        raft_term: up.then_some(4),
+        raft_index: up.then_some(index),
+        raft_applied_index: up.then_some(index),
+        errors: Vec::new(),
+        quota: None,
+        rtt: up.then_some(Duration::from_millis(3)),
+    }
+}
+
+/// The screen below the two header lines, which hold nothing the views change.
+pub fn render_body(a: &etcdtui::app::App, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("backend");
+    t.draw(|f| etcdtui::ui::draw(f, a, &etcdtui::theme::Theme::builtin_default()))
+        .expect("draw");
+    t.backend()
+        .to_string()
+        .lines()
+        .skip(2)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
