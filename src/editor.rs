@@ -6,11 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn drafts_dir() -> PathBuf {
-    dirs::state_dir()
-        .or_else(dirs::cache_dir)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("etcdtui")
-        .join("drafts")
+    crate::config::state_dir().join("drafts")
 }
 
 /// A file name that says which key it was, without path separators or control bytes.

@@ -89,7 +89,7 @@ impl Thresholds {
     pub fn backup_dir(&self) -> std::path::PathBuf {
         self.backup_dir
             .clone()
-            .unwrap_or_else(|| crate::app::ops::OpsState::from_environment().snapshot_dir)
+            .unwrap_or_else(crate::app::ops::default_snapshot_dir)
     }
 }
 

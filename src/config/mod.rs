@@ -16,7 +16,7 @@ pub use duration::parse_duration;
 pub use error::ConfigError;
 pub use file::{
     Config, ContextConfig, default_config_dir, default_config_path, load_config, parse_bytes,
-    parse_config,
+    parse_config, state_dir,
 };
 pub use kubeadm::{DEFAULT_KUBEADM_MANIFEST, KubeadmEtcd, detect_kubeadm, parse_manifest};
 pub use kubeconfig::{current_kube_context, parse_current_context};

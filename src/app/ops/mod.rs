@@ -62,17 +62,18 @@ pub struct OpsState {
 impl OpsState {
     /// The state directory's `audit.log` and `snapshots/`, and the login name.
     pub fn from_environment() -> OpsState {
-        let base = dirs::state_dir()
-            .or_else(dirs::cache_dir)
-            .unwrap_or_else(std::env::temp_dir)
-            .join("etcdtui");
         OpsState {
-            audit_log: Some(base.join("audit.log")),
-            snapshot_dir: base.join("snapshots"),
+            audit_log: Some(crate::config::state_dir().join("audit.log")),
+            snapshot_dir: default_snapshot_dir(),
             operator: audit::operator(),
             ..OpsState::default()
         }
     }
+}
+
+/// Where `s` saves snapshots unless told otherwise.
+pub fn default_snapshot_dir() -> PathBuf {
+    crate::config::state_dir().join("snapshots")
 }
 
 /// The user confirmed: start it.
