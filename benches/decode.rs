@@ -1,32 +1,13 @@
 //! Decode time for a ~1 MiB Kubernetes object (a ConfigMap with many entries, encoded with
 //! the crate's protobuf writer). Run: `cargo bench --bench decode`. Target: under 5 ms.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::hint::black_box;
 use std::time::Instant;
 
-use etcdtui::decode::wire::Writer;
 use etcdtui::decode::{Format, RenderOptions, k8s, kubectl_yaml, render};
-
-fn big_config_map(target: usize) -> Vec<u8> {
-    let mut raw = Writer::new();
-    raw.message(1, |m| {
-        m.string(1, "big")
-            .string(3, "default")
-            .string(5, "uid")
-            .string(6, "1");
-    });
-    let mut i = 0usize;
-    let value = "v".repeat(48);
-    while raw.finish().len() < target {
-        for _ in 0..1000 {
-            raw.message(2, |e| {
-                e.string(1, &format!("key-{i:07}")).string(2, &value);
-            });
-            i += 1;
-        }
-    }
-    Writer::k8s_value("v1", "ConfigMap", &raw.finish())
-}
 
 fn time_ms(runs: u32, mut f: impl FnMut()) -> f64 {
     f();
@@ -38,7 +19,7 @@ fn time_ms(runs: u32, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let value = big_config_map(1 << 20);
+    let value = common::big_config_map(1 << 20);
     let runs = 50;
     let decode = time_ms(runs, || {
         black_box(k8s::decode(black_box(&value)));
@@ -66,6 +47,18 @@ fn main() {
     println!(
         "{:.2} MiB ConfigMap, mean of {runs} runs: decode {decode:.2} ms, YAML {yaml:.2} ms, render (decode+YAML) {full:.2} ms, hex dump {hex:.2} ms",
         value.len() as f64 / f64::from(1 << 20)
+    );
+    common::append_summary(
+        "Decoder (benches/decode.rs)",
+        &[common::Summary::new(
+            format!(
+                "Decode a {:.1} MiB Kubernetes protobuf object, mean of {runs}",
+                value.len() as f64 / f64::from(1 << 20)
+            ),
+            format!("{decode:.2} ms (with YAML: {full:.2} ms)"),
+        )
+        .reference("— (etcdctl prints the raw protobuf)")
+        .target("< 5 ms", decode < 5.0)],
     );
 
     let json: String = format!(

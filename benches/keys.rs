@@ -12,11 +12,14 @@
 //! stops as soon as the screen would show the answer, without waiting for the directory
 //! counts that the view asks for alongside (`Headless::settle_*` waits for every request).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use etcd_client::{Client, GetOptions, Txn, TxnOp};
@@ -29,6 +32,10 @@ use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::mpsc;
+
+use common::{MIB, Summary, append_summary, median, mib, ms, pct, ratio, run_timed, tv};
+
+type Row = Summary;
 
 /// Bump when the generated keys or values change: a cache seeded by another version is
 /// thrown away and seeded again.
@@ -51,7 +58,6 @@ const FRAMES: usize = 500;
 
 const TARGET_TOP: Duration = Duration::from_millis(300);
 const TARGET_FRAME: Duration = Duration::from_millis(2);
-const MIB: f64 = 1024.0 * 1024.0;
 
 fn main() {
     // `cargo test --all-targets` would run this too; only `cargo bench` passes --bench.
@@ -701,45 +707,15 @@ struct Ctl {
 }
 
 impl Ctl {
-    /// Wall time from spawn to exit, and the child's peak RSS in bytes. Output goes to
-    /// /dev/null.
     /// Wall time, peak RSS in bytes and CPU time of one etcdctl run.
-    #[expect(
-        clippy::zombie_processes,
-        reason = "reaped by wait4, which also gives its rusage"
-    )]
     fn time(&self, args: &[&str]) -> (Duration, u64, Duration) {
-        let errors = tempfile::tempfile().expect("a temp file for etcdctl's stderr");
-        let t = Instant::now();
-        let child = Command::new(&self.bin)
-            .arg(format!("--endpoints={}", self.endpoint))
+        let mut all = vec![
+            format!("--endpoints={}", self.endpoint),
             // Its default 5 s would cut a slow full listing short.
-            .arg("--command-timeout=600s")
-            .args(args)
-            .env("ETCDCTL_API", "3")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(errors.try_clone().expect("clone the stderr file"))
-            .spawn()
-            .expect("start etcdctl");
-        let pid = libc::pid_t::try_from(child.id()).expect("pid");
-        let mut status = 0;
-        // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // wait4 rather than Child::wait for this child's own peak RSS.
-        // SAFETY: pid is our unreaped child; the pointers are to live locals.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        let elapsed = t.elapsed();
-        assert_eq!(r, pid, "wait4 on etcdctl");
-        if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
-            let mut text = String::new();
-            let mut f = errors;
-            let _ = f.seek(SeekFrom::Start(0));
-            let _ = f.read_to_string(&mut text);
-            panic!("etcdctl {args:?} failed (wait status {status}): {text}");
-        }
-        let rss = u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024;
-        (elapsed, rss, tv(usage.ru_utime) + tv(usage.ru_stime))
+            "--command-timeout=600s".to_string(),
+        ];
+        all.extend(args.iter().map(|a| a.to_string()));
+        run_timed(&self.bin, &all)
     }
 
     /// The median wall time of `runs` runs, their peak RSS, and what one run cost.
@@ -762,20 +738,11 @@ impl Ctl {
     }
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn runs(n: usize) -> String {
     match n {
         1 => "1 run".into(),
         n => format!("median of {n}"),
     }
-}
-
-fn pct(sorted: &[Duration], p: usize) -> Duration {
-    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
 }
 
 /// A field of /proc/self/status in bytes (VmRSS, VmHWM).
@@ -796,11 +763,6 @@ fn reset_peak() -> bool {
 // ---------------------------------------------------------------------------------
 // Where the time goes: etcd's CPU, ours, and how many ranges etcd served.
 // ---------------------------------------------------------------------------------
-
-fn tv(t: libc::timeval) -> Duration {
-    Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
-        + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
-}
 
 fn self_cpu() -> Duration {
     // SAFETY: an all-zero rusage is a valid value for getrusage to overwrite.
@@ -904,67 +866,12 @@ impl Meter {
 // The report.
 // ---------------------------------------------------------------------------------
 
-fn ms(d: Duration) -> String {
-    let ms = d.as_secs_f64() * 1000.0;
-    if ms < 10.0 {
-        format!("{ms:.2} ms")
-    } else if ms < 1000.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{:.2} s", d.as_secs_f64())
-    }
-}
-
-fn mib(b: u64) -> String {
-    format!("{:.1} MiB", b as f64 / MIB)
-}
-
-fn ratio(a: f64, b: f64) -> String {
-    if b > 0.0 {
-        format!("{:.2}×", a / b)
-    } else {
-        "—".into()
-    }
-}
-
-fn met(ok: bool) -> &'static str {
-    if ok { "yes" } else { "**NO**" }
-}
-
 fn thousands(n: usize) -> String {
     etcdtui::ui::keys::group(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-struct Row {
-    what: String,
-    ours: String,
-    ctl: String,
-    ratio: String,
-    target: String,
-    met: String,
-}
-
 fn row(what: impl Into<String>, ours: impl Into<String>, ctl: impl Into<String>) -> Row {
-    Row {
-        what: what.into(),
-        ours: ours.into(),
-        ctl: ctl.into(),
-        ratio: "—".into(),
-        target: "—".into(),
-        met: "—".into(),
-    }
-}
-
-impl Row {
-    fn ratio(mut self, r: String) -> Row {
-        self.ratio = r;
-        self
-    }
-    fn target(mut self, target: impl Into<String>, ok: bool) -> Row {
-        self.target = target.into();
-        self.met = met(ok).into();
-        self
-    }
+    Summary::new(what, ours).reference(ctl)
 }
 
 // ---------------------------------------------------------------------------------
@@ -1272,7 +1179,7 @@ async fn run() -> String {
                 ms(ctl_top)
             ),
         )
-        .ratio(ratio(top_m.as_secs_f64(), ctl_top.as_secs_f64()))
+        .with_ratio(ratio(top_m.as_secs_f64(), ctl_top.as_secs_f64()))
         .target("< 300 ms", top_m < TARGET_TOP),
     );
     rows.push(row(
@@ -1309,7 +1216,7 @@ async fn run() -> String {
                 ms(ctl_expand)
             ),
         )
-        .ratio(ratio(exp_m.as_secs_f64(), ctl_expand.as_secs_f64())),
+        .with_ratio(ratio(exp_m.as_secs_f64(), ctl_expand.as_secs_f64())),
     );
     let idx_m = median(index.clone());
     let kps = |d: Duration| {
@@ -1332,7 +1239,7 @@ async fn run() -> String {
                 kps(ctl_full)
             ),
         )
-        .ratio(ratio(idx_m.as_secs_f64(), ctl_full.as_secs_f64()))
+        .with_ratio(ratio(idx_m.as_secs_f64(), ctl_full.as_secs_f64()))
         .target("≤ etcdctl", idx_m <= ctl_full),
     );
     let target_mem = (1.5 * raw as f64 + 50.0 * MIB) as u64;
@@ -1342,7 +1249,7 @@ async fn run() -> String {
             mib(peak_index),
             format!("{} (its own peak RSS, full listing)", mib(ctl_full_rss)),
         )
-        .ratio(ratio(peak_index as f64, ctl_full_rss as f64))
+        .with_ratio(ratio(peak_index as f64, ctl_full_rss as f64))
         .target(
             format!("< 1.5 × raw + 50 MiB = {}", mib(target_mem)),
             peak_index < target_mem,
@@ -1401,12 +1308,19 @@ async fn run() -> String {
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for r in &rows {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            r.what, r.ours, r.ctl, r.ratio, r.target, r.met
-        );
+        let _ = writeln!(out, "{}", r.row());
     }
+    let headline: Vec<Row> = rows
+        .into_iter()
+        .filter(|r| r.ratio != "—" || r.target != "—")
+        .collect();
+    append_summary(
+        &format!(
+            "Keys view, {} keys (benches/keys.rs)",
+            thousands(seeded.keys)
+        ),
+        &headline,
+    );
     let _ = writeln!(out);
     let _ = writeln!(
         out,

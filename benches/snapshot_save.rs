@@ -13,6 +13,10 @@ use etcdtui::etcd::connect::connect_all;
 use etcdtui::etcd::snapshot_save::save_snapshot;
 use etcdtui::localcluster::{ClusterOptions, LocalCluster, find_binary, find_etcd_binary};
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{Summary, append_summary, ms};
+
 const KEYS: usize = 20_000;
 const VALUE: usize = 4_000;
 const RUNS: usize = 5;
@@ -111,6 +115,22 @@ fn median(v: &mut [Duration]) -> Duration {
 fn report(size: u64, ours: &mut [Duration], theirs: &mut [Duration]) {
     let (a, b) = (median(ours), median(theirs));
     let mib = size as f64 / (1024.0 * 1024.0);
+    let rate = |d: Duration| format!("{} ({:.0} MiB/s)", ms(d), mib / d.as_secs_f64());
+    append_summary(
+        "Snapshot save (benches/snapshot_save.rs)",
+        &[Summary::new(
+            format!(
+                "Snapshot save of {mib:.1} MiB from one member (checked, fsynced), median of {RUNS}"
+            ),
+            rate(a),
+        )
+        .against(
+            format!("{} (`snapshot save` on the same member)", rate(b)),
+            a.as_secs_f64(),
+            b.as_secs_f64(),
+        )
+        .target("≤ etcdctl", a <= b)],
+    );
     println!("| snapshot save, {mib:.1} MiB, median of {RUNS} | etcdtui | etcdctl | ratio |");
     println!("| --- | --- | --- | --- |");
     println!(
