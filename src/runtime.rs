@@ -125,6 +125,9 @@ async fn run_from(
             last_draw = Instant::now();
             dirty = false;
         }
+        // A change that came too soon after the last frame is drawn once the frame
+        // interval has passed, not at the next key press or tick up to 250 ms later.
+        let frame_due = tokio::time::Instant::from_std(last_draw + MIN_FRAME);
         let msgs = tokio::select! {
             // Keys first, then the clock, then etcd: under a flood of etcd events a
             // random pick would leave a key press (or the 250 ms tick that drives
@@ -149,6 +152,7 @@ async fn run_from(
                 }
                 batch
             },
+            _ = tokio::time::sleep_until(frame_due), if dirty => Vec::new(),
         };
         for msg in msgs {
             dirty = true;
