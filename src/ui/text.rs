@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 fn needs_escape(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Control and bidi characters are drawn as escapes: `\x1b`, `\u{202e}`.
@@ -54,6 +54,8 @@ mod tests {
         assert_eq!(safe("a\tb\nc"), "a\\x09b\\x0ac");
         assert_eq!(safe("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(safe("\u{9b}"), "\\x9b");
+        // The Arabic letter mark reorders text like the other bidi controls.
+        assert_eq!(safe("a\u{61c}b"), "a\\u{61c}b");
         assert!(!safe("\x1b[2J").chars().any(|c| c.is_control()));
     }
 }
