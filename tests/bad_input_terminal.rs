@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
 use etcdtui::app::{App, Level, ViewId};
@@ -17,9 +15,6 @@ use etcdtui::etcd::watch::{EventKind, WatchEvent, WatchSpec, WatchUpdate};
 use etcdtui::etcd::{EtcdError, Problem};
 use etcdtui::headless::Headless;
 use etcdtui::keymap::{Key, KeyCode};
-use ratatui::backend::CrosstermBackend;
-use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 
 /// Each names one way text can take over a terminal: set the window title, clear the
 /// screen, change colours, the 8-bit C1 forms, reorder text, and plain C0 controls.
@@ -38,128 +33,19 @@ fn all_hostile() -> String {
     HOSTILE.concat()
 }
 
-/// A terminal that keeps what is written to it, readable after drawing.
-#[derive(Clone, Default)]
-struct Capture(Rc<RefCell<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// What drawing `a` at `w`×`h` sends to the terminal.
-fn terminal_bytes(a: &App, w: u16, h: u16) -> Vec<u8> {
-    let out = Capture::default();
-    let backend = CrosstermBackend::new(out.clone());
-    let viewport = Viewport::Fixed(Rect::new(0, 0, w, h));
-    let mut t = Terminal::with_options(backend, TerminalOptions { viewport }).expect("terminal");
-    t.draw(|f| etcdtui::ui::draw(f, a, &etcdtui::theme::Theme::builtin_default()))
-        .expect("draw");
-    drop(t);
-    out.0.take()
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// The drawing sequences ratatui's crossterm backend emits: cursor moves (`CSI r;c H`),
-/// showing and hiding the cursor (`CSI ?25h`, `CSI ?25l`) and SGR with the forms crossterm
-/// writes (it spells even the named colours as `38;5;N`). Anything else, such as the
-/// `CSI 2J` or `CSI 31m` a value might carry, did not come from drawing. Returns the
-/// sequence's length.
-fn drawing_csi(s: &[char]) -> Result<usize, String> {
-    if s.get(1) != Some(&'[') {
-        return Err(format!("ESC followed by {:?}", s.get(1)));
-    }
-    let mut i = 2;
-    while s
-        .get(i)
-        .is_some_and(|c| c.is_ascii_digit() || matches!(c, ';' | '?'))
-    {
-        i += 1;
-    }
-    let params: String = s[2..i].iter().collect();
-    let ok = match s.get(i) {
-        Some('H') => params.split(';').all(|p| p.parse::<u16>().is_ok()),
-        Some('h' | 'l') => params == "?25",
-        Some('m') => crossterm_sgr(&params),
-        _ => false,
-    };
-    if ok {
-        Ok(i + 1)
-    } else {
-        let seq: String = s[..(i + 1).min(s.len())].iter().collect();
-        Err(format!("{seq:?} is not a drawing sequence"))
-    }
-}
-
-/// Attributes 0-29 and colours as `38;5;N`, `38;2;R;G;B` (and 48, 58 for background and
-/// underline), or 39/49/59 for the default.
-fn crossterm_sgr(params: &str) -> bool {
-    let mut nums = params.split(';').map(|p| p.parse::<u16>().ok());
-    while let Some(n) = nums.next() {
-        let ok = match n {
-            Some(0..=29 | 39 | 49 | 59) => true,
-            Some(38 | 48 | 58) => match nums.next() {
-                Some(Some(5)) => nums.next().flatten().is_some(),
-                Some(Some(2)) => (0..3).all(|_| nums.next().flatten().is_some()),
-                _ => false,
-            },
-            _ => false,
-        };
-        if !ok {
-            return false;
-        }
-    }
-    true
-}
-
-/// Every ESC starts a drawing sequence; outside them no C0 or C1 control, DEL or bidi
-/// control. On failure, says what was found with the text around it.
-fn check_terminal_bytes(bytes: &[u8]) -> Result<(), String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
-    let chars: Vec<char> = text.chars().collect();
-    let around = |i: usize| -> String {
-        let from = i.saturating_sub(40);
-        let to = (i + 40).min(chars.len());
-        format!("{:?}", chars[from..to].iter().collect::<String>())
-    };
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\x1b' {
-            let len = drawing_csi(&chars[i..]).map_err(|e| format!("{e} at {}", around(i)))?;
-            i += len;
-            continue;
-        }
-        if c.is_control() || is_bidi_control(c) {
-            return Err(format!("raw {:?} at {}", c, around(i)));
-        }
-        i += 1;
-    }
-    Ok(())
-}
-
-fn assert_clean(what: &str, a: &App, w: u16, h: u16) {
-    let bytes = terminal_bytes(a, w, h);
-    if let Err(e) = check_terminal_bytes(&bytes) {
-        panic!("{what}: {e}");
-    }
-}
-
 #[test]
 fn the_checker_rejects_what_it_must() {
     assert!(
-        check_terminal_bytes(b"\x1b[1;1Hok\x1b[38;5;1m\x1b[38;2;1;2;3m\x1b[0m\x1b[?25l").is_ok()
+        common::terminal::check_terminal_bytes(
+            b"\x1b[1;1Hok\x1b[38;5;1m\x1b[38;2;1;2;3m\x1b[0m\x1b[?25l"
+        )
+        .is_ok()
     );
     for bad in HOSTILE {
-        assert!(check_terminal_bytes(bad.as_bytes()).is_err(), "{bad:?}");
+        assert!(
+            common::terminal::check_terminal_bytes(bad.as_bytes()).is_err(),
+            "{bad:?}"
+        );
     }
     // Each attack on its own, so none of them passes only because of a neighbour.
     for bad in [
@@ -179,13 +65,16 @@ fn the_checker_rejects_what_it_must() {
         "\x1b[31m",
         "\x1b[38;5m",
     ] {
-        assert!(check_terminal_bytes(bad.as_bytes()).is_err(), "{bad:?}");
+        assert!(
+            common::terminal::check_terminal_bytes(bad.as_bytes()).is_err(),
+            "{bad:?}"
+        );
     }
     // A clean drawing really does go through the checker.
     let a = common::connected_app(ViewId::Keys, false);
-    let bytes = terminal_bytes(&a, 80, 20);
+    let bytes = common::terminal::terminal_bytes(&a, 80, 20);
     assert!(bytes.windows(2).any(|w| w == b"\x1b["), "nothing drawn");
-    assert!(check_terminal_bytes(&bytes).is_ok());
+    assert!(common::terminal::check_terminal_bytes(&bytes).is_ok());
 }
 
 fn hostile_cluster(a: &mut App) {
@@ -232,16 +121,16 @@ fn member_names_errors_and_dialogs() {
     let mut a = common::connected_app(ViewId::Cluster, false);
     hostile_cluster(&mut a);
     a.set_status(Level::Error, format!("status {}", all_hostile()));
-    assert_clean("cluster view", &a, 140, 30);
-    let drawn = String::from_utf8(terminal_bytes(&a, 140, 30)).expect("UTF-8");
+    common::terminal::assert_clean("cluster view", &a, 140, 30);
+    let drawn = String::from_utf8(common::terminal::terminal_bytes(&a, 140, 30)).expect("UTF-8");
     assert!(
         drawn.contains("etcd-\\x1b]0;title\\x07"),
         "the member name is shown, escaped: {drawn:?}"
     );
-    assert_clean("cluster view, narrow", &a, 60, 20);
+    common::terminal::assert_clean("cluster view, narrow", &a, 60, 20);
     // Removing a member on an unhealthy cluster is refused, naming the dead member.
     press(&mut a, "gD");
-    assert_clean("removal refused or asked", &a, 120, 30);
+    common::terminal::assert_clean("removal refused or asked", &a, 120, 30);
     escape(&mut a);
     // Dialogs quote member names and alarms: defragment all, disarm alarms.
     for keys in ["F", "A"] {
@@ -250,11 +139,11 @@ fn member_names_errors_and_dialogs() {
             !matches!(a.overlay, etcdtui::app::Overlay::None),
             "{keys} opened a dialog"
         );
-        assert_clean(keys, &a, 120, 30);
+        common::terminal::assert_clean(keys, &a, 120, 30);
         escape(&mut a);
     }
     press(&mut a, "?");
-    assert_clean("help", &a, 120, 40);
+    common::terminal::assert_clean("help", &a, 120, 40);
 }
 
 #[test]
@@ -274,7 +163,7 @@ fn lease_keys_users_and_roles() {
             .collect(),
     };
     a.leases.details.insert(7, (info, a.now));
-    assert_clean("leases view", &a, 100, 20);
+    common::terminal::assert_clean("leases view", &a, 100, 20);
 
     a.view = ViewId::Auth;
     a.auth.info = Some(AuthInfo {
@@ -296,7 +185,7 @@ fn lease_keys_users_and_roles() {
             ],
         }],
     });
-    assert_clean("auth view", &a, 120, 20);
+    common::terminal::assert_clean("auth view", &a, 120, 20);
 }
 
 #[test]
@@ -337,7 +226,7 @@ fn watch_events() {
     let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600);
     etcdtui::app::watch::on_updates(&mut a.watch, 1, updates, a.now, wall);
     for _ in 0..HOSTILE.len() {
-        assert_clean("watch view", &a, 120, 30);
+        common::terminal::assert_clean("watch view", &a, 120, 30);
         etcdtui::app::watch::step(&mut a.watch, -1);
     }
 }
@@ -365,7 +254,7 @@ async fn walk_hostile_keys(h: &mut Headless) {
             seen += 1;
         }
         for _ in 0..4 {
-            assert_clean("keys view", &h.app, 120, 30);
+            common::terminal::assert_clean("keys view", &h.app, 120, 30);
             h.keys("f");
         }
     }
@@ -373,9 +262,9 @@ async fn walk_hostile_keys(h: &mut Headless) {
     h.keys("H");
     h.settle().await;
     assert!(h.app.keys.history.is_some(), "history opened");
-    assert_clean("history", &h.app, 120, 30);
+    common::terminal::assert_clean("history", &h.app, 120, 30);
     h.keys("c");
-    assert_clean("history diff", &h.app, 120, 30);
+    common::terminal::assert_clean("history diff", &h.app, 120, 30);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
