@@ -4,6 +4,7 @@
 //! emits for drawing, never a control byte, OSC sequence or bidi control from the data.
 
 mod common;
+mod tmux;
 
 use std::time::{Duration, SystemTime};
 
@@ -300,4 +301,42 @@ async fn keys_values_and_history_from_real_etcd() {
     let mut h = Headless::connect(c.client_urls(), 120, 30);
     h.settle_until("tree loaded", |a| a.keys.loaded).await;
     walk_hostile_keys(&mut h).await;
+}
+
+/// The real binary in tmux on the demo's hostile keys: the window title stays, and the
+/// screen is not cleared under the app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_cannot_retitle_or_clear_a_real_terminal() {
+    let Some(()) = tmux::require_tmux() else {
+        return;
+    };
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let mut client = common::connect(&c).await;
+    etcdtui::demo::seed::seed(&mut client).await.expect("seed");
+    let args = format!(
+        "--endpoints {} --kubeadm-manifest /nonexistent",
+        c.client_urls()[0]
+    );
+    let t = tmux::Tmux::start(&args, &[], 100, 30);
+    let wait = Duration::from_secs(20);
+    t.wait_for("● connected", wait);
+    let title = t.pane_title();
+    t.type_text(":goto /app/hostile/escape");
+    t.key("Enter");
+    t.wait_for("1b 5d 30 3b", wait);
+    // As text the value is drawn escaped; raw it would retitle the pane and clear it.
+    t.key("f");
+    let s = t.wait_for("\\x1b]0;pwned\\x07", wait);
+    assert!(s.contains("● connected"), "the screen was cleared:\n{s}");
+    assert!(s.contains("value with escape sequences"), "{s}");
+    assert_eq!(t.pane_title(), title, "a value changed the window title");
+    assert!(!t.pane_title().contains("pwned"));
+    t.type_text(":goto /app/hostile/");
+    t.key("Enter");
+    t.wait_for("not-utf8", wait);
+    assert_eq!(t.pane_title(), title);
+    t.key("q");
+    t.assert_clean_exit();
 }
