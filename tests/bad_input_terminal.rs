@@ -266,6 +266,18 @@ async fn walk_hostile_keys(h: &mut Headless) {
     common::terminal::assert_clean("history", &h.app, 120, 30);
     h.keys("c");
     common::terminal::assert_clean("history diff", &h.app, 120, 30);
+    h.keys("h");
+    // The delete dialog and the status line after copying quote the key.
+    h.keys("d");
+    assert!(
+        matches!(h.app.overlay, etcdtui::app::Overlay::Confirm(_)),
+        "the delete dialog opened"
+    );
+    common::terminal::assert_clean("delete dialog", &h.app, 120, 30);
+    h.key(Key::plain(KeyCode::Esc));
+    h.keys("y");
+    assert!(h.app.status.is_some(), "copying says so");
+    common::terminal::assert_clean("copied", &h.app, 120, 30);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
