@@ -152,7 +152,12 @@ fn check(
     let thresholds = setup.config.checks.clone();
     match rt.block_on(etcdtui::check_cli::run_checks(&ctx.spec, &thresholds)) {
         Ok(checks) => {
-            let (text, code) = etcdtui::check_cli::report(&checks, args.output);
+            let (mut text, code) = etcdtui::check_cli::report(&checks, args.output);
+            // Member names and etcd's error messages are in it: a terminal gets them
+            // escaped, as `decode` does.
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                text = etcdtui::ui::text::safe_lines(&text);
+            }
             print!("{text}");
             ExitCode::from(code)
         }
@@ -189,10 +194,7 @@ fn decode(args: etcdtui::cli::DecodeArgs) -> ExitCode {
     // Pipes and files get the value as decoded, like kubectl's output; a terminal gets
     // control characters escaped, so a hostile value cannot drive it.
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        text = text
-            .lines()
-            .map(|l| etcdtui::ui::text::safe(l).into_owned() + "\n")
-            .collect();
+        text = etcdtui::ui::text::safe_lines(&text);
     }
     match std::io::stdout().write_all(text.as_bytes()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,6 +27,12 @@ pub fn safe(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text for a terminal line by line: each line through `safe`, each ended by a newline.
+/// For the commands that print to a terminal rather than draw (`decode`, `check`).
+pub fn safe_lines(text: &str) -> String {
+    text.lines().map(|l| safe(l).into_owned() + "\n").collect()
+}
+
 /// `512 B`, `1.5 KiB`, `40.0 MiB`.
 pub fn human_size(n: usize) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
@@ -57,6 +63,14 @@ mod tests {
         // The Arabic letter mark reorders text like the other bidi controls.
         assert_eq!(safe("a\u{61c}b"), "a\\u{61c}b");
         assert!(!safe("\x1b[2J").chars().any(|c| c.is_control()));
+    }
+
+    #[test]
+    fn safe_lines_keeps_the_lines_and_escapes_within_them() {
+        assert_eq!(
+            safe_lines("m1\x1b]0;t\x07 down\nok\u{9b}2J\n"),
+            "m1\\x1b]0;t\\x07 down\nok\\x9b2J\n"
+        );
     }
 }
 
