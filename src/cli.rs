@@ -37,7 +37,8 @@ pub struct Cli {
     pub command: Option<Cmd>,
 }
 
-#[derive(Debug, Args, Default)]
+/// `Debug` is written by hand: `user` may hold a password.
+#[derive(Args, Default)]
 pub struct ConnArgs {
     /// gRPC endpoints, comma separated [default: 127.0.0.1:2379]
     #[arg(long, value_name = "HOST:PORT,...")]
@@ -99,6 +100,27 @@ pub struct ConnArgs {
         hide = true
     )]
     pub kubeadm_manifest: PathBuf,
+}
+
+impl std::fmt::Debug for ConnArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnArgs")
+            .field("endpoints", &self.endpoints)
+            .field("cacert", &self.cacert)
+            .field("cert", &self.cert)
+            .field("key", &self.key)
+            .field("user", &crate::etcd::spec::redact_user(&self.user))
+            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
+            .field("dial_timeout", &self.dial_timeout)
+            .field("command_timeout", &self.command_timeout)
+            .field("context", &self.context)
+            .field("config", &self.config)
+            .field("read_only", &self.read_only)
+            .field("quota_bytes", &self.quota_bytes)
+            .field("refresh", &self.refresh)
+            .field("kubeadm_manifest", &self.kubeadm_manifest)
+            .finish()
+    }
 }
 
 fn duration_arg(s: &str) -> Result<Duration, String> {

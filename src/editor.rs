@@ -61,6 +61,9 @@ pub fn edit(key: &[u8], initial: &[u8]) -> Result<(Vec<u8>, PathBuf), String> {
     std::fs::write(&path, initial).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let editor = editor_command();
     let status = Command::new("sh")
+        // The editor has no business with the etcd password, nor its children.
+        .env_remove("ETCDCTL_PASSWORD")
+        .env_remove("ETCDCTL_USER")
         .arg("-c")
         .arg(format!("{editor} \"$1\""))
         .arg("sh")

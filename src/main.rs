@@ -83,10 +83,15 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
     // --theme, else the context's theme, else the config's (resolved with the context).
     let (theme, theme_warning) = pick_theme(cli.theme.as_deref().or(ctx.theme.as_deref()));
     let mut app = new_app(context_info(&ctx), &setup.config, sep);
-    let warnings: Vec<String> = [theme_warning, ctx.password_file_warning.clone()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let cli_password = etcdtui::config::command_line_password_warning(cli.conn.user.as_deref());
+    let warnings: Vec<String> = [
+        theme_warning,
+        ctx.password_file_warning.clone(),
+        cli_password,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if !warnings.is_empty() {
         for w in &warnings {
             tracing::warn!("{w}");
@@ -127,7 +132,8 @@ fn connect_setup(
 ) -> Result<(Setup, etcdtui::config::ResolvedContext), ExitCode> {
     let setup = Setup::load(conn).map_err(|e| usage_error(&e.to_string()))?;
     let mut ctx = setup.resolve().map_err(|e| usage_error(&e.to_string()))?;
-    if let Some(w) = &ctx.password_file_warning {
+    let cli_password = etcdtui::config::command_line_password_warning(conn.user.as_deref());
+    for w in ctx.password_file_warning.iter().chain(&cli_password) {
         eprintln!("etcdtui: warning: {w}");
     }
     ensure_password(&mut ctx).map_err(|e| usage_error(&e))?;
@@ -146,7 +152,12 @@ fn check(
     let thresholds = setup.config.checks.clone();
     match rt.block_on(etcdtui::check_cli::run_checks(&ctx.spec, &thresholds)) {
         Ok(checks) => {
-            let (text, code) = etcdtui::check_cli::report(&checks, args.output);
+            let (mut text, code) = etcdtui::check_cli::report(&checks, args.output);
+            // Member names and etcd's error messages are in it: a terminal gets them
+            // escaped, as `decode` does.
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                text = etcdtui::ui::text::safe_lines(&text);
+            }
             print!("{text}");
             ExitCode::from(code)
         }
@@ -183,10 +194,7 @@ fn decode(args: etcdtui::cli::DecodeArgs) -> ExitCode {
     // Pipes and files get the value as decoded, like kubectl's output; a terminal gets
     // control characters escaped, so a hostile value cannot drive it.
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        text = text
-            .lines()
-            .map(|l| etcdtui::ui::text::safe(l).into_owned() + "\n")
-            .collect();
+        text = etcdtui::ui::text::safe_lines(&text);
     }
     match std::io::stdout().write_all(text.as_bytes()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -84,6 +84,7 @@ async fn run_from(
     let mut dirty = true;
     let mut queue_edits: Vec<Effect> = Vec::new();
     let mut last_draw = Instant::now() - MIN_FRAME;
+    let test_panic = test_panic_wanted();
 
     while !app.quit {
         for edit in pending_edits.drain(..) {
@@ -124,6 +125,9 @@ async fn run_from(
             guard.terminal.draw(|f| crate::ui::draw(f, &app, &theme))?;
             last_draw = Instant::now();
             dirty = false;
+            if test_panic && matches!(app.conn, crate::app::ConnState::Connected { .. }) {
+                panic!("ETCDTUI_TEST_PANIC=1: panicking on purpose, to test the panic report");
+            }
         }
         // A change that came too soon after the last frame is drawn once the frame
         // interval has passed, not at the next key press or tick up to 250 ms later.
@@ -183,6 +187,13 @@ fn append_lines(path: &std::path::Path, lines: &[String]) -> std::io::Result<()>
         f.write_all(b"\n")?;
     }
     f.flush()
+}
+
+/// `ETCDTUI_TEST_PANIC=1` makes the TUI panic once it is connected and has drawn. The
+/// tests of the panic report need a panic with the terminal in raw mode and a password
+/// in memory, and a working etcdtui offers no other way to provoke one.
+fn test_panic_wanted() -> bool {
+    std::env::var_os("ETCDTUI_TEST_PANIC").is_some_and(|v| v == "1")
 }
 
 /// `NO_COLOR` set to anything non-empty turns colour off (no-color.org).

@@ -10,7 +10,7 @@ use crossterm::event::{
 };
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -50,9 +50,19 @@ impl TerminalGuard {
 
     pub fn resume(&mut self) -> io::Result<()> {
         enable_raw_mode()?;
-        execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-        // The editor drew over everything: draw the whole screen afresh.
-        self.terminal.clear()
+        execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            Clear(ClearType::All)
+        )?;
+        // The editor drew over everything, so every cell must be drawn afresh. Not with
+        // `Terminal::clear`: it asks the terminal where the cursor is, and the reader
+        // thread of the input stream dropped for the editor can swallow the answer,
+        // failing the resume after a two-second wait. Drawing an empty frame makes the
+        // next frame repaint every cell instead.
+        self.terminal.draw(|_| {})?;
+        Ok(())
     }
 }
 

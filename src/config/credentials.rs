@@ -66,6 +66,17 @@ pub(crate) fn password_file_warning(base: &Base) -> Option<String> {
     })
 }
 
+/// `--user name:password` puts the password in the process list, where every local
+/// account can read it while etcdtui runs: said, with the safer ways.
+pub fn command_line_password_warning(user_flag: Option<&str>) -> Option<String> {
+    let (name, _) = user_flag?.split_once(':')?;
+    Some(format!(
+        "--user {name}:... puts the password on the command line, where other local users \
+         can see it (ps, /proc); use ETCDCTL_PASSWORD, a context's password_file, or --user \
+         {name} alone to be asked for it"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +237,14 @@ mod tests {
         );
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(password_file_warning(&b), None);
+    }
+
+    #[test]
+    fn a_password_on_the_command_line_is_a_warning_that_does_not_repeat_it() {
+        let w = command_line_password_warning(Some("root:hunter2:x")).expect("a warning");
+        assert!(w.contains("ps") && w.contains("ETCDCTL_PASSWORD") && w.contains("password_file"));
+        assert!(w.contains("root") && !w.contains("hunter2"), "{w}");
+        assert_eq!(command_line_password_warning(Some("root")), None);
+        assert_eq!(command_line_password_warning(None), None);
     }
 }

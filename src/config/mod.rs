@@ -12,6 +12,7 @@ mod kubeconfig;
 mod overrides;
 mod resolve;
 
+pub use credentials::command_line_password_warning;
 pub use duration::parse_duration;
 pub use error::ConfigError;
 pub use file::{

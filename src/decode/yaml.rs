@@ -94,7 +94,7 @@ impl Writer {
 
     fn key(&mut self, k: &str) {
         if k.contains('\n') {
-            super::json::quote(k, false, &mut self.out);
+            double_quoted(k, &mut self.out);
         } else {
             self.string(k, 0);
         }
@@ -122,7 +122,7 @@ impl Writer {
                 self.out.push_str(&s.replace('\'', "''"));
                 self.out.push('\'');
             }
-            Style::Double => super::json::quote(s, false, &mut self.out),
+            Style::Double => double_quoted(s, &mut self.out),
             Style::Literal => self.literal(s, indent),
         }
     }
@@ -156,6 +156,24 @@ impl Writer {
     }
 }
 
+/// JSON's escapes are YAML's too, but JSON lets DEL, the C1 controls and the
+/// non-characters through raw while YAML forbids them: those get `\u` escapes, or the
+/// text would not read back.
+fn double_quoted(s: &str, out: &mut String) {
+    let mut json = String::with_capacity(s.len() + 2);
+    super::json::quote(s, false, &mut json);
+    for c in json.chars() {
+        if matches!(
+            c,
+            '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+        ) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+}
+
 enum Style {
     Plain,
     Single,
@@ -167,9 +185,13 @@ fn style(s: &str) -> Style {
     if s.is_empty() {
         return Style::Double;
     }
-    let special = s
-        .chars()
-        .any(|c| (c.is_control() && c != '\n') || c == '\u{feff}' || c == '\u{fffe}');
+    let special = s.chars().any(|c| {
+        (c.is_control() && c != '\n')
+            || matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+            )
+    });
     if s.contains('\n') {
         let trailing_space = s.ends_with(' ') || s.contains(" \n") || s.contains("\t\n");
         return if special || trailing_space || s.starts_with('\n') {
@@ -374,6 +396,8 @@ mod tests {
             ("#x", "'#x'"),
             ("tab\there", "\"tab\\there\""),
             ("~", "\"~\""),
+            ("del\u{7f}", "\"del\\u007f\""),
+            ("c1\u{85}\u{9b}", "\"c1\\u0085\\u009b\""),
         ] {
             let mut w = Writer {
                 out: String::new(),

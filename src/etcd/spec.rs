@@ -24,6 +24,15 @@ impl fmt::Debug for Password {
     }
 }
 
+/// etcdctl's `--user name:password` for `Debug` output: the password becomes `***`, so
+/// a panic report or a debug log line cannot show it.
+pub fn redact_user(user: &Option<String>) -> Option<String> {
+    user.as_ref().map(|u| match u.split_once(':') {
+        Some((name, _)) => format!("{name}:***"),
+        None => u.clone(),
+    })
+}
+
 /// Certificate files, as etcdctl's `--cacert`, `--cert`, `--key`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TlsFiles {

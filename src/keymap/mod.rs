@@ -86,6 +86,14 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 fn parse_code(s: &str) -> Option<KeyCode> {
+    // The help shows arrows as glyphs; copied into config.yaml they mean the arrow key.
+    match s {
+        "↑" => return Some(KeyCode::Up),
+        "↓" => return Some(KeyCode::Down),
+        "←" => return Some(KeyCode::Left),
+        "→" => return Some(KeyCode::Right),
+        _ => {}
+    }
     let mut chars = s.chars();
     if let (Some(c), None) = (chars.next(), chars.next()) {
         return Some(KeyCode::Char(c));
@@ -442,6 +450,8 @@ mod tests {
             "pgdn",
             "f5",
             "-",
+            "up",
+            "ctrl-left",
         ] {
             let key = Key::parse(text).unwrap();
             assert_eq!(Key::parse(&key.to_string()).unwrap(), key, "{text}");

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 fn needs_escape(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Control and bidi characters are drawn as escapes: `\x1b`, `\u{202e}`.
@@ -25,6 +25,12 @@ pub fn safe(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Text for a terminal line by line: each line through `safe`, each ended by a newline.
+/// For the commands that print to a terminal rather than draw (`decode`, `check`).
+pub fn safe_lines(text: &str) -> String {
+    text.lines().map(|l| safe(l).into_owned() + "\n").collect()
 }
 
 /// `512 B`, `1.5 KiB`, `40.0 MiB`.
@@ -54,7 +60,17 @@ mod tests {
         assert_eq!(safe("a\tb\nc"), "a\\x09b\\x0ac");
         assert_eq!(safe("x\u{202e}y"), "x\\u{202e}y");
         assert_eq!(safe("\u{9b}"), "\\x9b");
+        // The Arabic letter mark reorders text like the other bidi controls.
+        assert_eq!(safe("a\u{61c}b"), "a\\u{61c}b");
         assert!(!safe("\x1b[2J").chars().any(|c| c.is_control()));
+    }
+
+    #[test]
+    fn safe_lines_keeps_the_lines_and_escapes_within_them() {
+        assert_eq!(
+            safe_lines("m1\x1b]0;t\x07 down\nok\u{9b}2J\n"),
+            "m1\\x1b]0;t\\x07 down\nok\\x9b2J\n"
+        );
     }
 }
 

@@ -102,6 +102,12 @@ impl Tmux {
         self.tmux(&["send-keys", "-t", "t", "-l", text]);
     }
 
+    /// The pane's title, which an OSC 0/2 sequence reaching the terminal would change.
+    pub fn pane_title(&self) -> String {
+        let out = self.tmux(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
+        String::from_utf8_lossy(&out.stdout).trim_end().to_string()
+    }
+
     pub fn screen(&self) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
     }
