@@ -102,6 +102,12 @@ pub struct TestPki {
     /// CN "client", signed by `other_ca`.
     pub other_client_cert: PathBuf,
     pub other_client_key: PathBuf,
+    /// Signed by `ca` for 127.0.0.1, but expired in 2020.
+    pub expired_server_cert: PathBuf,
+    pub expired_server_key: PathBuf,
+    /// Signed by `ca`, valid, but only for `etcd.example.invalid`.
+    pub other_host_server_cert: PathBuf,
+    pub other_host_server_key: PathBuf,
 }
 
 impl TestPki {
@@ -131,6 +137,18 @@ impl TestPki {
         let root = new_leaf(&ca, "root", &[], &client_usage);
         let client = new_leaf(&ca, "client", &[], &client_usage);
         let other_client = new_leaf(&other_ca, "client", &[], &client_usage);
+        let server_usage = [ExtendedKeyUsagePurpose::ServerAuth];
+        let expired = new_leaf_with(
+            &ca,
+            "etcd-server",
+            &["127.0.0.1", "localhost"],
+            &server_usage,
+            |p| {
+                p.not_before = rcgen::date_time_ymd(2019, 1, 1);
+                p.not_after = rcgen::date_time_ymd(2020, 1, 1);
+            },
+        );
+        let other_host = new_leaf(&ca, "etcd-server", &["etcd.example.invalid"], &server_usage);
 
         TestPki {
             ca: write("ca.pem", ca.pem()),
@@ -143,6 +161,10 @@ impl TestPki {
             other_ca: write("other-ca.pem", other_ca.pem()),
             other_client_cert: write("other-client.pem", other_client.0),
             other_client_key: write("other-client-key.pem", other_client.1),
+            expired_server_cert: write("expired-server.pem", expired.0),
+            expired_server_key: write("expired-server-key.pem", expired.1),
+            other_host_server_cert: write("other-host-server.pem", other_host.0),
+            other_host_server_key: write("other-host-server-key.pem", other_host.1),
             dir,
         }
     }
@@ -179,6 +201,17 @@ fn new_leaf(
     sans: &[&str],
     usages: &[ExtendedKeyUsagePurpose],
 ) -> (String, String) {
+    new_leaf_with(ca, common_name, sans, usages, |_| {})
+}
+
+/// [`new_leaf`], with `adjust` changing the parameters (validity dates) before signing.
+fn new_leaf_with(
+    ca: &CertifiedIssuer<'static, KeyPair>,
+    common_name: &str,
+    sans: &[&str],
+    usages: &[ExtendedKeyUsagePurpose],
+    adjust: impl FnOnce(&mut CertificateParams),
+) -> (String, String) {
     let sans: Vec<String> = sans.iter().map(|s| s.to_string()).collect();
     let mut params = CertificateParams::new(sans).expect("valid SANs");
     params
@@ -187,6 +220,7 @@ fn new_leaf(
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = usages.to_vec();
     params.use_authority_key_identifier_extension = true;
+    adjust(&mut params);
     let key = KeyPair::generate().expect("generate leaf key");
     let cert = params.signed_by(&key, ca).expect("sign leaf certificate");
     (cert.pem(), key.serialize_pem())
@@ -312,6 +346,50 @@ pub fn start_joiner(
         .spawn()
         .expect("start the joining etcd");
     Joiner(child)
+}
+
+/// A lone etcd serving clients over TLS with `(cert, key)`, for certificates that
+/// [`LocalCluster`]'s own readiness probe would reject (expired, another host's).
+/// Returns once the client port accepts TCP connections, with the client URL.
+pub async fn start_tls_member(
+    bin: &Path,
+    dir: &Path,
+    (cert, key): (&Path, &Path),
+) -> (Joiner, String) {
+    let port = || localcluster::free_port().expect("a free port");
+    let (client, peer) = (port(), port());
+    let client_url = format!("https://127.0.0.1:{client}");
+    let peer_url = format!("http://127.0.0.1:{peer}");
+    let log = std::fs::File::create(dir.join("lone.log")).expect("log file");
+    let child = Command::new(bin)
+        .args(["--name", "lone", "--data-dir"])
+        .arg(dir.join("lone"))
+        .args(["--listen-peer-urls", &peer_url])
+        .args(["--initial-advertise-peer-urls", &peer_url])
+        .args(["--listen-client-urls", &client_url])
+        .args(["--advertise-client-urls", &client_url])
+        .args(["--initial-cluster", &format!("lone={peer_url}")])
+        .arg("--cert-file")
+        .arg(cert)
+        .arg("--key-file")
+        .arg(key)
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start the TLS etcd");
+    let joiner = Joiner(child);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(("127.0.0.1", client))
+        .await
+        .is_err()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "etcd with TLS did not listen on {client_url}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (joiner, client_url)
 }
 
 /// An app connected to a made-up 3-member production cluster (`prod`, https, user

@@ -1,0 +1,146 @@
+//! The fault suite, credentials part: the app started against a real etcd whose
+//! server certificate has expired or names another host, or with a wrong password.
+//! The TUI must open, say on screen what is wrong in words that point at the fix,
+//! keep retrying, and answer keys meanwhile; nothing panics.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use etcdtui::app::{App, ConnState, Overlay};
+use etcdtui::etcd::spec::{Credentials, Password, TlsFiles};
+use etcdtui::etcd::{ConnectSpec, Problem};
+use etcdtui::headless::Headless;
+
+const W: u16 = 120;
+const H: u16 = 30;
+
+fn spec(endpoint: &str) -> ConnectSpec {
+    ConnectSpec {
+        endpoints: vec![endpoint.to_string()],
+        dial_timeout: Duration::from_secs(2),
+        command_timeout: Duration::from_secs(3),
+        ..ConnectSpec::default()
+    }
+}
+
+fn with_ca(endpoint: &str, ca: &std::path::Path) -> ConnectSpec {
+    ConnectSpec {
+        tls: Some(TlsFiles {
+            cacert: Some(ca.to_path_buf()),
+            cert: None,
+            key: None,
+            insecure_skip_verify: false,
+        }),
+        ..spec(endpoint)
+    }
+}
+
+fn problem(a: &App) -> Option<Problem> {
+    match &a.conn {
+        ConnState::Disconnected { error, .. } => Some(error.problem),
+        _ => None,
+    }
+}
+
+/// Waits until the app gives up on an attempt with `want`, then returns the screen,
+/// after checking that a key still opens help on top of it.
+async fn refused(h: &mut Headless, want: Problem) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while problem(&h.app) != Some(want) {
+        assert!(
+            Instant::now() < deadline,
+            "no {want:?} within 30 s: {:?}\n{}",
+            h.app.conn,
+            h.render(W, H)
+        );
+        h.pump_for(Duration::from_millis(200)).await;
+    }
+    let screen = h.render(W, H);
+    eprintln!("{want:?}:\n{screen}");
+    assert!(screen.contains("✗ disconnected"), "{screen}");
+    assert!(screen.contains("retry in"), "{screen}");
+    h.keys("?");
+    assert!(matches!(h.app.overlay, Overlay::Help { .. }));
+    h.keys("?");
+    screen
+}
+
+/// The screen as one line per row with the padding squeezed out, so a sentence the
+/// detail row wraps can still be searched for word by word.
+fn words(screen: &str) -> String {
+    screen
+        .split_whitespace()
+        .filter(|w| !w.chars().all(|c| "│─╭╮╰╯".contains(c)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_server_certificate_is_named_as_such() {
+    let Some(bin) = common::etcd_bin_or_skip() else {
+        return;
+    };
+    let pki = common::TestPki::generate();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cert = (
+        pki.expired_server_cert.as_path(),
+        pki.expired_server_key.as_path(),
+    );
+    let (_etcd, url) = common::start_tls_member(&bin, dir.path(), cert).await;
+    let mut h = Headless::connect_spec(with_ca(&url, &pki.ca), W, H, false);
+    let screen = words(&refused(&mut h, Problem::TlsExpired).await);
+    assert!(screen.contains("TLS handshake failed"), "{screen}");
+    assert!(screen.contains("has expired"), "{screen}");
+    // rustls's own account, with the dates, is in the detail row.
+    assert!(screen.contains("certificate expired"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_for_another_host_names_the_hosts_it_is_for() {
+    let Some(bin) = common::etcd_bin_or_skip() else {
+        return;
+    };
+    let pki = common::TestPki::generate();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cert = (
+        pki.other_host_server_cert.as_path(),
+        pki.other_host_server_key.as_path(),
+    );
+    let (_etcd, url) = common::start_tls_member(&bin, dir.path(), cert).await;
+    let mut h = Headless::connect_spec(with_ca(&url, &pki.ca), W, H, false);
+    let screen = words(&refused(&mut h, Problem::TlsWrongHost).await);
+    assert!(screen.contains("does not name this host"), "{screen}");
+    assert!(screen.contains("127.0.0.1"), "{screen}");
+    assert!(screen.contains("etcd.example.invalid"), "{screen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_says_so_and_the_right_one_connects() {
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    for args in [
+        &["user", "add", "root:rootpw"][..],
+        &["user", "grant-role", "root", "root"],
+        &["auth", "enable"],
+    ] {
+        common::etcdctl_ok(&c, args);
+    }
+    let url = c.member(0).client_url.clone();
+    let as_root = |password: &str| ConnectSpec {
+        credentials: Some(Credentials {
+            user: "root".into(),
+            password: Some(Password::new(password)),
+        }),
+        ..spec(&url)
+    };
+    let mut h = Headless::connect_spec(as_root("wrong"), W, H, false);
+    let screen = words(&refused(&mut h, Problem::AuthFailed).await);
+    assert!(screen.contains("wrong user name or password"), "{screen}");
+    assert!(!screen.contains("rootpw"), "a password on screen: {screen}");
+    drop(h);
+
+    let mut h = Headless::connect_spec(as_root("rootpw"), W, H, false);
+    h.settle_until("connected", |a| a.keys.loaded).await;
+}
