@@ -72,7 +72,7 @@ fn data_marker(view: ViewId) -> &'static str {
         ViewId::Cluster => "m3",
         ViewId::Leases => "600",
         ViewId::Auth => "alice",
-        ViewId::Checks => "quorum",
+        ViewId::Checks => "storage / alarms",
     }
 }
 
@@ -93,6 +93,11 @@ async fn until(
     let deadline = Instant::now() + within;
     loop {
         let screen = h.render(W, H);
+        // A read that failed is not a key that was deleted.
+        assert!(
+            !screen.contains("no longer exists"),
+            "{what}: a failed read shown as a deleted key:\n{screen}"
+        );
         if pred(&h.app, &screen) {
             return screen;
         }
@@ -119,6 +124,13 @@ async fn open_view(h: &mut Headless, view: ViewId) {
     }
     h.keys(digit(view));
     assert_eq!(h.app.view, view);
+    if view == ViewId::Keys {
+        until(h, "the key tree", EXPLAINED_WITHIN, |_, s| {
+            s.contains("fault/")
+        })
+        .await;
+        h.keys(":goto /fault/k3\n");
+    }
     let marker = data_marker(view);
     until(
         h,
@@ -150,7 +162,7 @@ fn assert_responsive(h: &mut Headless, view: ViewId) {
     h.keys("?");
     assert!(matches!(h.app.overlay, Overlay::Help { .. }), "{view:?}");
     let help = h.render(W, H);
-    assert!(help.contains("help"), "{help}");
+    assert!(help.contains("Help"), "{help}");
     h.key(Key::plain(KeyCode::Esc));
     assert!(matches!(h.app.overlay, Overlay::None), "{view:?}");
     h.keys("jk");

@@ -517,6 +517,7 @@ fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>,
         Pending::Value { key } => {
             if let Some(v) = ks.value.as_mut().filter(|v| v.key == key) {
                 v.loading = false;
+                v.error = Some(msg.clone());
             }
         }
         Pending::IndexCount => {}
