@@ -1,8 +1,9 @@
 //! The fault suite, writes part: a value edited in the Keys view is written to the
 //! leader just as it freezes. Nothing may be written half: etcd holds the old value or
 //! the new one, never anything else, and once the cluster is back the screen shows
-//! exactly what etcd holds; meanwhile the UI says the outcome is not known and keeps
-//! the edit.
+//! what etcd holds; meanwhile the UI says the outcome is not known and keeps the edit.
+//! (On etcd 3.5 the write is often applied after the app has given up on it, once the
+//! leader thaws: exactly why "timed out" must not read as "not written".)
 
 mod common;
 
@@ -128,25 +129,29 @@ async fn an_edit_written_to_a_freezing_leader_is_all_or_nothing() {
     assert_eq!(std::fs::read(&draft).expect("draft"), b"new");
 
     c.cont_signal(l);
-    let stored = agreed_value(&c).await;
-    assert!(
-        stored == "old" || stored == "new",
-        "half written: {stored:?}"
-    );
-    // Once the app talks to a member that answers, it shows what etcd holds.
-    h.keys("r");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while shown_value(&h.app).as_deref() != Some(stored.as_str()) {
+    // The request may still sit in the thawed leader's socket and be applied now, after
+    // the app gave up on it (etcd 3.5 does so): so no single read of etcd is final.
+    // Every read must find the old or the new value, and the screen must come to show
+    // what etcd holds.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let mut stored = agreed_value(&c).await;
+    loop {
+        assert!(
+            stored == "old" || stored == "new",
+            "half written: {stored:?}"
+        );
+        if shown_value(&h.app).as_deref() == Some(stored.as_str()) {
+            break;
+        }
         assert!(
             Instant::now() < deadline,
             "shows {:?}, etcd holds {stored:?}\n{}",
             shown_value(&h.app),
             h.render(W, H)
         );
-        h.pump_for(Duration::from_millis(500)).await;
-        if h.app.keys.value.as_ref().is_some_and(|v| v.error.is_some()) {
-            h.keys("r");
-        }
+        h.keys("r");
+        h.pump_for(Duration::from_millis(700)).await;
+        stored = agreed_value(&c).await;
     }
     eprintln!("etcd holds {stored:?}, the screen agrees");
 }
