@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use etcdtui::app::{App, ConnState, Overlay};
@@ -24,7 +25,7 @@ fn spec(endpoint: &str) -> ConnectSpec {
     }
 }
 
-fn with_ca(endpoint: &str, ca: &std::path::Path) -> ConnectSpec {
+fn with_ca(endpoint: &str, ca: &Path) -> ConnectSpec {
     ConnectSpec {
         tls: Some(TlsFiles {
             cacert: Some(ca.to_path_buf()),
@@ -76,6 +77,56 @@ fn words(screen: &str) -> String {
         .join(" ")
 }
 
+/// The lone etcd, SIGKILLed when dropped.
+struct Lone(std::process::Child);
+
+impl Drop for Lone {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A lone etcd serving clients over TLS with `(cert, key)`, for certificates that
+/// `LocalCluster`'s own readiness probe would reject (expired, another host's).
+/// Returns once the client port accepts TCP connections, with the client URL.
+async fn start_tls_member(bin: &Path, dir: &Path, (cert, key): (&Path, &Path)) -> (Lone, String) {
+    let port = || etcdtui::localcluster::free_port().expect("a free port");
+    let (client, peer) = (port(), port());
+    let client_url = format!("https://127.0.0.1:{client}");
+    let peer_url = format!("http://127.0.0.1:{peer}");
+    let log = std::fs::File::create(dir.join("lone.log")).expect("log file");
+    let child = std::process::Command::new(bin)
+        .args(["--name", "lone", "--data-dir"])
+        .arg(dir.join("lone"))
+        .args(["--listen-peer-urls", &peer_url])
+        .args(["--initial-advertise-peer-urls", &peer_url])
+        .args(["--listen-client-urls", &client_url])
+        .args(["--advertise-client-urls", &client_url])
+        .args(["--initial-cluster", &format!("lone={peer_url}")])
+        .arg("--cert-file")
+        .arg(cert)
+        .arg("--key-file")
+        .arg(key)
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start the TLS etcd");
+    let lone = Lone(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tokio::net::TcpStream::connect(("127.0.0.1", client))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "etcd with TLS did not listen on {client_url}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (lone, client_url)
+}
+
 /// The words of the `error` row (wrapped or not), up to the `detail` row.
 fn error_row(words: &str) -> &str {
     let start = words.find(" error ").expect("an error row");
@@ -94,7 +145,7 @@ async fn an_expired_server_certificate_is_named_as_such() {
         pki.expired_server_cert.as_path(),
         pki.expired_server_key.as_path(),
     );
-    let (_etcd, url) = common::start_tls_member(&bin, dir.path(), cert).await;
+    let (_etcd, url) = start_tls_member(&bin, dir.path(), cert).await;
     let mut h = Headless::connect_spec(with_ca(&url, &pki.ca), W, H, false);
     let screen = words(&refused(&mut h, Problem::TlsExpired).await);
     assert!(screen.contains("TLS handshake failed"), "{screen}");
@@ -118,7 +169,7 @@ async fn a_certificate_for_another_host_names_the_hosts_it_is_for() {
         pki.other_host_server_cert.as_path(),
         pki.other_host_server_key.as_path(),
     );
-    let (_etcd, url) = common::start_tls_member(&bin, dir.path(), cert).await;
+    let (_etcd, url) = start_tls_member(&bin, dir.path(), cert).await;
     let mut h = Headless::connect_spec(with_ca(&url, &pki.ca), W, H, false);
     let screen = words(&refused(&mut h, Problem::TlsWrongHost).await);
     let error = error_row(&screen);

@@ -348,50 +348,6 @@ pub fn start_joiner(
     Joiner(child)
 }
 
-/// A lone etcd serving clients over TLS with `(cert, key)`, for certificates that
-/// [`LocalCluster`]'s own readiness probe would reject (expired, another host's).
-/// Returns once the client port accepts TCP connections, with the client URL.
-pub async fn start_tls_member(
-    bin: &Path,
-    dir: &Path,
-    (cert, key): (&Path, &Path),
-) -> (Joiner, String) {
-    let port = || localcluster::free_port().expect("a free port");
-    let (client, peer) = (port(), port());
-    let client_url = format!("https://127.0.0.1:{client}");
-    let peer_url = format!("http://127.0.0.1:{peer}");
-    let log = std::fs::File::create(dir.join("lone.log")).expect("log file");
-    let child = Command::new(bin)
-        .args(["--name", "lone", "--data-dir"])
-        .arg(dir.join("lone"))
-        .args(["--listen-peer-urls", &peer_url])
-        .args(["--initial-advertise-peer-urls", &peer_url])
-        .args(["--listen-client-urls", &client_url])
-        .args(["--advertise-client-urls", &client_url])
-        .args(["--initial-cluster", &format!("lone={peer_url}")])
-        .arg("--cert-file")
-        .arg(cert)
-        .arg("--key-file")
-        .arg(key)
-        .stdout(std::process::Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start the TLS etcd");
-    let joiner = Joiner(child);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(("127.0.0.1", client))
-        .await
-        .is_err()
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "etcd with TLS did not listen on {client_url}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (joiner, client_url)
-}
-
 /// An app connected to a made-up 3-member production cluster (`prod`, https, user
 /// root, leader etcd-b, revision 98765), showing `view`: for drawing views from
 /// hand-built states, without ports or timing in the picture.
