@@ -317,6 +317,16 @@ impl Headless {
         }
     }
 
+    /// Ticks the clock and feeds whatever etcd sends for `d`, never failing: for
+    /// watching the screen while a member is down and requests may hang.
+    pub async fn pump_for(&mut self, d: Duration) {
+        self.msg(Msg::Tick(Instant::now()));
+        let deadline = tokio::time::Instant::now() + d;
+        while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, self.events.recv()).await {
+            self.msg(Msg::Etcd(ev));
+        }
+    }
+
     pub async fn settle(&mut self) {
         self.settle_until("requests to finish", |_| true).await;
     }

@@ -155,6 +155,15 @@ fn changes(old: &ClusterSnapshot, new: &ClusterSnapshot) -> Vec<String> {
     out
 }
 
+/// A removed member's metrics must not linger: one re-added on the same URLs gets a
+/// new ID, and its history starts afresh.
+fn forget_removed(c: &mut ClusterState, snap: &ClusterSnapshot) {
+    let listed = |id: &u64| snap.member(*id).is_some();
+    c.metrics.retain(|id, _| listed(id));
+    c.metrics_errors.retain(|id, _| listed(id));
+    c.series.retain(|id, _| listed(id));
+}
+
 pub fn on_answer(
     c: &mut ClusterState,
     id: u64,
@@ -194,6 +203,7 @@ pub fn on_answer(
                 .filter_map(|m| m.client_urls.first().map(|u| (m.id, u.clone())))
                 .collect();
             c.cursor = c.cursor.min(snap.members.len().saturating_sub(1));
+            forget_removed(c, &snap);
             c.snapshot = Some(snap);
             c.error = None;
             if targets.is_empty() {
@@ -299,6 +309,21 @@ mod tests {
         assert!(log.contains(&"m1 is back".to_string()), "{log:?}");
         let c = snap(vec![member(1, true), member(2, true)], Some(1));
         assert!(changes(&a, &c).contains(&"member m3 removed".to_string()));
+    }
+
+    #[test]
+    fn a_removed_members_metrics_and_errors_are_forgotten() {
+        let mut c = ClusterState::default();
+        let now = Instant::now();
+        for id in [1, 3] {
+            c.metrics_errors.insert(id, "refused".into());
+            c.series.insert(id, Series::default());
+        }
+        c.pending.insert(7, ());
+        let two = snap(vec![member(1, true), member(2, true)], Some(1));
+        on_answer(&mut c, 7, Ok(ClusterAnswer::Status(Box::new(two))), now);
+        assert_eq!(c.metrics_errors.keys().collect::<Vec<_>>(), vec![&1]);
+        assert_eq!(c.series.keys().collect::<Vec<_>>(), vec![&1]);
     }
 
     #[test]

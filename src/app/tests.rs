@@ -285,3 +285,30 @@ fn switching_to_a_read_only_context_strips_dangerous_keys() {
     );
     assert!(!a.keymap.has_dangerous());
 }
+
+#[test]
+fn a_view_opened_before_the_connection_loads_once_connected() {
+    for (digit, wanted) in [('4', "Leases"), ('5', "Auth"), ('6', "Checks")] {
+        let mut a = app();
+        keys(&mut a, &digit.to_string());
+        let effects = update(
+            &mut a,
+            Msg::Etcd(Event::Connected {
+                generation: 1,
+                info: info(5),
+            }),
+        );
+        let kinds: Vec<&str> = effects
+            .iter()
+            .map(|e| match e {
+                Effect::Leases { .. } => "Leases",
+                Effect::Auth { .. } => "Auth",
+                Effect::Checks { .. } => "Checks",
+                Effect::Keys { .. } => "Keys",
+                _ => "other",
+            })
+            .collect();
+        assert!(kinds.contains(&wanted), "{digit}: {kinds:?}");
+        assert!(kinds.contains(&"Keys"), "the tree loads too: {kinds:?}");
+    }
+}

@@ -162,11 +162,13 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             } else {
                 keys::start(&mut app.keys)
             };
-            // Opened before the connection was up: run them now.
-            if app.view == super::ViewId::Checks && app.checks.list.is_none() {
-                effects.extend(super::checks::run(&mut app.checks));
+            app.conn = ConnState::Connected { info };
+            // A view opened before the connection was up (leases, users, checks) loads
+            // now, as it would have when shown.
+            if app.view != super::ViewId::Keys {
+                effects.extend(show_view(app, app.view));
             }
-            ConnState::Connected { info }
+            return effects;
         }
         Event::Status { info, .. } => ConnState::Connected { info },
         Event::Disconnected {

@@ -87,7 +87,9 @@ impl EtcdError {
             Problem::TlsWrongHost => {
                 "the server certificate does not name this host: connect by a name or IP in its SANs"
             }
-            Problem::TlsExpired => "a certificate has expired or is not yet valid",
+            Problem::TlsExpired => {
+                "a certificate has expired or is not yet valid: renew it, or check the clock"
+            }
             Problem::TlsClientCertRequired => {
                 "the server requires a client certificate: pass --cert and --key"
             }
@@ -146,6 +148,12 @@ impl fmt::Display for EtcdError {
             Problem::Other => {
                 let short: String = self.detail.chars().take(300).collect();
                 write!(f, "{}: {short}", self.headline())
+            }
+            Problem::TlsWrongHost | Problem::TlsExpired => {
+                match super::cert_reason::certificate_reason(&self.detail) {
+                    Some(why) => write!(f, "{}: {why}; {}", self.headline(), self.advice()),
+                    None => write!(f, "{}: {}", self.headline(), self.advice()),
+                }
             }
             _ => write!(f, "{}: {}", self.headline(), self.advice()),
         }

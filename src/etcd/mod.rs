@@ -1,6 +1,7 @@
 //! All etcd I/O lives here. Nothing in this module imports ratatui or crossterm.
 
 pub mod auth;
+mod cert_reason;
 pub mod cluster;
 pub mod cluster_ops;
 pub mod connect;

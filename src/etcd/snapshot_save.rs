@@ -31,6 +31,15 @@ fn io_error(what: &str, path: &Path, e: &std::io::Error) -> EtcdError {
     EtcdError::settings(format!("{what} {}: {e}", path.display()))
 }
 
+/// Writing the data failed (a full disk, a file size limit): named after the target the
+/// user chose, not the hidden temporary file, which is gone by the time this is read.
+fn write_error(target: &Path, e: &std::io::Error) -> EtcdError {
+    EtcdError::settings(format!(
+        "cannot write {}: {e}; nothing was saved",
+        target.display()
+    ))
+}
+
 /// The temporary file lives in the target's directory so the final rename cannot
 /// cross file systems (which would make it a copy, and not atomic).
 fn temp_next_to(target: &Path) -> Result<tempfile::NamedTempFile, EtcdError> {
@@ -115,7 +124,7 @@ async fn stream_into(
         // fsync at the end is the slow part and happens once.
         tmp.as_file_mut()
             .write_all(blob)
-            .map_err(|e| io_error("cannot write", tmp.path(), &e))?;
+            .map_err(|e| write_error(target, &e))?;
         tail.extend_from_slice(blob);
         if tail.len() > HASH_LEN {
             let cut = tail.len() - HASH_LEN;
@@ -138,7 +147,7 @@ async fn stream_into(
     }
     tmp.as_file()
         .sync_all()
-        .map_err(|e| io_error("cannot flush", tmp.path(), &e))?;
+        .map_err(|e| write_error(target, &e))?;
     tmp.persist_noclobber(target)
         .map_err(|e| io_error("cannot rename the snapshot to", target, &e.error))?;
     sync_dir(target);

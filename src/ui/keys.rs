@@ -241,6 +241,11 @@ fn draw_value(frame: &mut Frame, area: Rect, ks: &KeysState, theme: &Theme) {
     frame.render_widget(Paragraph::new(meta_lines(v, theme)), meta);
     let lines: Vec<Line> = if v.loading {
         vec![Line::styled("loading…", theme.muted)]
+    } else if let Some(e) = &v.error {
+        vec![Line::styled(
+            format!("cannot read the value: {}", safe(e)),
+            theme.error,
+        )]
     } else if v.kv.is_none() {
         vec![Line::styled(
             "this key no longer exists (deleted since the list was read)",

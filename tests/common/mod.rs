@@ -104,6 +104,12 @@ pub struct TestPki {
     /// CN "client", signed by `other_ca`.
     pub other_client_cert: PathBuf,
     pub other_client_key: PathBuf,
+    /// Signed by `ca` for 127.0.0.1, but expired in 2020.
+    pub expired_server_cert: PathBuf,
+    pub expired_server_key: PathBuf,
+    /// Signed by `ca`, valid, but only for `etcd.example.invalid`.
+    pub other_host_server_cert: PathBuf,
+    pub other_host_server_key: PathBuf,
 }
 
 impl TestPki {
@@ -133,6 +139,18 @@ impl TestPki {
         let root = new_leaf(&ca, "root", &[], &client_usage);
         let client = new_leaf(&ca, "client", &[], &client_usage);
         let other_client = new_leaf(&other_ca, "client", &[], &client_usage);
+        let server_usage = [ExtendedKeyUsagePurpose::ServerAuth];
+        let expired = new_leaf_with(
+            &ca,
+            "etcd-server",
+            &["127.0.0.1", "localhost"],
+            &server_usage,
+            |p| {
+                p.not_before = rcgen::date_time_ymd(2019, 1, 1);
+                p.not_after = rcgen::date_time_ymd(2020, 1, 1);
+            },
+        );
+        let other_host = new_leaf(&ca, "etcd-server", &["etcd.example.invalid"], &server_usage);
 
         TestPki {
             ca: write("ca.pem", ca.pem()),
@@ -145,6 +163,10 @@ impl TestPki {
             other_ca: write("other-ca.pem", other_ca.pem()),
             other_client_cert: write("other-client.pem", other_client.0),
             other_client_key: write("other-client-key.pem", other_client.1),
+            expired_server_cert: write("expired-server.pem", expired.0),
+            expired_server_key: write("expired-server-key.pem", expired.1),
+            other_host_server_cert: write("other-host-server.pem", other_host.0),
+            other_host_server_key: write("other-host-server-key.pem", other_host.1),
             dir,
         }
     }
@@ -181,6 +203,17 @@ fn new_leaf(
     sans: &[&str],
     usages: &[ExtendedKeyUsagePurpose],
 ) -> (String, String) {
+    new_leaf_with(ca, common_name, sans, usages, |_| {})
+}
+
+/// [`new_leaf`], with `adjust` changing the parameters (validity dates) before signing.
+fn new_leaf_with(
+    ca: &CertifiedIssuer<'static, KeyPair>,
+    common_name: &str,
+    sans: &[&str],
+    usages: &[ExtendedKeyUsagePurpose],
+    adjust: impl FnOnce(&mut CertificateParams),
+) -> (String, String) {
     let sans: Vec<String> = sans.iter().map(|s| s.to_string()).collect();
     let mut params = CertificateParams::new(sans).expect("valid SANs");
     params
@@ -189,6 +222,7 @@ fn new_leaf(
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = usages.to_vec();
     params.use_authority_key_identifier_extension = true;
+    adjust(&mut params);
     let key = KeyPair::generate().expect("generate leaf key");
     let cert = params.signed_by(&key, ca).expect("sign leaf certificate");
     (cert.pem(), key.serialize_pem())

@@ -1,9 +1,9 @@
 //! How the Keys view reacts to keys and to etcd's answers.
 
 use crate::app::Effect;
-use crate::etcd::EtcdError;
 use crate::etcd::keys::{KeysAnswer, KeysOp};
 use crate::etcd::skipscan::Child;
+use crate::etcd::{EtcdError, Problem};
 
 use super::{Focus, KeysState, MAX_COUNTS, NodeId, PAGE, Pending, ROOT, Row, ValuePane};
 
@@ -505,6 +505,20 @@ fn on_children(
     (after_move(ks), None)
 }
 
+/// Without an answer a write may still have been applied, and the status line is
+/// short: say that first. A refused connection means the write never left.
+fn write_failed(key: &[u8], e: &EtcdError, msg: String) -> String {
+    if matches!(e.problem, Problem::Timeout | Problem::Other) {
+        format!(
+            "{}: {}, so it may or may not have been written (r shows the value now); {msg}",
+            crate::ui::text::bytes(key),
+            e.headline()
+        )
+    } else {
+        msg
+    }
+}
+
 fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>, Note) {
     tracing::warn!("{pending:?} failed: {e} ({})", e.detail);
     let msg = e.to_string();
@@ -517,6 +531,7 @@ fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>,
         Pending::Value { key } => {
             if let Some(v) = ks.value.as_mut().filter(|v| v.key == key) {
                 v.loading = false;
+                v.error = Some(msg.clone());
             }
         }
         Pending::IndexCount => {}
@@ -526,12 +541,13 @@ fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>,
             }
         }
         Pending::PrefixCount { .. } | Pending::Export | Pending::SnapshotDiff => {}
-        Pending::Write { draft, .. } => {
-            // Nothing is known to be written: say where the edit is kept.
-            if let Some(d) = draft {
-                ks.error = Some(format!("{msg}; your edit is kept in {}", d.display()));
-                return (Vec::new(), None);
-            }
+        Pending::Write { key, draft } => {
+            let msg = write_failed(&key, &e, msg);
+            let Some(d) = draft else {
+                return (Vec::new(), Some(msg));
+            };
+            ks.error = Some(format!("{msg}; your edit is kept in {}", d.display()));
+            return (Vec::new(), None);
         }
         Pending::IndexPage => {
             ks.index.loading = false;

@@ -18,6 +18,8 @@ pub struct ValuePane {
     pub rendered: Rendered,
     pub scroll: u16,
     pub loading: bool,
+    /// Why the value could not be read: not the same as a key that is gone.
+    pub error: Option<String>,
 }
 
 impl ValuePane {
@@ -33,11 +35,13 @@ impl ValuePane {
             rendered: empty(),
             scroll: 0,
             loading: true,
+            error: None,
         }
     }
 
     pub fn set(&mut self, kv: Option<KeyValue>, lease_ttl: Option<i64>, revision: i64) {
         self.loading = false;
+        self.error = None;
         self.lease_ttl = lease_ttl;
         self.revision = revision;
         if let Some(kv) = &kv {

@@ -65,10 +65,22 @@ fn editable(value: &[u8]) -> Result<(), &'static str> {
     }
 }
 
+/// The value as read, or why there is none: a failed read must not pass for a
+/// deleted key.
+fn loaded(v: &super::value::ValuePane) -> Result<&crate::etcd::keys::KeyValue, String> {
+    match (&v.kv, &v.error) {
+        (Some(kv), _) => Ok(kv),
+        (None, Some(e)) => Err(format!(
+            "the value could not be read ({e}): press r to retry"
+        )),
+        (None, None) => Err("the key no longer exists".into()),
+    }
+}
+
 /// `e`: the selected value, to be opened in the editor.
 pub fn edit(ks: &KeysState) -> Result<Effect, String> {
     let v = ks.value.as_ref().ok_or("select a key to edit")?;
-    let kv = v.kv.as_ref().ok_or("the key no longer exists")?;
+    let kv = loaded(v)?;
     editable(&kv.value)
         .map_err(|why| format!("{} cannot be edited here: {why}", bytes(&kv.key)))?;
     Ok(Effect::Edit {
@@ -125,7 +137,7 @@ pub fn delete(ks: &KeysState) -> Result<Confirm, String> {
         .value
         .as_ref()
         .ok_or("select a key to delete (D deletes a prefix)")?;
-    let kv = v.kv.as_ref().ok_or("the key no longer exists")?;
+    let kv = loaded(v)?;
     Ok(Confirm {
         title: format!("Delete {}", bytes(&kv.key)),
         lines: vec![
@@ -317,6 +329,16 @@ pub fn confirm_key(c: &mut Confirm, key: crate::keymap::Key) -> Answer {
 mod tests {
     use super::*;
     use crate::keymap::{Key, KeyCode};
+
+    #[test]
+    fn a_value_that_could_not_be_read_is_not_called_deleted() {
+        let mut v = super::super::value::ValuePane::loading(b"/a".to_vec());
+        v.loading = false;
+        assert_eq!(loaded(&v).unwrap_err(), "the key no longer exists");
+        v.error = Some("timed out".into());
+        let why = loaded(&v).unwrap_err();
+        assert!(why.contains("could not be read (timed out)"), "{why}");
+    }
 
     #[test]
     fn protobuf_encrypted_and_binary_values_are_not_editable() {
