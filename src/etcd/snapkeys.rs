@@ -1,12 +1,13 @@
 //! The Keys view's requests answered from a snapshot file instead of a cluster: the same
 //! `KeysOp` in, the same `KeysAnswer` out, so the view cannot tell the two apart except
-//! that every write is refused. The file is in memory already, so nothing here waits.
+//! that every write is refused. Keys and metadata are in memory; values are read from the
+//! file as they are asked for, off the async threads.
 
 use super::errors::{EtcdError, Problem};
 use super::keys::{ChildPage, History, HistoryEnd, KeyBatch, KeyValue, KeysAnswer, KeysOp};
 use super::session::{ClusterInfo, Event};
 use super::skipscan::{Next, fold_batch};
-use crate::snapfile::SnapshotFile;
+use crate::snapfile::{Entry, SnapError, SnapshotFile};
 use std::sync::Arc;
 
 /// Keys folded per step while listing children, as the live listing's range size.
@@ -34,17 +35,20 @@ pub fn run_op(file: &SnapshotFile, op: KeysOp) -> Result<KeysAnswer, EtcdError> 
             revision,
         },
         KeysOp::Value { key } => KeysAnswer::Value {
-            kv: file.get(&key).map(convert),
+            kv: read(file, file.latest(&key))?,
             revision,
             lease_ttl: None,
         },
         KeysOp::History { key, before, limit } => {
-            KeysAnswer::History(history(file, &key, before, limit))
+            KeysAnswer::History(history(file, &key, before, limit)?)
         }
         KeysOp::IndexPage { from, limit, .. } => index_page(file, &from, limit),
         KeysOp::Export { prefix, path } => {
             let format = super::export::ExportFormat::for_path(&path);
-            let kvs: Vec<KeyValue> = file.keys_with_prefix(&prefix).map(convert).collect();
+            let kvs = file
+                .keys_with_prefix(&prefix)
+                .map(|e| convert(file, e))
+                .collect::<Result<Vec<KeyValue>, _>>()?;
             KeysAnswer::Exported(super::export::export_kvs(
                 &prefix,
                 revision,
@@ -101,15 +105,35 @@ pub fn info(file: &SnapshotFile) -> ClusterInfo {
     }
 }
 
-pub fn convert(kv: &crate::snapfile::KeyValue) -> KeyValue {
-    KeyValue {
-        key: kv.key.clone(),
-        value: kv.value.clone(),
+/// One key at one change, its value read from the file.
+pub fn convert(file: &SnapshotFile, entry: Entry<'_>) -> Result<KeyValue, EtcdError> {
+    let kv = file
+        .kv(entry)
+        .map_err(|e| value_error(file, entry.key, &e))?;
+    Ok(KeyValue {
+        key: kv.key,
+        value: kv.value,
         create_revision: kv.create_revision,
         mod_revision: kv.mod_revision,
         version: kv.version,
         lease: kv.lease,
-    }
+    })
+}
+
+fn read(file: &SnapshotFile, entry: Option<Entry<'_>>) -> Result<Option<KeyValue>, EtcdError> {
+    entry.map(|e| convert(file, e)).transpose()
+}
+
+fn value_error(file: &SnapshotFile, key: &[u8], e: &SnapError) -> EtcdError {
+    EtcdError::new(
+        Problem::Other,
+        None,
+        format!(
+            "cannot read the value of {} from {}: {e}",
+            crate::ui::text::bytes(key),
+            file.path().display()
+        ),
+    )
 }
 
 fn count<T>(it: impl Iterator<Item = T>) -> i64 {
@@ -131,7 +155,7 @@ fn children(
     loop {
         let mut keys: Vec<&[u8]> = file
             .keys_from(&from)
-            .map(|kv| kv.key.as_slice())
+            .map(|e| e.key)
             .take_while(|k| k.starts_with(node))
             .take(SCAN_BATCH + 1)
             .collect();
@@ -156,31 +180,36 @@ fn children(
 /// Earlier versions of `key` at or before `before`, newest first, as the live history
 /// walks them: it stops at the version that created the key, at a deletion (the key was
 /// re-created after it), or where the file's history was compacted away.
-fn history(file: &SnapshotFile, key: &[u8], before: i64, limit: usize) -> History {
+fn history(
+    file: &SnapshotFile,
+    key: &[u8],
+    before: i64,
+    limit: usize,
+) -> Result<History, EtcdError> {
     let events = file.history(key);
     let upto = events.partition_point(|e| e.revision.main <= before);
     let mut entries = Vec::new();
     for ev in events[..upto].iter().rev() {
         if ev.tombstone {
-            return History {
+            return Ok(History {
                 entries,
                 end: HistoryEnd::Created,
-            };
+            });
         }
         if entries.len() >= limit {
-            return History {
+            return Ok(History {
                 entries,
                 end: HistoryEnd::More {
                     before: ev.revision.main,
                 },
-            };
+            });
         }
-        entries.push(convert(&ev.kv));
-        if ev.kv.version == 1 {
-            return History {
+        entries.push(convert(file, Entry { key, event: ev })?);
+        if ev.version == 1 {
+            return Ok(History {
                 entries,
                 end: HistoryEnd::Created,
-            };
+            });
         }
     }
     let revision = file.etcd_meta().compacted_revision.unwrap_or(0);
@@ -190,17 +219,17 @@ fn history(file: &SnapshotFile, key: &[u8], before: i64, limit: usize) -> Histor
     } else {
         HistoryEnd::Compacted { revision }
     };
-    History { entries, end }
+    Ok(History { entries, end })
 }
 
 fn index_page(file: &SnapshotFile, from: &[u8], limit: i64) -> KeysAnswer {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX).max(1);
     let mut keys = KeyBatch::default();
     let mut remaining = 0i64;
-    for kv in file.keys_from(from) {
+    for e in file.keys_from(from) {
         remaining += 1;
         if keys.len() < limit {
-            keys.data.extend_from_slice(&kv.key);
+            keys.data.extend_from_slice(e.key);
             // Same cap as the live page: a key past 4 GiB of keys ends the page.
             match u32::try_from(keys.data.len()) {
                 Ok(end) => keys.ends.push(end),

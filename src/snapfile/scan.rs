@@ -4,8 +4,8 @@
 use super::checksum::Crc32c;
 use super::error::{SnapError, show_bytes};
 use super::etcdmeta::EtcdMeta;
+use super::history::HistoryBuilder;
 use super::meta::NO_FREELIST;
-use super::mvcc::HistoryBuilder;
 use super::node::LeafEntry;
 use super::pager::Pager;
 use super::status::BucketStat;
@@ -23,11 +23,8 @@ pub struct Scan {
 }
 
 /// Walks every top-level bucket in name order, as etcd's status does.
-pub fn scan(pager: &Pager, walker: &mut Walker<'_>, keep_history: bool) -> Scan {
-    let mut scan = Scan {
-        history: HistoryBuilder::new(keep_history),
-        ..Scan::default()
-    };
+pub fn scan(pager: &Pager, walker: &mut Walker<'_>) -> Scan {
+    let mut scan = Scan::default();
     for (name, value) in top_level(walker, pager.meta.root) {
         let shown = String::from_utf8_lossy(&name).into_owned();
         let root = match bucket_root(&value) {
@@ -45,8 +42,8 @@ pub fn scan(pager: &Pager, walker: &mut Walker<'_>, keep_history: bool) -> Scan 
         let before = scan.total_keys;
         // Collected apart because the walker is busy walking; capped like the walker's.
         let mut bad = Problems::default();
-        walker.walk(&shown, root, &mut |e| {
-            if let Err(detail) = scan.entry(&shown, e) {
+        walker.walk(&shown, root, &mut |e, value_at| {
+            if let Err(detail) = scan.entry(&shown, e, value_at) {
                 bad.push(SnapError::Entry {
                     bucket: shown.clone(),
                     key: show_bytes(e.key),
@@ -68,7 +65,7 @@ pub fn scan(pager: &Pager, walker: &mut Walker<'_>, keep_history: bool) -> Scan 
 fn top_level(walker: &mut Walker<'_>, root: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut buckets = Vec::new();
     let mut strays = Vec::new();
-    walker.walk("(root)", BucketRoot::Page(root), &mut |e| {
+    walker.walk("(root)", BucketRoot::Page(root), &mut |e, _| {
         if e.is_bucket {
             buckets.push((e.key.to_vec(), e.value.to_vec()));
         } else {
@@ -82,7 +79,12 @@ fn top_level(walker: &mut Walker<'_>, root: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 impl Scan {
-    fn entry(&mut self, bucket: &str, e: &LeafEntry<'_>) -> Result<(), String> {
+    fn entry(
+        &mut self,
+        bucket: &str,
+        e: &LeafEntry<'_>,
+        value_at: Option<u64>,
+    ) -> Result<(), String> {
         // etcd's status hashes each key and value; a nested bucket's value reads as nil
         // there, so only its name counts.
         self.hash.update(e.key);
@@ -99,7 +101,7 @@ impl Scan {
                 if e.is_bucket {
                     return Err("a nested bucket where an etcd key revision belongs".into());
                 }
-                self.history.add(e.key, e.value)
+                self.history.add(e.key, e.value, value_at)
             }
             "meta" | "members" | "cluster" if !e.is_bucket => self.etcd.add(bucket, e.key, e.value),
             _ => Ok(()),
