@@ -305,18 +305,15 @@ fn run_effects(
                 let answer = resolver(&name).map(Box::new);
                 queue.extend(update(app, Msg::ContextSwitched(answer)));
             }
-            // Read here, between frames, like the config: a large file holds the screen
-            // for as long as `snapshot status` would take.
-            Effect::OpenSnapshot(path) => match crate::snapbrowse::open(&path) {
-                Ok((file, source)) => {
-                    queue.extend(update(app, Msg::SnapshotOpened(Ok(source))));
-                    etcd.send(Request::OpenSnapshot {
-                        generation: app.generation,
-                        file,
-                    });
-                }
-                Err(e) => queue.extend(update(app, Msg::SnapshotOpened(Err(e)))),
-            },
+            // Read by the actor on a blocking thread: a 1 GiB file takes seconds, and
+            // the screen keeps drawing and answering keys meanwhile.
+            Effect::OpenSnapshot(path) => etcd.send(Request::ReadSnapshot {
+                generation: app.generation,
+                path,
+            }),
+            Effect::BrowseSnapshot { generation, path } => {
+                etcd.send(Request::ServeSnapshot { generation, path })
+            }
         }
     }
     deferred

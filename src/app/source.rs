@@ -50,6 +50,23 @@ pub fn snapshot_opened(app: &mut App, result: Result<SnapshotSource, String>) ->
     Vec::new()
 }
 
+/// A file `:open` asked for is read: switch to it and have the actor serve it.
+pub fn snapshot_read(
+    app: &mut App,
+    path: std::path::PathBuf,
+    result: Result<SnapshotSource, String>,
+) -> Vec<Effect> {
+    let ok = result.is_ok();
+    let mut effects = snapshot_opened(app, result);
+    if ok {
+        effects.push(Effect::BrowseSnapshot {
+            generation: app.generation,
+            path,
+        });
+    }
+    effects
+}
+
 /// Reconnect while browsing a file: back to the cluster `:open` left, if any.
 pub fn leave_snapshot(app: &mut App) -> Vec<Effect> {
     match app.left_context.take() {

@@ -86,6 +86,49 @@ pub async fn serve(
         .await;
 }
 
+/// Files read by `Request::ReadSnapshot`, by path, until the app asks to serve one.
+pub type ReadFiles = Arc<std::sync::Mutex<Vec<(std::path::PathBuf, Arc<SnapshotFile>)>>>;
+
+/// Reads and checks a snapshot file on a blocking thread, so a 1 GiB file takes its
+/// seconds without holding up the actor or the screen; the file waits in `read` for
+/// `take_read`.
+pub async fn read_file(
+    path: std::path::PathBuf,
+    read: ReadFiles,
+    events: tokio::sync::mpsc::Sender<Event>,
+    generation: u64,
+) {
+    let owned = path.clone();
+    let opened = tokio::task::spawn_blocking(move || crate::snapbrowse::open(&owned))
+        .await
+        .unwrap_or_else(|e| Err(format!("reading {} stopped: {e}", path.display())));
+    let result = opened.map(|(file, source)| {
+        if let Ok(mut files) = read.lock() {
+            // Only the latest read of a path is wanted; older ones are dropped.
+            files.retain(|(p, _)| *p != path);
+            files.push((path.clone(), file));
+        }
+        source
+    });
+    let _ = events
+        .send(Event::SnapshotRead {
+            generation,
+            path,
+            result,
+        })
+        .await;
+}
+
+/// The file read from `path`, taken out of `read` (the rest are dropped with it: only
+/// the one being switched to is still wanted).
+pub fn take_read(read: &ReadFiles, path: &std::path::Path) -> Option<Arc<SnapshotFile>> {
+    let mut files = read.lock().ok()?;
+    let found = files.iter().position(|(p, _)| p == path);
+    let file = found.map(|i| files.swap_remove(i).1);
+    files.clear();
+    file
+}
+
 /// What the header shows for a snapshot file, in the shape of a cluster's status.
 pub fn info(file: &SnapshotFile) -> ClusterInfo {
     ClusterInfo {
