@@ -37,16 +37,21 @@ pub async fn run(
     run_from(app, first, theme, resolver).await
 }
 
-/// The TUI on a snapshot file that is already open and checked (`--snapshot`).
+/// The TUI on a snapshot file (`--snapshot`), read by the actor while the screen shows
+/// "opening"; the app switches to it when `Event::SnapshotRead` arrives.
 pub async fn run_snapshot(
-    app: App,
-    file: std::sync::Arc<crate::snapfile::SnapshotFile>,
+    mut app: App,
+    path: std::path::PathBuf,
     theme: Theme,
     resolver: Resolver,
 ) -> color_eyre::Result<()> {
-    let first = Request::OpenSnapshot {
+    app.set_status(
+        crate::app::Level::Info,
+        format!("opening {}…", path.display()),
+    );
+    let first = Request::ReadSnapshot {
         generation: app.generation,
-        file,
+        path,
     };
     run_from(app, first, theme, resolver).await
 }

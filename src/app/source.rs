@@ -34,7 +34,9 @@ pub fn snapshot_opened(app: &mut App, result: Result<SnapshotSource, String>) ->
             return Vec::new();
         }
     };
-    if app.snapshot.is_none() {
+    // Only a cluster can be gone back to: not the placeholder `--snapshot` shows while
+    // it reads the file, which has no endpoints.
+    if app.snapshot.is_none() && !app.context.endpoints.is_empty() {
         app.left_context = Some(app.context.clone());
     }
     app.set_status(

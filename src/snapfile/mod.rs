@@ -50,7 +50,13 @@ pub struct StatusReport {
 /// Reads the file for its status only. Values are never held: memory stays at a few
 /// pages plus the key bytes and a small record per change, whatever the file's size.
 pub fn read_status(path: impl AsRef<Path>) -> Result<StatusReport, SnapError> {
-    read(path.as_ref()).map(|(report, _, _)| report)
+    read(path.as_ref(), true).map(|(report, _, _)| report)
+}
+
+/// Checks only that `path` is a readable bbolt file with a usable meta page: a quick
+/// answer for a wrong path before the whole file is read.
+pub fn check(path: impl AsRef<Path>) -> Result<(), SnapError> {
+    Pager::open(path.as_ref()).map(|_| ())
 }
 
 /// An opened snapshot or db file: every key's history in memory, values in the file.
@@ -81,7 +87,7 @@ pub struct Entry<'a> {
 
 /// Errors when the file is not a bbolt database, when neither meta page is usable, or when
 /// it holds no etcd `key` bucket; lesser damage goes to the report's problems.
-fn read(path: &Path) -> Result<(StatusReport, History, Pager), SnapError> {
+fn read(path: &Path, with_hash: bool) -> Result<(StatusReport, History, Pager), SnapError> {
     let pager = Pager::open(path)?;
     let mut walker = Walker::new(&pager);
     let needed = pager.meta.page_count.saturating_mul(pager.page_size());
@@ -91,7 +97,17 @@ fn read(path: &Path) -> Result<(StatusReport, History, Pager), SnapError> {
             len: pager.data_len,
         });
     }
-    let scan = scan::scan(&pager, &mut walker);
+    // The SHA-256 check reads the whole file a second time: on its own core it costs
+    // no wall time.
+    let (scan, integrity) = std::thread::scope(|threads| {
+        let sha = threads.spawn(|| status::integrity(&pager));
+        let scan = scan::scan(&pager, &mut walker, with_hash);
+        (scan, sha.join())
+    });
+    let integrity = integrity.map_err(|_| SnapError::Io {
+        context: "checking the SHA-256".into(),
+        message: "the check stopped unexpectedly".into(),
+    })?;
     if !scan.buckets.iter().any(|b| b.name == "key") {
         // A damaged root explains a missing bucket better than "not etcd's" would.
         let mut problems = walker.problems.into_vec();
@@ -106,12 +122,12 @@ fn read(path: &Path) -> Result<(StatusReport, History, Pager), SnapError> {
     let problems = walker.problems.into_vec();
     let history = scan.history.finish();
     let status = Status {
-        hash: scan.hash.sum(),
+        hash: scan.hash.map(|h| h.sum()),
         revision: scan.revision,
         total_keys: scan.total_keys,
         total_size: needed,
         file_size: pager.file_len,
-        integrity: status::integrity(&pager)?,
+        integrity: integrity?,
         page_size: pager.meta.page_size,
         page_count: pager.meta.page_count,
         free_pages: scan.free_pages,
@@ -130,9 +146,10 @@ fn read(path: &Path) -> Result<(StatusReport, History, Pager), SnapError> {
 
 impl SnapshotFile {
     /// Reads and checks the whole file, keeping every key's history (without values) in
-    /// memory. Errors as [`read_status`] does.
+    /// memory. The status leaves out etcd's hash (see [`read_status`] for it). Errors as
+    /// [`read_status`] does.
     pub fn open(path: impl AsRef<Path>) -> Result<SnapshotFile, SnapError> {
-        let (report, history, pager) = read(path.as_ref())?;
+        let (report, history, pager) = read(path.as_ref(), false)?;
         let opened = pager.stamp()?;
         Ok(SnapshotFile {
             report,

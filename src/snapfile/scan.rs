@@ -13,7 +13,9 @@ use super::walk::{BucketRoot, Problems, Walker, bucket_root};
 
 #[derive(Debug, Default)]
 pub struct Scan {
-    pub hash: Crc32c,
+    /// etcd's status hash; `None` when not asked for (browsing has no use for it and
+    /// hashing every byte is a good part of the read).
+    pub hash: Option<Crc32c>,
     pub total_keys: u64,
     pub revision: i64,
     pub history: HistoryBuilder,
@@ -23,8 +25,11 @@ pub struct Scan {
 }
 
 /// Walks every top-level bucket in name order, as etcd's status does.
-pub fn scan(pager: &Pager, walker: &mut Walker<'_>) -> Scan {
-    let mut scan = Scan::default();
+pub fn scan(pager: &Pager, walker: &mut Walker<'_>, with_hash: bool) -> Scan {
+    let mut scan = Scan {
+        hash: with_hash.then(Crc32c::default),
+        ..Scan::default()
+    };
     for (name, value) in top_level(walker, pager.meta.root) {
         let shown = String::from_utf8_lossy(&name).into_owned();
         let root = match bucket_root(&value) {
@@ -38,7 +43,9 @@ pub fn scan(pager: &Pager, walker: &mut Walker<'_>) -> Scan {
                 continue;
             }
         };
-        scan.hash.update(&name);
+        if let Some(h) = &mut scan.hash {
+            h.update(&name);
+        }
         let before = scan.total_keys;
         // Collected apart because the walker is busy walking; capped like the walker's.
         let mut bad = Problems::default();
@@ -87,9 +94,11 @@ impl Scan {
     ) -> Result<(), String> {
         // etcd's status hashes each key and value; a nested bucket's value reads as nil
         // there, so only its name counts.
-        self.hash.update(e.key);
-        if !e.is_bucket {
-            self.hash.update(e.value);
+        if let Some(h) = &mut self.hash {
+            h.update(e.key);
+            if !e.is_bucket {
+                h.update(e.value);
+            }
         }
         self.total_keys += 1;
         match bucket {
