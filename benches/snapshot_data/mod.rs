@@ -12,7 +12,7 @@ use etcdtui::localcluster::{ClusterOptions, LocalCluster};
 use futures::StreamExt;
 
 /// Bump when the keys or values change: a cache made by another version is remade.
-const SEED_VERSION: &str = "k8s-1m-850b-v1";
+const SEED_VERSION: &str = "k8s-1m-850b-v2";
 pub const KEYS: usize = 1_000_000;
 const TXN_OPS: usize = 128;
 const TXNS_IN_FLIGHT: usize = 8;
@@ -20,10 +20,16 @@ const TXNS_IN_FLIGHT: usize = 8;
 const VALUE_MIN: usize = 820;
 const VALUE_SPREAD: u64 = 40;
 
+/// (path under /registry/, apiVersion, kind)
 #[rustfmt::skip]
-const RESOURCES: [&str; 12] = [
-    "pods", "events", "replicasets", "deployments", "services/specs", "configmaps",
-    "secrets", "serviceaccounts", "endpointslices", "leases", "controllerrevisions", "jobs",
+const RESOURCES: [(&str, &str, &str); 12] = [
+    ("pods", "v1", "Pod"), ("events", "v1", "Event"), ("replicasets", "apps/v1", "ReplicaSet"),
+    ("deployments", "apps/v1", "Deployment"), ("services/specs", "v1", "Service"),
+    ("configmaps", "v1", "ConfigMap"), ("secrets", "v1", "Secret"),
+    ("serviceaccounts", "v1", "ServiceAccount"),
+    ("endpointslices", "discovery.k8s.io/v1", "EndpointSlice"),
+    ("leases", "coordination.k8s.io/v1", "Lease"),
+    ("controllerrevisions", "apps/v1", "ControllerRevision"), ("jobs", "batch/v1", "Job"),
 ];
 /// Out of 64: pods and events are most of a real cluster's keys.
 const WEIGHTS: [u64; 12] = [20, 14, 6, 4, 3, 4, 3, 2, 3, 2, 2, 1];
@@ -62,45 +68,77 @@ fn unique(mut i: usize) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn resource(h: u64) -> &'static str {
+fn resource(h: u64) -> (&'static str, &'static str, &'static str) {
     let mut pick = h % 64;
     for (r, w) in RESOURCES.iter().zip(WEIGHTS) {
         if pick < w {
-            return r;
+            return *r;
         }
         pick -= w;
     }
     RESOURCES[0]
 }
 
-/// Key number `i`: `/registry/<resource>/<namespace>/<app>-<hash>-<suffix>`.
-pub fn key(i: usize) -> String {
+/// Key number `i`: `/registry/<resource>/<namespace>/<app>-<hash>-<suffix>`, with the
+/// resource's apiVersion and kind, the namespace and the name.
+fn parts(i: usize) -> (String, (&'static str, &'static str), String, String) {
     let h = mix(i as u64);
     let team = TEAMS[(h >> 8) as usize % TEAMS.len()];
-    let ns = format!(
-        "{team}-{}",
-        ["dev", "qa", "staging", "prod"][(h >> 16) as usize % 4]
-    );
-    let app = format!(
-        "{team}-{}",
-        ["api", "web", "worker", "db", "sync"][(h >> 20) as usize % 5]
-    );
-    format!(
-        "/registry/{}/{ns}/{app}-{}-{}",
-        resource(h),
-        letters(h >> 24, 10),
-        unique(i)
+    let env = ["dev", "qa", "staging", "prod"][(h >> 16) as usize % 4];
+    let role = ["api", "web", "worker", "db", "sync"][(h >> 20) as usize % 5];
+    let ns = format!("{team}-{env}");
+    let name = format!("{team}-{role}-{}-{}", letters(h >> 24, 10), unique(i));
+    let (path, api, kind) = resource(h);
+    (
+        format!("/registry/{path}/{ns}/{name}"),
+        (api, kind),
+        ns,
+        name,
     )
 }
 
-/// `k8s\0` and a protobuf-looking body of random letters: what the API server stores,
-/// at a size that makes the file about 1 GiB.
+pub fn key(i: usize) -> String {
+    parts(i).0
+}
+
+fn pb(buf: &mut Vec<u8>, field: u8, data: &[u8]) {
+    buf.push((field << 3) | 2);
+    let mut n = data.len();
+    while n >= 0x80 {
+        buf.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    buf.push(n as u8);
+    buf.extend_from_slice(data);
+}
+
+/// What the API server stores: `k8s\0` and a runtime.Unknown holding the type and an
+/// object whose metadata carries a padding annotation, at a size that makes the file
+/// about 1 GiB.
 pub fn value(i: usize) -> Vec<u8> {
+    let (_, (api, kind), ns, name) = parts(i);
     let h = mix(i as u64 ^ 0x5eed);
-    let len = VALUE_MIN + (h % VALUE_SPREAD) as usize;
-    let mut v = b"k8s\0\x0a\x10".to_vec();
-    v.extend(letters(h, len - v.len()).bytes());
-    v
+    let target = VALUE_MIN + (h % VALUE_SPREAD) as usize;
+    let mut type_meta = Vec::new();
+    pb(&mut type_meta, 1, api.as_bytes());
+    pb(&mut type_meta, 2, kind.as_bytes());
+    let mut meta = Vec::new();
+    pb(&mut meta, 1, name.as_bytes());
+    pb(&mut meta, 3, ns.as_bytes());
+    // The envelope, the annotation's name and the length prefixes: about 30 bytes.
+    let pad = target.saturating_sub(4 + type_meta.len() + meta.len() + 30);
+    let mut annotation = Vec::new();
+    pb(&mut annotation, 1, b"bench/pad");
+    pb(&mut annotation, 2, letters(h, pad).as_bytes());
+    pb(&mut meta, 12, &annotation);
+    let mut object = Vec::new();
+    pb(&mut object, 1, &meta);
+    let mut unknown = Vec::new();
+    pb(&mut unknown, 1, &type_meta);
+    pb(&mut unknown, 2, &object);
+    let mut out = b"k8s\0".to_vec();
+    out.extend(unknown);
+    out
 }
 
 /// The cached snapshot, made first when missing or made by another generator version.

@@ -273,6 +273,16 @@ mod tests {
         assert!(h.inline.is_empty());
     }
 
+    /// A million keys cost this much each besides their bytes: keep it from growing.
+    #[test]
+    fn a_change_is_a_small_fixed_record() {
+        assert!(
+            std::mem::size_of::<Event>() <= 80,
+            "{}",
+            std::mem::size_of::<Event>()
+        );
+    }
+
     #[test]
     fn garbage_entries_are_errors() {
         let mut h = HistoryBuilder::default();
