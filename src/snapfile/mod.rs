@@ -224,7 +224,7 @@ impl SnapshotFile {
         if event.tombstone || event.value_len == 0 {
             return Ok(Vec::new());
         }
-        match event.value_at {
+        match event.value_at() {
             mvcc::ValueAt::File(at) => self.pager.read_value(&self.opened, at, event.value_len),
             // Copied into memory while reading, so only a bug could miss it.
             mvcc::ValueAt::Inline(_) => self
