@@ -89,7 +89,7 @@ pub async fn serve(
 /// Files read by `Request::ReadSnapshot`, by path, until the app asks to serve one.
 pub type ReadFiles = Arc<std::sync::Mutex<Vec<(std::path::PathBuf, Arc<SnapshotFile>)>>>;
 
-/// Reads and checks a snapshot file on a blocking thread, so a 1 GiB file takes its
+/// Reads and checks a snapshot file on its own thread, so a 1 GiB file takes its
 /// seconds without holding up the actor or the screen; the file waits in `read` for
 /// `take_read`.
 pub async fn read_file(
@@ -98,10 +98,19 @@ pub async fn read_file(
     events: tokio::sync::mpsc::Sender<Event>,
     generation: u64,
 ) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
     let owned = path.clone();
-    let opened = tokio::task::spawn_blocking(move || crate::snapbrowse::open(&owned))
-        .await
-        .unwrap_or_else(|e| Err(format!("reading {} stopped: {e}", path.display())));
+    // A thread of its own rather than spawn_blocking: the runtime waits for blocking
+    // tasks when it shuts down, and quitting must not wait for a 1 GiB read to end.
+    let started = std::thread::Builder::new()
+        .name("snapshot-read".into())
+        .spawn(move || tx.send(crate::snapbrowse::open(&owned)));
+    let opened = match started {
+        Ok(_) => rx
+            .await
+            .unwrap_or_else(|_| Err(format!("reading {} stopped", path.display()))),
+        Err(e) => Err(format!("cannot start reading {}: {e}", path.display())),
+    };
     let result = opened.map(|(file, source)| {
         if let Ok(mut files) = read.lock() {
             // Only the latest read of a path is wanted; older ones are dropped.
