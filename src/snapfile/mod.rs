@@ -33,7 +33,7 @@ pub use status::{BucketStat, Integrity, Status, human_bytes};
 use std::path::{Path, PathBuf};
 
 use history::History;
-use pager::{FileStamp, Pager};
+use pager::Pager;
 use walk::Walker;
 
 /// What [`read_status`] finds: the status numbers, etcd's metadata and any damage.
@@ -65,7 +65,6 @@ pub struct SnapshotFile {
     history: History,
     /// Kept open for reading values; a file replaced by rename keeps serving the old one.
     pager: Pager,
-    opened: FileStamp,
 }
 
 impl std::fmt::Debug for SnapshotFile {
@@ -150,12 +149,10 @@ impl SnapshotFile {
     /// [`read_status`] does.
     pub fn open(path: impl AsRef<Path>) -> Result<SnapshotFile, SnapError> {
         let (report, history, pager) = read(path.as_ref(), false)?;
-        let opened = pager.stamp()?;
         Ok(SnapshotFile {
             report,
             history,
             pager,
-            opened,
         })
     }
 
@@ -225,7 +222,7 @@ impl SnapshotFile {
             return Ok(Vec::new());
         }
         match event.value_at() {
-            mvcc::ValueAt::File(at) => self.pager.read_value(&self.opened, at, event.value_len),
+            mvcc::ValueAt::File(at) => self.pager.read_value(at, event.value_len),
             // Copied into memory while reading, so only a bug could miss it.
             mvcc::ValueAt::Inline(_) => self
                 .history

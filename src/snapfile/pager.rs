@@ -26,6 +26,8 @@ pub struct Pager {
     /// The file length without the SHA-256 trailer, when there is one.
     pub data_len: u64,
     pub meta: Meta,
+    /// The file as it was when opened, to notice it changing before a value is read.
+    opened: FileStamp,
 }
 
 impl Pager {
@@ -36,10 +38,14 @@ impl Pager {
         }
         let file =
             File::open(path).map_err(|e| SnapError::io(format!("cannot open {shown}"), &e))?;
-        let file_len = file
+        let metadata = file
             .metadata()
-            .map_err(|e| SnapError::io(format!("cannot read the size of {shown}"), &e))?
-            .len();
+            .map_err(|e| SnapError::io(format!("cannot read the size of {shown}"), &e))?;
+        let file_len = metadata.len();
+        let opened = FileStamp {
+            len: file_len,
+            modified: metadata.modified().ok(),
+        };
         if file_len == 0 {
             return Err(SnapError::Empty);
         }
@@ -57,11 +63,11 @@ impl Pager {
             file_len,
             data_len,
             meta,
+            opened,
         })
     }
 
-    /// The file's size and modification time now, to notice a file changed under us.
-    pub fn stamp(&self) -> Result<FileStamp, SnapError> {
+    fn stamp(&self) -> Result<FileStamp, SnapError> {
         let m = self
             .file
             .metadata()
@@ -73,9 +79,10 @@ impl Pager {
     }
 
     /// Reads a value located while the file was scanned. The file is checked against
-    /// `opened` first: a value read from a file rewritten since would be another's.
-    pub fn read_value(&self, opened: &FileStamp, at: u64, len: u32) -> Result<Vec<u8>, SnapError> {
-        let now = self.stamp()?;
+    /// what it was when opened: a value read from a file rewritten since would be
+    /// another's.
+    pub fn read_value(&self, at: u64, len: u32) -> Result<Vec<u8>, SnapError> {
+        let (opened, now) = (&self.opened, self.stamp()?);
         if now.len != opened.len {
             let detail = format!("it was {} bytes, it is {} now", opened.len, now.len);
             return Err(SnapError::Changed { detail });
