@@ -218,20 +218,13 @@ impl Headless {
                 Effect::RemoveFile(path) => {
                     let _ = std::fs::remove_file(path);
                 }
-                Effect::OpenSnapshot(path) => match crate::snapbrowse::open(&path) {
-                    Ok((file, source)) => {
-                        let more = update(&mut self.app, Msg::SnapshotOpened(Ok(source)));
-                        self.etcd.send(Request::OpenSnapshot {
-                            generation: self.app.generation,
-                            file,
-                        });
-                        self.run(more);
-                    }
-                    Err(e) => {
-                        let more = update(&mut self.app, Msg::SnapshotOpened(Err(e)));
-                        self.run(more);
-                    }
-                },
+                Effect::OpenSnapshot(path) => self.etcd.send(Request::ReadSnapshot {
+                    generation: self.app.generation,
+                    path,
+                }),
+                Effect::BrowseSnapshot { generation, path } => {
+                    self.etcd.send(Request::ServeSnapshot { generation, path })
+                }
                 Effect::ResolveContext(name) => {
                     let more = update(
                         &mut self.app,

@@ -109,20 +109,21 @@ fn browse_snapshot(
     setup: Setup,
     theme: Theme,
 ) -> ExitCode {
-    let (file, source) = match etcdtui::snapbrowse::open(path) {
-        Ok(opened) => opened,
-        Err(e) => {
-            eprintln!("etcdtui: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    if let Err(e) = etcdtui::snapbrowse::check(path) {
+        eprintln!("etcdtui: {e}");
+        return ExitCode::FAILURE;
+    }
     let sep = match setup.config.separator_byte() {
         Ok(s) => s,
         Err(e) => return usage_error(&e),
     };
-    let mut app = new_app(etcdtui::snapbrowse::context(&source), &setup.config, sep);
-    app.snapshot = Some(source);
-    finish(rt.block_on(runtime::run_snapshot(app, file, theme, setup.resolver())))
+    let app = new_app(
+        etcdtui::snapbrowse::reading_context(path),
+        &setup.config,
+        sep,
+    );
+    let path = path.to_path_buf();
+    finish(rt.block_on(runtime::run_snapshot(app, path, theme, setup.resolver())))
 }
 
 /// For the commands that connect without a TUI: the config, and the context to use with

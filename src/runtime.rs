@@ -37,16 +37,21 @@ pub async fn run(
     run_from(app, first, theme, resolver).await
 }
 
-/// The TUI on a snapshot file that is already open and checked (`--snapshot`).
+/// The TUI on a snapshot file (`--snapshot`), read by the actor while the screen shows
+/// "opening"; the app switches to it when `Event::SnapshotRead` arrives.
 pub async fn run_snapshot(
-    app: App,
-    file: std::sync::Arc<crate::snapfile::SnapshotFile>,
+    mut app: App,
+    path: std::path::PathBuf,
     theme: Theme,
     resolver: Resolver,
 ) -> color_eyre::Result<()> {
-    let first = Request::OpenSnapshot {
+    app.set_status(
+        crate::app::Level::Info,
+        format!("opening {}…", path.display()),
+    );
+    let first = Request::ReadSnapshot {
         generation: app.generation,
-        file,
+        path,
     };
     run_from(app, first, theme, resolver).await
 }
@@ -320,18 +325,15 @@ fn run_effects(
                 let answer = resolver(&name).map(Box::new);
                 queue.extend(update(app, Msg::ContextSwitched(answer)));
             }
-            // Read here, between frames, like the config: a large file holds the screen
-            // for as long as `snapshot status` would take.
-            Effect::OpenSnapshot(path) => match crate::snapbrowse::open(&path) {
-                Ok((file, source)) => {
-                    queue.extend(update(app, Msg::SnapshotOpened(Ok(source))));
-                    etcd.send(Request::OpenSnapshot {
-                        generation: app.generation,
-                        file,
-                    });
-                }
-                Err(e) => queue.extend(update(app, Msg::SnapshotOpened(Err(e)))),
-            },
+            // Read by the actor on a blocking thread: a 1 GiB file takes seconds, and
+            // the screen keeps drawing and answering keys meanwhile.
+            Effect::OpenSnapshot(path) => etcd.send(Request::ReadSnapshot {
+                generation: app.generation,
+                path,
+            }),
+            Effect::BrowseSnapshot { generation, path } => {
+                etcd.send(Request::ServeSnapshot { generation, path })
+            }
         }
     }
     deferred

@@ -1,5 +1,6 @@
-//! Opening a snapshot file for the TUI (`etcdtui --snapshot FILE`): read and check it
-//! before the terminal is taken over, so a bad file is a plain error on the shell.
+//! Opening a snapshot file for the TUI (`etcdtui --snapshot FILE`, `:open FILE`). A wrong
+//! path or a file that is not bbolt is found before the terminal is taken over, so it is
+//! a plain error on the shell; the full read then happens while the screen shows it.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -7,11 +8,19 @@ use std::sync::Arc;
 use crate::app::{ContextInfo, SnapshotSource};
 use crate::snapfile::SnapshotFile;
 
+fn cannot_open(path: &Path, e: &crate::snapfile::SnapError) -> String {
+    crate::ui::text::safe(&format!("cannot open snapshot {}: {e}", path.display())).into_owned()
+}
+
+/// Quick checks only (the file exists and is bbolt): what `--snapshot` does before the
+/// terminal is taken over.
+pub fn check(path: &Path) -> Result<(), String> {
+    crate::snapfile::check(path).map_err(|e| cannot_open(path, &e))
+}
+
 /// The opened file and what the header shows of it; the error is one line for the user.
 pub fn open(path: &Path) -> Result<(Arc<SnapshotFile>, SnapshotSource), String> {
-    let file = SnapshotFile::open(path).map_err(|e| {
-        crate::ui::text::safe(&format!("cannot open snapshot {}: {e}", path.display())).into_owned()
-    })?;
+    let file = SnapshotFile::open(path).map_err(|e| cannot_open(path, &e))?;
     let source = SnapshotSource {
         path: path.display().to_string(),
         revision: file.status().revision,
@@ -32,6 +41,19 @@ pub fn warning(file: &SnapshotFile) -> Option<String> {
         n => Some(format!(
             "{n} damaged part(s), see `etcdtui snapshot status`"
         )),
+    }
+}
+
+/// What the header shows while `--snapshot FILE` is still being read.
+pub fn reading_context(path: &Path) -> ContextInfo {
+    ContextInfo {
+        name: "snapshot".into(),
+        endpoints: Vec::new(),
+        source: format!("snapshot file {}", path.display()),
+        read_only: true,
+        user: None,
+        tls: false,
+        details: vec!["reading the file…".into()],
     }
 }
 

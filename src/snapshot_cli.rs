@@ -90,7 +90,7 @@ fn table(snap: &StatusReport) -> String {
     let opt = |v: Option<i64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
     let mut rows: Vec<(&str, String)> = vec![
         ("FILE", snap.path.display().to_string()),
-        ("HASH", format!("{:x}", s.hash)),
+        ("HASH", s.hash.map_or("-".to_string(), |h| format!("{h:x}"))),
         ("REVISION", s.revision.to_string()),
         ("TOTAL KEYS", s.total_keys.to_string()),
         (

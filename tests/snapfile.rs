@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use etcd_client::{Client, CompactionOptions, GetOptions, PutOptions};
 use etcdtui::localcluster::LocalCluster;
-use etcdtui::snapfile::{Integrity, SnapshotFile, read_status};
+use etcdtui::snapfile::{Entry, Integrity, SnapError, SnapshotFile, read_status};
 use serde_json::Value;
 
 /// (key, value, create, mod, version, lease) as the live cluster holds it.
@@ -99,8 +99,12 @@ fn fields<'a>(kvs: impl Iterator<Item = (&'a [u8], &'a [u8], i64, i64, i64, i64)
     .collect()
 }
 
-fn as_live<'a>(kvs: impl Iterator<Item = &'a etcdtui::snapfile::KeyValue>) -> Live {
-    fields(kvs.map(|kv| {
+/// Entries with their values read from the file.
+fn as_live<'a>(snap: &SnapshotFile, entries: impl Iterator<Item = Entry<'a>>) -> Live {
+    let kvs: Vec<_> = entries
+        .map(|e| snap.kv(e).expect("read the value"))
+        .collect();
+    fields(kvs.iter().map(|kv| {
         (
             kv.key.as_slice(),
             kv.value.as_slice(),
@@ -113,7 +117,7 @@ fn as_live<'a>(kvs: impl Iterator<Item = &'a etcdtui::snapfile::KeyValue>) -> Li
 }
 
 fn read(snap: &SnapshotFile) -> Live {
-    as_live(snap.keys())
+    as_live(snap, snap.keys())
 }
 
 /// `etcdutl snapshot status -w json` when etcdutl sits beside etcdctl (3.5), else
@@ -141,12 +145,11 @@ fn etcd_status(file: &Path) -> Value {
     serde_json::from_slice(&out.stdout).expect("snapshot status prints JSON")
 }
 
-fn assert_status_matches_etcd(snap: &SnapshotFile, file: &Path) {
+fn assert_status_matches_etcd(s: &etcdtui::snapfile::Status, file: &Path) {
     let theirs = etcd_status(file);
-    let s = snap.status();
     assert_eq!(
-        theirs["hash"],
-        u64::from(s.hash),
+        theirs["hash"].as_u64(),
+        s.hash.map(u64::from),
         "hash of {}",
         file.display()
     );
@@ -173,9 +176,14 @@ async fn a_saved_snapshot_reads_like_the_cluster_it_came_from() {
 
     let snap = SnapshotFile::open(&file).expect("open the snapshot");
     assert_eq!(snap.problems(), &[]);
-    assert_status_matches_etcd(&snap, &file);
     let status_only = read_status(&file).expect("read the status alone");
-    assert_eq!(&status_only.status, snap.status());
+    assert_status_matches_etcd(&status_only.status, &file);
+    // Browsing leaves out etcd's hash and nothing else.
+    let without_hash = etcdtui::snapfile::Status {
+        hash: None,
+        ..status_only.status.clone()
+    };
+    assert_eq!(&without_hash, snap.status());
     assert_eq!(&status_only.etcd, snap.etcd_meta());
     let s = snap.status();
     assert_eq!(s.revision, live_rev);
@@ -195,12 +203,17 @@ async fn a_saved_snapshot_reads_like_the_cluster_it_came_from() {
     assert_eq!(ours.len(), live.len());
     assert_eq!(ours, live);
     assert_eq!(s.live_keys, live.len() as u64);
-    let leased = snap.get(b"/leased").expect("/leased is in the snapshot");
+    let leased = snap
+        .get(b"/leased")
+        .expect("read")
+        .expect("/leased is in the snapshot");
     assert_eq!(leased.lease, seeded.lease);
-    assert_eq!(snap.get(b"/bin").map(|kv| kv.value.len()), Some(256));
-    assert_eq!(snap.get(b"/big").map(|kv| kv.value.len()), Some(20_000));
+    let len = |key: &[u8]| snap.get(key).expect("read").map(|kv| kv.value.len());
+    assert_eq!(len(b"/bin"), Some(256));
+    assert_eq!(len(b"/big"), Some(20_000));
 
     assert_history(&snap, seeded.compacted);
+    value_reads_notice_a_changed_file(&file, dir.path());
 
     // The past as the cluster itself serves it, and a prefix.
     let at = seeded.before_deletes;
@@ -209,14 +222,14 @@ async fn a_saved_snapshot_reads_like_the_cluster_it_came_from() {
         GetOptions::new().with_all_keys().with_revision(at),
     )
     .await;
-    assert_eq!(as_live(snap.keys_at(at)), then);
+    assert_eq!(as_live(&snap, snap.keys_at(at)), then);
     assert_ne!(then, live);
     let (apps, _) = live_with(&mut seeded.client, GetOptions::new().with_all_keys()).await;
     let apps: Live = apps
         .into_iter()
         .filter(|(k, _)| k.starts_with(b"/app/"))
         .collect();
-    assert_eq!(as_live(snap.keys_with_prefix(b"/app/")), apps);
+    assert_eq!(as_live(&snap, snap.keys_with_prefix(b"/app/")), apps);
     snapfile_damage::bad_copies_of(&file, dir.path());
     cli_on(&file);
 }
@@ -224,25 +237,50 @@ async fn a_saved_snapshot_reads_like_the_cluster_it_came_from() {
 /// Overwrites keep both versions, deletions leave a tombstone and no live key, and a
 /// compaction drops what it covers.
 fn assert_history(snap: &SnapshotFile, compacted: i64) {
+    let values = |events: &[etcdtui::snapfile::Event]| -> Vec<Vec<u8>> {
+        events
+            .iter()
+            .map(|e| snap.value_of(e).expect("read"))
+            .collect()
+    };
     let k000 = snap.history(b"/app/k000");
-    let values: Vec<&[u8]> = k000.iter().map(|e| e.kv.value.as_slice()).collect();
-    assert_eq!(values, [&b"value 0"[..], b"first overwrite"]);
-    assert_eq!(k000[1].kv.version, 2);
+    assert_eq!(values(k000), [&b"value 0"[..], b"first overwrite"]);
+    assert_eq!(k000[1].version, 2);
     assert!(k000.iter().all(|e| !e.tombstone));
 
     // Compacted at the revision of "overwritten": the older "value 1" is gone.
     let k001 = snap.history(b"/app/k001");
-    let values: Vec<&[u8]> = k001.iter().map(|e| e.kv.value.as_slice()).collect();
-    assert_eq!(values, [&b"overwritten"[..], b"overwritten again"]);
+    assert_eq!(values(k001), [&b"overwritten"[..], b"overwritten again"]);
     assert_eq!(k001[0].revision.main, compacted);
 
     let deleted = snap.history(b"/app/k015");
     assert_eq!(deleted.len(), 2);
     assert!(deleted[1].tombstone);
     assert!(deleted[1].revision > deleted[0].revision);
-    assert_eq!(snap.get(b"/app/k015"), None);
+    assert_eq!(snap.get(b"/app/k015"), Ok(None));
     assert!(snap.all_keys().any(|k| k == b"/app/k015"));
     assert!(!snap.keys().any(|kv| kv.key == b"/app/k015"));
+}
+
+/// Values stay in the file until shown: once the file is cut short under an open
+/// snapshot, reading one is an error that says so, not a panic or wrong bytes.
+fn value_reads_notice_a_changed_file(file: &Path, dir: &Path) {
+    let copy = dir.join("changing.db");
+    std::fs::copy(file, &copy).expect("copy the snapshot");
+    let snap = SnapshotFile::open(&copy).expect("open the copy");
+    let big = snap.get(b"/big").expect("read before the change");
+    assert_eq!(big.map(|kv| kv.value.len()), Some(20_000));
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&copy)
+        .expect("reopen");
+    f.set_len(8192).expect("truncate the copy");
+    let err = snap.get(b"/big").expect_err("the file was cut short");
+    assert!(matches!(err, SnapError::Changed { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("changed after it was opened"),
+        "{err}"
+    );
 }
 
 pub fn etcdtui(args: &[&str]) -> std::process::Output {
@@ -300,7 +338,8 @@ async fn a_stopped_members_raw_db_opens_and_matches_etcd() {
     assert_eq!(snap.problems(), &[]);
     assert_eq!(snap.status().integrity, Integrity::Raw);
     assert_eq!(snap.status().integrity.to_string(), "none: a raw db file");
-    assert_status_matches_etcd(&snap, &db);
+    let status = read_status(&db).expect("status of the raw db").status;
+    assert_status_matches_etcd(&status, &db);
     assert_eq!(read(&snap), live);
 }
 

@@ -299,13 +299,16 @@ async fn open_switches_to_the_file_and_a_context_switch_goes_back_live() {
     );
 
     h.keys(":open /nonexistent/snap.db\n");
+    h.settle_until("open failed", |a| {
+        a.status.as_ref().is_some_and(|s| s.level == Level::Error)
+    })
+    .await;
     let status = h.app.status.clone().expect("status");
-    assert_eq!(status.level, Level::Error);
     assert!(status.text.contains("cannot open snapshot"), "{status:?}");
     assert!(h.app.snapshot.is_none());
 
     h.keys(&format!(":open {}\n", s.file.display()));
-    assert!(h.app.snapshot.is_some());
+    h.settle_until("file open", |a| a.snapshot.is_some()).await;
     assert!(h.app.context.read_only);
     let from_file = plain_children(&mut h).await;
     assert!(
@@ -332,6 +335,7 @@ async fn open_switches_to_the_file_and_a_context_switch_goes_back_live() {
 
     // What `:ctx NAME` does once the runtime has resolved the name.
     h.keys(&format!(":open {}\n", s.file.display()));
+    h.settle_until("file open", |a| a.snapshot.is_some()).await;
     assert_eq!(plain_children(&mut h).await, from_file);
     let spec = etcdtui::etcd::ConnectSpec {
         endpoints: s.cluster.client_urls(),

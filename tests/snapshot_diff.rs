@@ -26,7 +26,8 @@ fn etcdtui(args: &[&str], home: &Path) -> Output {
         .expect("run etcdtui")
 }
 
-/// A seeded cluster, its snapshot, then 3 keys added, 2 changed and 1 deleted.
+/// A seeded cluster, its snapshot, then 3 keys added, 1 changed, 1 deleted, and 2
+/// written since but holding the snapshot's value again (rewritten, not changed).
 async fn changed_since_snapshot() -> Option<(LocalCluster, tempfile::TempDir, PathBuf)> {
     let cluster = common::start_cluster(1).await?;
     common::etcdctl_bin()?;
@@ -45,7 +46,10 @@ async fn changed_since_snapshot() -> Option<(LocalCluster, tempfile::TempDir, Pa
         c.put(k, "added", None).await.expect("put");
     }
     c.put("/plain/edit", "after", None).await.expect("put");
-    // Written back to the same bytes: still a write since the snapshot.
+    // Changed and changed back: two writes, the value is the snapshot's again.
+    c.put("/plain/keep", "other", None).await.expect("put");
+    c.put("/plain/keep", "same", None).await.expect("put");
+    // Written back to the same bytes: a write since the snapshot, but no change.
     let same = c
         .get("/registry/namespaces/default", None)
         .await
@@ -105,9 +109,10 @@ async fn diff_lists_exactly_the_writes_since_the_snapshot() {
         .collect();
     let want = [
         ("/plain/edit", "changed"),
+        ("/plain/keep", "rewritten"),
         ("/plain/new1", "added"),
         ("/plain/new2", "added"),
-        ("/registry/namespaces/default", "changed"),
+        ("/registry/namespaces/default", "rewritten"),
         ("/registry/pods/default/new-pod", "added"),
         ("/registry/pods/default/redis-0", "removed"),
     ];
@@ -117,8 +122,9 @@ async fn diff_lists_exactly_the_writes_since_the_snapshot() {
         .collect();
     assert_eq!(keys, want);
     assert_eq!(v["total"]["added"], 3);
-    assert_eq!(v["total"]["changed"], 2);
+    assert_eq!(v["total"]["changed"], 1);
     assert_eq!(v["total"]["removed"], 1);
+    assert_eq!(v["total"]["rewritten"], 2);
     let pods = &v["groups"]["/registry/pods"];
     assert_eq!(
         (pods["added"].as_u64(), pods["removed"].as_u64()),
@@ -126,8 +132,18 @@ async fn diff_lists_exactly_the_writes_since_the_snapshot() {
     );
     assert_eq!(v["groups"]["/plain"]["added"], 2);
     assert_eq!(v["groups"]["/plain"]["changed"], 1);
-    assert_eq!(v["groups"]["/registry/namespaces"]["changed"], 1);
-    assert_eq!(v["groups"].as_object().map(|g| g.len()), Some(3));
+    // Only rewritten there: nothing to show for the prefix.
+    assert_eq!(v["groups"]["/registry/namespaces"], Value::Null);
+    assert_eq!(v["groups"].as_object().map(|g| g.len()), Some(2));
+    let summary = v["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("5 keys differ — 3 added, 1 changed, 1 removed"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("2 more rewritten with the same value"),
+        "{summary}"
+    );
     assert!(v["live_revision"].as_i64() > v["snapshot_revision"].as_i64());
 }
 
@@ -145,7 +161,8 @@ async fn the_table_summarises_and_a_key_shows_its_value_diff() {
     );
     let first = text.lines().next().unwrap_or_default();
     assert!(first.starts_with("since the snapshot (rev "), "{text}");
-    assert!(first.contains("3 added, 2 changed, 1 removed"), "{text}");
+    assert!(first.contains("3 added, 1 changed, 1 removed"), "{text}");
+    assert!(text.contains("\n= /plain/keep\n"), "{text}");
     assert!(text.contains("\n+ /plain/new1\n"), "{text}");
     assert!(
         text.contains("\n- /registry/pods/default/redis-0\n"),
@@ -163,6 +180,10 @@ async fn the_table_summarises_and_a_key_shows_its_value_diff() {
     let out = diff(&cluster, &file, dir.path(), &["--prefix", "/plain/"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("2 added, 1 changed, 0 removed"), "{text}");
+    assert!(
+        text.contains("1 more rewritten with the same value"),
+        "{text}"
+    );
     assert!(!text.contains("/registry"), "{text}");
 }
 
@@ -204,8 +225,9 @@ async fn diff_in_the_tui_shows_the_same_report_over_the_view() {
         unreachable!("checked above");
     };
     assert!(title.starts_with("Since the snapshot (rev "), "{title}");
-    assert!(text.contains("3 added, 2 changed, 1 removed"), "{text}");
+    assert!(text.contains("3 added, 1 changed, 1 removed"), "{text}");
     assert!(text.contains("- /registry/pods/default/redis-0"), "{text}");
+    assert!(text.contains("= /registry/namespaces/default"), "{text}");
     let screen = h.render(100, 40);
     assert!(screen.contains("+ /plain/new1"), "{screen}");
     h.keys("q");

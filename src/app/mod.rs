@@ -279,8 +279,13 @@ pub enum Effect {
     },
     /// Reading the config and password files is I/O, so the runtime does it.
     ResolveContext(String),
-    /// Read a snapshot file and browse it; answered by `Msg::SnapshotOpened`.
+    /// Read a snapshot file off the UI's thread; answered by `Event::SnapshotRead`.
     OpenSnapshot(std::path::PathBuf),
+    /// The file read for `OpenSnapshot` is switched to: have it served under `generation`.
+    BrowseSnapshot {
+        generation: u64,
+        path: std::path::PathBuf,
+    },
     /// A key-space request for the current generation; the answer comes back as
     /// `Event::Keys` with the same id.
     Keys {

@@ -34,7 +34,9 @@ pub fn snapshot_opened(app: &mut App, result: Result<SnapshotSource, String>) ->
             return Vec::new();
         }
     };
-    if app.snapshot.is_none() {
+    // Only a cluster can be gone back to: not the placeholder `--snapshot` shows while
+    // it reads the file, which has no endpoints.
+    if app.snapshot.is_none() && !app.context.endpoints.is_empty() {
         app.left_context = Some(app.context.clone());
     }
     app.set_status(
@@ -48,6 +50,23 @@ pub fn snapshot_opened(app: &mut App, result: Result<SnapshotSource, String>) ->
     app.snapshot = Some(source);
     app.view = super::ViewId::Keys;
     Vec::new()
+}
+
+/// A file `:open` asked for is read: switch to it and have the actor serve it.
+pub fn snapshot_read(
+    app: &mut App,
+    path: std::path::PathBuf,
+    result: Result<SnapshotSource, String>,
+) -> Vec<Effect> {
+    let ok = result.is_ok();
+    let mut effects = snapshot_opened(app, result);
+    if ok {
+        effects.push(Effect::BrowseSnapshot {
+            generation: app.generation,
+            path,
+        });
+    }
+    effects
 }
 
 /// Reconnect while browsing a file: back to the cluster `:open` left, if any.

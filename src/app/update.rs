@@ -114,6 +114,9 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
     let last = app.cluster().cloned();
     let mut effects = Vec::new();
     app.conn = match event {
+        Event::SnapshotRead { path, result, .. } => {
+            return super::source::snapshot_read(app, path, result);
+        }
         Event::Watch { id, updates, .. } => {
             return super::watch::on_updates(&mut app.watch, id, updates, app.now, app.wall);
         }

@@ -36,6 +36,17 @@ pub enum Request {
         generation: u64,
         file: Arc<crate::snapfile::SnapshotFile>,
     },
+    /// Read and check a snapshot file off the UI's thread (`:open`); answered by
+    /// `Event::SnapshotRead`, the file kept aside for `ServeSnapshot`.
+    ReadSnapshot {
+        generation: u64,
+        path: std::path::PathBuf,
+    },
+    /// Serve the file `ReadSnapshot` read from `path`, as `OpenSnapshot` does.
+    ServeSnapshot {
+        generation: u64,
+        path: std::path::PathBuf,
+    },
     /// Back from a snapshot file to the cluster of the last `Connect`.
     ResumeLive {
         generation: u64,
@@ -115,6 +126,13 @@ pub struct ClusterInfo {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
+    /// A snapshot file is read (or could not be): what the header shows of it, or why
+    /// not in one line.
+    SnapshotRead {
+        generation: u64,
+        path: std::path::PathBuf,
+        result: Result<crate::app::SnapshotSource, String>,
+    },
     Connecting {
         generation: u64,
         attempt: u32,
@@ -193,7 +211,8 @@ impl Event {
             | Event::Watch { generation, .. }
             | Event::Operation { generation, .. }
             | Event::UserRoles { generation, .. }
-            | Event::Checks { generation, .. } => *generation,
+            | Event::Checks { generation, .. }
+            | Event::SnapshotRead { generation, .. } => *generation,
         }
     }
 }
@@ -232,6 +251,8 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
     // Set while browsing a snapshot file: key reads come from it, and nothing else has
     // a server to ask.
     let mut snapshot: Option<Arc<crate::snapfile::SnapshotFile>> = None;
+    // Read by `ReadSnapshot`, waiting for the app to switch to it.
+    let read: super::snapkeys::ReadFiles = Default::default();
     let mut members: SharedMembers = Arc::new(tokio::sync::Mutex::new(MemberClients::new(
         ConnectSpec::default(),
     )));
@@ -263,6 +284,26 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                     active.clone(),
                 ));
                 current = Some((task, wake));
+            }
+            Request::ReadSnapshot { generation, path } => {
+                tokio::spawn(super::snapkeys::read_file(
+                    path,
+                    read.clone(),
+                    events.clone(),
+                    generation,
+                ));
+            }
+            Request::ServeSnapshot { generation, path } => {
+                if let Some(file) = super::snapkeys::take_read(&read, &path) {
+                    if let Some((task, _)) = current.take() {
+                        task.abort();
+                    }
+                    active = Arc::new(watch::channel(None).0);
+                    watches.clear();
+                    let info = super::snapkeys::info(&file);
+                    snapshot = Some(file);
+                    let _ = events.send(Event::Connected { generation, info }).await;
+                }
             }
             Request::OpenSnapshot { generation, file } => {
                 if let Some((task, _)) = current.take() {

@@ -1,12 +1,13 @@
 //! The Keys view's requests answered from a snapshot file instead of a cluster: the same
 //! `KeysOp` in, the same `KeysAnswer` out, so the view cannot tell the two apart except
-//! that every write is refused. The file is in memory already, so nothing here waits.
+//! that every write is refused. Keys and metadata are in memory; values are read from the
+//! file as they are asked for, off the async threads.
 
 use super::errors::{EtcdError, Problem};
 use super::keys::{ChildPage, History, HistoryEnd, KeyBatch, KeyValue, KeysAnswer, KeysOp};
 use super::session::{ClusterInfo, Event};
 use super::skipscan::{Next, fold_batch};
-use crate::snapfile::SnapshotFile;
+use crate::snapfile::{Entry, SnapError, SnapshotFile};
 use std::sync::Arc;
 
 /// Keys folded per step while listing children, as the live listing's range size.
@@ -34,17 +35,20 @@ pub fn run_op(file: &SnapshotFile, op: KeysOp) -> Result<KeysAnswer, EtcdError> 
             revision,
         },
         KeysOp::Value { key } => KeysAnswer::Value {
-            kv: file.get(&key).map(convert),
+            kv: read(file, file.latest(&key))?,
             revision,
             lease_ttl: None,
         },
         KeysOp::History { key, before, limit } => {
-            KeysAnswer::History(history(file, &key, before, limit))
+            KeysAnswer::History(history(file, &key, before, limit)?)
         }
         KeysOp::IndexPage { from, limit, .. } => index_page(file, &from, limit),
         KeysOp::Export { prefix, path } => {
             let format = super::export::ExportFormat::for_path(&path);
-            let kvs: Vec<KeyValue> = file.keys_with_prefix(&prefix).map(convert).collect();
+            let kvs = file
+                .keys_with_prefix(&prefix)
+                .map(|e| convert(file, e))
+                .collect::<Result<Vec<KeyValue>, _>>()?;
             KeysAnswer::Exported(super::export::export_kvs(
                 &prefix,
                 revision,
@@ -82,6 +86,58 @@ pub async fn serve(
         .await;
 }
 
+/// Files read by `Request::ReadSnapshot`, by path, until the app asks to serve one.
+pub type ReadFiles = Arc<std::sync::Mutex<Vec<(std::path::PathBuf, Arc<SnapshotFile>)>>>;
+
+/// Reads and checks a snapshot file on its own thread, so a 1 GiB file takes its
+/// seconds without holding up the actor or the screen; the file waits in `read` for
+/// `take_read`.
+pub async fn read_file(
+    path: std::path::PathBuf,
+    read: ReadFiles,
+    events: tokio::sync::mpsc::Sender<Event>,
+    generation: u64,
+) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let owned = path.clone();
+    // A thread of its own rather than spawn_blocking: the runtime waits for blocking
+    // tasks when it shuts down, and quitting must not wait for a 1 GiB read to end.
+    let started = std::thread::Builder::new()
+        .name("snapshot-read".into())
+        .spawn(move || tx.send(crate::snapbrowse::open(&owned)));
+    let opened = match started {
+        Ok(_) => rx
+            .await
+            .unwrap_or_else(|_| Err(format!("reading {} stopped", path.display()))),
+        Err(e) => Err(format!("cannot start reading {}: {e}", path.display())),
+    };
+    let result = opened.map(|(file, source)| {
+        if let Ok(mut files) = read.lock() {
+            // Only the latest read of a path is wanted; older ones are dropped.
+            files.retain(|(p, _)| *p != path);
+            files.push((path.clone(), file));
+        }
+        source
+    });
+    let _ = events
+        .send(Event::SnapshotRead {
+            generation,
+            path,
+            result,
+        })
+        .await;
+}
+
+/// The file read from `path`, taken out of `read` (the rest are dropped with it: only
+/// the one being switched to is still wanted).
+pub fn take_read(read: &ReadFiles, path: &std::path::Path) -> Option<Arc<SnapshotFile>> {
+    let mut files = read.lock().ok()?;
+    let found = files.iter().position(|(p, _)| p == path);
+    let file = found.map(|i| files.swap_remove(i).1);
+    files.clear();
+    file
+}
+
 /// What the header shows for a snapshot file, in the shape of a cluster's status.
 pub fn info(file: &SnapshotFile) -> ClusterInfo {
     ClusterInfo {
@@ -101,15 +157,35 @@ pub fn info(file: &SnapshotFile) -> ClusterInfo {
     }
 }
 
-pub fn convert(kv: &crate::snapfile::KeyValue) -> KeyValue {
-    KeyValue {
-        key: kv.key.clone(),
-        value: kv.value.clone(),
+/// One key at one change, its value read from the file.
+pub fn convert(file: &SnapshotFile, entry: Entry<'_>) -> Result<KeyValue, EtcdError> {
+    let kv = file
+        .kv(entry)
+        .map_err(|e| value_error(file, entry.key, &e))?;
+    Ok(KeyValue {
+        key: kv.key,
+        value: kv.value,
         create_revision: kv.create_revision,
         mod_revision: kv.mod_revision,
         version: kv.version,
         lease: kv.lease,
-    }
+    })
+}
+
+fn read(file: &SnapshotFile, entry: Option<Entry<'_>>) -> Result<Option<KeyValue>, EtcdError> {
+    entry.map(|e| convert(file, e)).transpose()
+}
+
+fn value_error(file: &SnapshotFile, key: &[u8], e: &SnapError) -> EtcdError {
+    EtcdError::new(
+        Problem::Other,
+        None,
+        format!(
+            "cannot read the value of {} from {}: {e}",
+            crate::ui::text::bytes(key),
+            file.path().display()
+        ),
+    )
 }
 
 fn count<T>(it: impl Iterator<Item = T>) -> i64 {
@@ -131,7 +207,7 @@ fn children(
     loop {
         let mut keys: Vec<&[u8]> = file
             .keys_from(&from)
-            .map(|kv| kv.key.as_slice())
+            .map(|e| e.key)
             .take_while(|k| k.starts_with(node))
             .take(SCAN_BATCH + 1)
             .collect();
@@ -156,31 +232,36 @@ fn children(
 /// Earlier versions of `key` at or before `before`, newest first, as the live history
 /// walks them: it stops at the version that created the key, at a deletion (the key was
 /// re-created after it), or where the file's history was compacted away.
-fn history(file: &SnapshotFile, key: &[u8], before: i64, limit: usize) -> History {
+fn history(
+    file: &SnapshotFile,
+    key: &[u8],
+    before: i64,
+    limit: usize,
+) -> Result<History, EtcdError> {
     let events = file.history(key);
     let upto = events.partition_point(|e| e.revision.main <= before);
     let mut entries = Vec::new();
     for ev in events[..upto].iter().rev() {
         if ev.tombstone {
-            return History {
+            return Ok(History {
                 entries,
                 end: HistoryEnd::Created,
-            };
+            });
         }
         if entries.len() >= limit {
-            return History {
+            return Ok(History {
                 entries,
                 end: HistoryEnd::More {
                     before: ev.revision.main,
                 },
-            };
+            });
         }
-        entries.push(convert(&ev.kv));
-        if ev.kv.version == 1 {
-            return History {
+        entries.push(convert(file, Entry { key, event: ev })?);
+        if ev.version == 1 {
+            return Ok(History {
                 entries,
                 end: HistoryEnd::Created,
-            };
+            });
         }
     }
     let revision = file.etcd_meta().compacted_revision.unwrap_or(0);
@@ -190,17 +271,17 @@ fn history(file: &SnapshotFile, key: &[u8], before: i64, limit: usize) -> Histor
     } else {
         HistoryEnd::Compacted { revision }
     };
-    History { entries, end }
+    Ok(History { entries, end })
 }
 
 fn index_page(file: &SnapshotFile, from: &[u8], limit: i64) -> KeysAnswer {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX).max(1);
     let mut keys = KeyBatch::default();
     let mut remaining = 0i64;
-    for kv in file.keys_from(from) {
+    for e in file.keys_from(from) {
         remaining += 1;
         if keys.len() < limit {
-            keys.data.extend_from_slice(&kv.key);
+            keys.data.extend_from_slice(e.key);
             // Same cap as the live page: a key past 4 GiB of keys ends the page.
             match u32::try_from(keys.data.len()) {
                 Ok(end) => keys.ends.push(end),

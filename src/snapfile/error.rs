@@ -37,6 +37,8 @@ pub enum SnapError {
     },
     /// Problems beyond this many are counted, not kept.
     TooManyProblems { more: u64 },
+    /// A value could not be read because the file is no longer what was opened.
+    Changed { detail: String },
 }
 
 impl SnapError {
@@ -115,6 +117,11 @@ impl fmt::Display for SnapError {
             Self::TooManyProblems { more } => {
                 write!(f, "... and {more} more problems not listed")
             }
+            Self::Changed { detail } => write!(
+                f,
+                "the file changed after it was opened ({detail}); values are read from it \
+                 as they are shown, so open it again"
+            ),
         }
     }
 }

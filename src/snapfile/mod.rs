@@ -4,13 +4,16 @@
 //! offset is checked, so any file — damaged, truncated, hostile — gives a result or an
 //! error, never a panic.
 //!
-//! [`SnapshotFile::open`] reads the whole database once and keeps the key history in
-//! memory; [`read_status`] reads it the same way for the status alone and keeps no values.
-//! Damage confined to some pages is listed as problems and the rest is still read.
+//! [`SnapshotFile::open`] reads the whole database once and keeps every key's history in
+//! memory without the values: each change records where its value lies in the file, and
+//! the value is read with one positioned read when it is asked for. [`read_status`] reads
+//! the file the same way for the status alone. Damage confined to some pages is listed as
+//! problems and the rest is still read.
 
 mod checksum;
 mod error;
 mod etcdmeta;
+mod history;
 mod meta;
 mod mvcc;
 mod node;
@@ -29,7 +32,7 @@ pub use status::{BucketStat, Integrity, Status, human_bytes};
 
 use std::path::{Path, PathBuf};
 
-use mvcc::History;
+use history::History;
 use pager::Pager;
 use walk::Walker;
 
@@ -44,22 +47,46 @@ pub struct StatusReport {
     pub problems: Vec<SnapError>,
 }
 
-/// Reads the file for its status only: values are decoded and dropped as they go, so
-/// memory stays at a few pages plus one small entry per key, whatever the file's size.
+/// Reads the file for its status only. Values are never held: memory stays at a few
+/// pages plus the key bytes and a small record per change, whatever the file's size.
 pub fn read_status(path: impl AsRef<Path>) -> Result<StatusReport, SnapError> {
-    read(path.as_ref(), false).map(|(report, _)| report)
+    read(path.as_ref(), true).map(|(report, _, _)| report)
 }
 
-/// An opened snapshot or db file with every key's history in memory.
-#[derive(Debug)]
+/// Checks only that `path` is a readable bbolt file with a usable meta page: a quick
+/// answer for a wrong path before the whole file is read.
+pub fn check(path: impl AsRef<Path>) -> Result<(), SnapError> {
+    Pager::open(path.as_ref()).map(|_| ())
+}
+
+/// An opened snapshot or db file: every key's history in memory, values in the file.
 pub struct SnapshotFile {
     report: StatusReport,
     history: History,
+    /// Kept open for reading values; a file replaced by rename keeps serving the old one.
+    pager: Pager,
+}
+
+impl std::fmt::Debug for SnapshotFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapshotFile")
+            .field("path", &self.report.path)
+            .field("keys", &self.history.iter().count())
+            .finish()
+    }
+}
+
+/// A key and the change that gave it its state: metadata only, the value is
+/// [`SnapshotFile::value_of`] away.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub key: &'a [u8],
+    pub event: &'a Event,
 }
 
 /// Errors when the file is not a bbolt database, when neither meta page is usable, or when
 /// it holds no etcd `key` bucket; lesser damage goes to the report's problems.
-fn read(path: &Path, keep_history: bool) -> Result<(StatusReport, History), SnapError> {
+fn read(path: &Path, with_hash: bool) -> Result<(StatusReport, History, Pager), SnapError> {
     let pager = Pager::open(path)?;
     let mut walker = Walker::new(&pager);
     let needed = pager.meta.page_count.saturating_mul(pager.page_size());
@@ -69,7 +96,17 @@ fn read(path: &Path, keep_history: bool) -> Result<(StatusReport, History), Snap
             len: pager.data_len,
         });
     }
-    let scan = scan::scan(&pager, &mut walker, keep_history);
+    // The SHA-256 check reads the whole file a second time: on its own core it costs
+    // no wall time.
+    let (scan, integrity) = std::thread::scope(|threads| {
+        let sha = threads.spawn(|| status::integrity(&pager));
+        let scan = scan::scan(&pager, &mut walker, with_hash);
+        (scan, sha.join())
+    });
+    let integrity = integrity.map_err(|_| SnapError::Io {
+        context: "checking the SHA-256".into(),
+        message: "the check stopped unexpectedly".into(),
+    })?;
     if !scan.buckets.iter().any(|b| b.name == "key") {
         // A damaged root explains a missing bucket better than "not etcd's" would.
         let mut problems = walker.problems.into_vec();
@@ -81,35 +118,42 @@ fn read(path: &Path, keep_history: bool) -> Result<(StatusReport, History), Snap
             problems.swap_remove(0)
         });
     }
+    let problems = walker.problems.into_vec();
+    let history = scan.history.finish();
     let status = Status {
-        hash: scan.hash.sum(),
+        hash: scan.hash.map(|h| h.sum()),
         revision: scan.revision,
         total_keys: scan.total_keys,
         total_size: needed,
         file_size: pager.file_len,
-        integrity: status::integrity(&pager)?,
+        integrity: integrity?,
         page_size: pager.meta.page_size,
         page_count: pager.meta.page_count,
         free_pages: scan.free_pages,
         txid: pager.meta.txid,
-        live_keys: scan.history.live_keys(),
+        live_keys: history.live_keys(),
         buckets: scan.buckets,
     };
     let report = StatusReport {
         path: path.to_path_buf(),
         status,
         etcd: scan.etcd,
-        problems: walker.problems.into_vec(),
+        problems,
     };
-    Ok((report, scan.history.finish()))
+    Ok((report, history, pager))
 }
 
 impl SnapshotFile {
-    /// Reads and checks the whole file, keeping every key's history (values included) in
-    /// memory. Errors as [`read_status`] does.
+    /// Reads and checks the whole file, keeping every key's history (without values) in
+    /// memory. The status leaves out etcd's hash (see [`read_status`] for it). Errors as
+    /// [`read_status`] does.
     pub fn open(path: impl AsRef<Path>) -> Result<SnapshotFile, SnapError> {
-        let (report, history) = read(path.as_ref(), true)?;
-        Ok(SnapshotFile { report, history })
+        let (report, history, pager) = read(path.as_ref(), false)?;
+        Ok(SnapshotFile {
+            report,
+            history,
+            pager,
+        })
     }
 
     pub fn report(&self) -> &StatusReport {
@@ -135,37 +179,72 @@ impl SnapshotFile {
     }
 
     /// Every key alive at the snapshot's revision, sorted by key.
-    pub fn keys(&self) -> impl Iterator<Item = &KeyValue> {
-        self.history
-            .iter()
-            .filter_map(|(_, ev)| History::latest(ev))
+    pub fn keys(&self) -> impl Iterator<Item = Entry<'_>> {
+        live(self.history.iter())
     }
 
     /// Keys alive at the snapshot's revision that start with `prefix`, sorted by key.
-    pub fn keys_with_prefix<'a>(&'a self, prefix: &'a [u8]) -> impl Iterator<Item = &'a KeyValue> {
-        self.history
-            .with_prefix(prefix)
-            .filter_map(|(_, ev)| History::latest(ev))
+    pub fn keys_with_prefix<'a>(&'a self, prefix: &'a [u8]) -> impl Iterator<Item = Entry<'a>> {
+        live(self.history.with_prefix(prefix))
     }
 
     /// Keys as they were at an earlier `revision`, as far back as the file still holds
     /// history (its compacted revision), sorted by key.
-    pub fn keys_at(&self, revision: i64) -> impl Iterator<Item = &KeyValue> {
-        self.history
-            .iter()
-            .filter_map(move |(_, ev)| History::at(ev, revision))
+    pub fn keys_at(&self, revision: i64) -> impl Iterator<Item = Entry<'_>> {
+        self.history.iter().filter_map(move |(key, ev)| {
+            History::at(ev, revision).map(|event| Entry { key, event })
+        })
     }
 
     /// Keys alive at the snapshot's revision from `from` on (inclusive), sorted by key.
-    pub fn keys_from<'a>(&'a self, from: &[u8]) -> impl Iterator<Item = &'a KeyValue> {
-        self.history
-            .starting_at(from)
-            .filter_map(|(_, ev)| History::latest(ev))
+    pub fn keys_from<'a>(&'a self, from: &[u8]) -> impl Iterator<Item = Entry<'a>> {
+        live(self.history.starting_at(from))
     }
 
-    /// The live value of one key.
-    pub fn get(&self, key: &[u8]) -> Option<&KeyValue> {
-        History::latest(self.history.events(key))
+    /// The live state of one key, without reading its value.
+    pub fn latest(&self, key: &[u8]) -> Option<Entry<'_>> {
+        let (key, events) = self
+            .history
+            .starting_at(key)
+            .next()
+            .filter(|(k, _)| *k == key)?;
+        History::latest(events).map(|event| Entry { key, event })
+    }
+
+    /// The live value of one key, read from the file.
+    pub fn get(&self, key: &[u8]) -> Result<Option<KeyValue>, SnapError> {
+        self.latest(key).map(|e| self.kv(e)).transpose()
+    }
+
+    /// The bytes of one change's value, read from the file (empty for a deletion).
+    pub fn value_of(&self, event: &Event) -> Result<Vec<u8>, SnapError> {
+        if event.tombstone || event.value_len == 0 {
+            return Ok(Vec::new());
+        }
+        match event.value_at() {
+            mvcc::ValueAt::File(at) => self.pager.read_value(at, event.value_len),
+            // Copied into memory while reading, so only a bug could miss it.
+            mvcc::ValueAt::Inline(_) => self
+                .history
+                .inline_value(event)
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| SnapError::Changed {
+                    detail: "an inline value is out of bounds".into(),
+                }),
+        }
+    }
+
+    /// A key's state at one change with its value, as etcd would return it.
+    pub fn kv(&self, entry: Entry<'_>) -> Result<KeyValue, SnapError> {
+        let e = entry.event;
+        Ok(KeyValue {
+            key: entry.key.to_vec(),
+            create_revision: e.create_revision,
+            mod_revision: e.mod_revision,
+            version: e.version,
+            value: self.value_of(e)?,
+            lease: e.lease,
+        })
     }
 
     /// Every change to `key` the file still holds (back to the last compaction), oldest
@@ -178,4 +257,11 @@ impl SnapshotFile {
     pub fn all_keys(&self) -> impl Iterator<Item = &[u8]> {
         self.history.iter().map(|(k, _)| k)
     }
+}
+
+/// The live keys among (key, events): those whose last event is not a deletion.
+fn live<'a>(
+    groups: impl Iterator<Item = (&'a [u8], &'a [Event])>,
+) -> impl Iterator<Item = Entry<'a>> {
+    groups.filter_map(|(key, ev)| History::latest(ev).map(|event| Entry { key, event }))
 }

@@ -60,6 +60,8 @@ pub struct LeafEntry<'a> {
     pub is_bucket: bool,
     pub key: &'a [u8],
     pub value: &'a [u8],
+    /// Where `value` starts in the page, overflow included.
+    pub value_pos: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +128,7 @@ fn leaf(buf: &[u8], count: usize) -> Result<Vec<LeafEntry<'_>>, String> {
             is_bucket: flags & BUCKET_LEAF != 0,
             key,
             value,
+            value_pos: key_end,
         });
     }
     Ok(entries)

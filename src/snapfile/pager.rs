@@ -10,6 +10,13 @@ use super::error::SnapError;
 use super::meta::{self, MAX_PAGE_SIZE, META_END, MIN_PAGE_SIZE, Meta};
 use super::node::PageHeader;
 
+/// Size and modification time of the file when it was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
 /// Bytes `etcdctl snapshot save` appends: a SHA-256 of everything before them.
 pub const TRAILER_LEN: u64 = 32;
 
@@ -19,6 +26,8 @@ pub struct Pager {
     /// The file length without the SHA-256 trailer, when there is one.
     pub data_len: u64,
     pub meta: Meta,
+    /// The file as it was when opened, to notice it changing before a value is read.
+    opened: FileStamp,
 }
 
 impl Pager {
@@ -29,10 +38,14 @@ impl Pager {
         }
         let file =
             File::open(path).map_err(|e| SnapError::io(format!("cannot open {shown}"), &e))?;
-        let file_len = file
+        let metadata = file
             .metadata()
-            .map_err(|e| SnapError::io(format!("cannot read the size of {shown}"), &e))?
-            .len();
+            .map_err(|e| SnapError::io(format!("cannot read the size of {shown}"), &e))?;
+        let file_len = metadata.len();
+        let opened = FileStamp {
+            len: file_len,
+            modified: metadata.modified().ok(),
+        };
         if file_len == 0 {
             return Err(SnapError::Empty);
         }
@@ -50,7 +63,42 @@ impl Pager {
             file_len,
             data_len,
             meta,
+            opened,
         })
+    }
+
+    fn stamp(&self) -> Result<FileStamp, SnapError> {
+        let m = self
+            .file
+            .metadata()
+            .map_err(|e| SnapError::io("cannot check the snapshot file", &e))?;
+        Ok(FileStamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+        })
+    }
+
+    /// Reads a value located while the file was scanned. The file is checked against
+    /// what it was when opened: a value read from a file rewritten since would be
+    /// another's.
+    pub fn read_value(&self, at: u64, len: u32) -> Result<Vec<u8>, SnapError> {
+        let (opened, now) = (&self.opened, self.stamp()?);
+        if now.len != opened.len {
+            let detail = format!("it was {} bytes, it is {} now", opened.len, now.len);
+            return Err(SnapError::Changed { detail });
+        }
+        if now.modified != opened.modified {
+            let detail = "it was modified since".to_string();
+            return Err(SnapError::Changed { detail });
+        }
+        if at.saturating_add(u64::from(len)) > self.data_len {
+            let detail = format!("a value at offset {at} runs past the end of the data");
+            return Err(SnapError::Changed { detail });
+        }
+        let len = usize::try_from(len).map_err(|_| SnapError::Changed {
+            detail: format!("a value of {len} bytes cannot be held"),
+        })?;
+        self.read_at(at, len)
     }
 
     pub fn page_size(&self) -> u64 {

@@ -4,8 +4,8 @@
 use super::checksum::Crc32c;
 use super::error::{SnapError, show_bytes};
 use super::etcdmeta::EtcdMeta;
+use super::history::HistoryBuilder;
 use super::meta::NO_FREELIST;
-use super::mvcc::HistoryBuilder;
 use super::node::LeafEntry;
 use super::pager::Pager;
 use super::status::BucketStat;
@@ -13,7 +13,9 @@ use super::walk::{BucketRoot, Problems, Walker, bucket_root};
 
 #[derive(Debug, Default)]
 pub struct Scan {
-    pub hash: Crc32c,
+    /// etcd's status hash; `None` when not asked for (browsing has no use for it and
+    /// hashing every byte is a good part of the read).
+    pub hash: Option<Crc32c>,
     pub total_keys: u64,
     pub revision: i64,
     pub history: HistoryBuilder,
@@ -23,9 +25,9 @@ pub struct Scan {
 }
 
 /// Walks every top-level bucket in name order, as etcd's status does.
-pub fn scan(pager: &Pager, walker: &mut Walker<'_>, keep_history: bool) -> Scan {
+pub fn scan(pager: &Pager, walker: &mut Walker<'_>, with_hash: bool) -> Scan {
     let mut scan = Scan {
-        history: HistoryBuilder::new(keep_history),
+        hash: with_hash.then(Crc32c::default),
         ..Scan::default()
     };
     for (name, value) in top_level(walker, pager.meta.root) {
@@ -41,12 +43,14 @@ pub fn scan(pager: &Pager, walker: &mut Walker<'_>, keep_history: bool) -> Scan 
                 continue;
             }
         };
-        scan.hash.update(&name);
+        if let Some(h) = &mut scan.hash {
+            h.update(&name);
+        }
         let before = scan.total_keys;
         // Collected apart because the walker is busy walking; capped like the walker's.
         let mut bad = Problems::default();
-        walker.walk(&shown, root, &mut |e| {
-            if let Err(detail) = scan.entry(&shown, e) {
+        walker.walk(&shown, root, &mut |e, value_at| {
+            if let Err(detail) = scan.entry(&shown, e, value_at) {
                 bad.push(SnapError::Entry {
                     bucket: shown.clone(),
                     key: show_bytes(e.key),
@@ -68,7 +72,7 @@ pub fn scan(pager: &Pager, walker: &mut Walker<'_>, keep_history: bool) -> Scan 
 fn top_level(walker: &mut Walker<'_>, root: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut buckets = Vec::new();
     let mut strays = Vec::new();
-    walker.walk("(root)", BucketRoot::Page(root), &mut |e| {
+    walker.walk("(root)", BucketRoot::Page(root), &mut |e, _| {
         if e.is_bucket {
             buckets.push((e.key.to_vec(), e.value.to_vec()));
         } else {
@@ -82,12 +86,19 @@ fn top_level(walker: &mut Walker<'_>, root: u64) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 impl Scan {
-    fn entry(&mut self, bucket: &str, e: &LeafEntry<'_>) -> Result<(), String> {
+    fn entry(
+        &mut self,
+        bucket: &str,
+        e: &LeafEntry<'_>,
+        value_at: Option<u64>,
+    ) -> Result<(), String> {
         // etcd's status hashes each key and value; a nested bucket's value reads as nil
         // there, so only its name counts.
-        self.hash.update(e.key);
-        if !e.is_bucket {
-            self.hash.update(e.value);
+        if let Some(h) = &mut self.hash {
+            h.update(e.key);
+            if !e.is_bucket {
+                h.update(e.value);
+            }
         }
         self.total_keys += 1;
         match bucket {
@@ -99,7 +110,7 @@ impl Scan {
                 if e.is_bucket {
                     return Err("a nested bucket where an etcd key revision belongs".into());
                 }
-                self.history.add(e.key, e.value)
+                self.history.add(e.key, e.value, value_at)
             }
             "meta" | "members" | "cluster" if !e.is_bucket => self.etcd.add(bucket, e.key, e.value),
             _ => Ok(()),

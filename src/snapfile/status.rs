@@ -40,8 +40,9 @@ pub struct BucketStat {
 /// tools print for the same file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Status {
-    /// CRC-32C over every top-level bucket name and every key and value in it, in order.
-    pub hash: u32,
+    /// CRC-32C over every top-level bucket name and every key and value in it, in order,
+    /// as etcd's status prints it; only [`super::read_status`] computes it.
+    pub hash: Option<u32>,
     /// The main revision of the last entry in the `key` bucket.
     pub revision: i64,
     /// Entries in all top-level buckets (not only etcd keys: also members, meta, auth...).

@@ -85,12 +85,18 @@ impl<'p> Walker<'p> {
         self.seen.len() as u64
     }
 
-    /// Calls `sink` for every entry of the bucket `name`, in key order.
-    pub fn walk(&mut self, name: &str, root: BucketRoot<'_>, sink: &mut dyn FnMut(&LeafEntry<'_>)) {
+    /// Calls `sink` for every entry of the bucket `name`, in key order, with the file
+    /// offset of the entry's value (`None` inside an inline bucket, held in its parent).
+    pub fn walk(
+        &mut self,
+        name: &str,
+        root: BucketRoot<'_>,
+        sink: &mut dyn FnMut(&LeafEntry<'_>, Option<u64>),
+    ) {
         match root {
             BucketRoot::Page(pgid) => self.walk_page(pgid, 0, sink),
             BucketRoot::Inline(page) => match node::parse(page) {
-                Ok((_, Node::Leaf(entries))) => entries.iter().for_each(sink),
+                Ok((_, Node::Leaf(entries))) => entries.iter().for_each(|e| sink(e, None)),
                 Ok((_, Node::Branch(_))) => self.problems.push(SnapError::InlineBucket {
                     bucket: name.to_string(),
                     detail: "holds a branch page; inline buckets are always leaves".into(),
@@ -103,7 +109,12 @@ impl<'p> Walker<'p> {
         }
     }
 
-    fn walk_page(&mut self, pgid: u64, depth: usize, sink: &mut dyn FnMut(&LeafEntry<'_>)) {
+    fn walk_page(
+        &mut self,
+        pgid: u64,
+        depth: usize,
+        sink: &mut dyn FnMut(&LeafEntry<'_>, Option<u64>),
+    ) {
         if depth > MAX_DEPTH {
             let detail = format!("the tree is deeper than {MAX_DEPTH} levels here; skipped");
             return self.problems.push(SnapError::page(pgid, detail));
@@ -134,7 +145,13 @@ impl<'p> Walker<'p> {
                     self.walk_page(child, depth + 1, sink);
                 }
             }
-            Node::Leaf(entries) => entries.iter().for_each(sink),
+            Node::Leaf(entries) => {
+                // read_page checked that the page lies inside the file, so this fits.
+                let page_at = pgid.saturating_mul(self.pager.page_size());
+                entries
+                    .iter()
+                    .for_each(|e| sink(e, Some(page_at + e.value_pos as u64)));
+            }
         }
     }
 

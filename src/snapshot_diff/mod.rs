@@ -1,6 +1,8 @@
 //! `etcdtui snapshot diff FILE`: what changed in the live cluster since a snapshot was
 //! taken — keys added, removed and changed, grouped by their first two path segments —
-//! and, for one key, how its value changed, decoded as the Keys view shows it.
+//! and, for one key, how its value changed, decoded as the Keys view shows it. "Changed"
+//! means the value differs: a key written since with the very same bytes is counted
+//! apart as "rewritten".
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,6 +27,8 @@ pub enum Change {
     Added,
     Removed,
     Changed,
+    /// Written since the snapshot, but with the value it had: not a change.
+    Rewritten,
 }
 
 impl Change {
@@ -33,6 +37,7 @@ impl Change {
             Change::Added => '+',
             Change::Removed => '-',
             Change::Changed => '~',
+            Change::Rewritten => '=',
         }
     }
 }
@@ -43,6 +48,7 @@ pub struct Counts {
     pub added: usize,
     pub removed: usize,
     pub changed: usize,
+    pub rewritten: usize,
 }
 
 impl Counts {
@@ -51,7 +57,12 @@ impl Counts {
             Change::Added => self.added += 1,
             Change::Removed => self.removed += 1,
             Change::Changed => self.changed += 1,
+            Change::Rewritten => self.rewritten += 1,
         }
+    }
+
+    fn differ(&self) -> usize {
+        self.added + self.removed + self.changed
     }
 }
 
@@ -59,7 +70,7 @@ impl Counts {
 pub struct Diff {
     pub snapshot_revision: i64,
     pub live_revision: i64,
-    /// Every differing key, in key order.
+    /// Every key written since the snapshot, in key order.
     pub keys: Vec<(Vec<u8>, Change)>,
     pub total: Counts,
     /// Per prefix (see [`group_of`]), in prefix order.
@@ -77,8 +88,8 @@ pub fn group_of(key: &[u8]) -> String {
 }
 
 /// Merge-joins the snapshot's keys and the live keys (both sorted, with
-/// `mod_revision`): a key whose `mod_revision` differs was written since, even if it
-/// was written back to the same value.
+/// `mod_revision`): a key whose `mod_revision` differs was written since, and counts as
+/// changed until [`Diff::set_rewritten`] is told which of them kept their value.
 pub fn compare(
     snapshot: &[(Vec<u8>, i64)],
     live: &[(Vec<u8>, i64)],
@@ -111,18 +122,48 @@ pub fn compare(
             }
         }
     }
-    let mut total = Counts::default();
-    let mut groups: BTreeMap<String, Counts> = BTreeMap::new();
-    for (k, c) in &keys {
-        total.add(*c);
-        groups.entry(group_of(k)).or_default().add(*c);
+    Diff::of(keys, revisions)
+}
+
+impl Diff {
+    fn of(keys: Vec<(Vec<u8>, Change)>, revisions: (i64, i64)) -> Diff {
+        let mut total = Counts::default();
+        let mut groups: BTreeMap<String, Counts> = BTreeMap::new();
+        for (k, c) in &keys {
+            total.add(*c);
+            // A prefix whose keys were only rewritten has nothing to show.
+            if *c != Change::Rewritten {
+                groups.entry(group_of(k)).or_default().add(*c);
+            }
+        }
+        Diff {
+            snapshot_revision: revisions.0,
+            live_revision: revisions.1,
+            keys,
+            total,
+            groups,
+        }
     }
-    Diff {
-        snapshot_revision: revisions.0,
-        live_revision: revisions.1,
-        keys,
-        total,
-        groups,
+
+    /// Keys written since the snapshot whose values still need comparing.
+    pub fn candidates(&self) -> Vec<Vec<u8>> {
+        self.keys
+            .iter()
+            .filter(|(_, c)| *c == Change::Changed)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// `same`: candidates whose live value equals the snapshot's; they become rewritten.
+    pub fn set_rewritten(&mut self, same: &std::collections::HashSet<Vec<u8>>) {
+        let keys = std::mem::take(&mut self.keys)
+            .into_iter()
+            .map(|(k, c)| match c {
+                Change::Changed if same.contains(&k) => (k, Change::Rewritten),
+                other => (k, other),
+            })
+            .collect();
+        *self = Diff::of(keys, (self.snapshot_revision, self.live_revision));
     }
 }
 
@@ -143,25 +184,32 @@ fn n(v: usize) -> String {
 /// /registry/pods, …".
 pub fn summary(d: &Diff) -> String {
     let t = &d.total;
-    if d.keys.is_empty() {
+    let rewritten = match t.rewritten {
+        0 => String::new(),
+        r => format!(
+            "; {} more rewritten with the same value (not counted as changed)",
+            n(r)
+        ),
+    };
+    if t.differ() == 0 {
         return format!(
-            "since the snapshot (rev {}): nothing changed (live rev {})",
+            "since the snapshot (rev {}): nothing changed (live rev {}){rewritten}",
             d.snapshot_revision, d.live_revision
         );
     }
     let mut busiest: Vec<(&String, &Counts)> = d.groups.iter().collect();
-    busiest.sort_by_key(|(_, c)| std::cmp::Reverse(c.added + c.removed + c.changed));
+    busiest.sort_by_key(|(_, c)| std::cmp::Reverse(c.differ()));
     let top = busiest
         .iter()
         .take(3)
-        .map(|(g, c)| format!("{} under {g}", n(c.added + c.removed + c.changed)))
+        .map(|(g, c)| format!("{} under {g}", n(c.differ())))
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "since the snapshot (rev {}, live rev {}): {} keys differ — {} added, {} changed, {} removed; {top}",
+        "since the snapshot (rev {}, live rev {}): {} keys differ — {} added, {} changed, {} removed; {top}{rewritten}",
         d.snapshot_revision,
         d.live_revision,
-        n(d.keys.len()),
+        n(t.differ()),
         n(t.added),
         n(t.changed),
         n(t.removed)
@@ -284,6 +332,7 @@ async fn diff(
 ) -> Result<(String, Option<String>), String> {
     let file = SnapshotFile::open(path)
         .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
+    let file = std::sync::Arc::new(file);
     let client = livekeys::first_answering(spec)
         .await
         .map_err(|e| format!("cannot reach the cluster: {e}: {}", e.advice()))?;
@@ -292,18 +341,24 @@ async fn diff(
         .map_err(|e| format!("cannot list the cluster's keys: {e}"))?;
     let snap: Vec<(Vec<u8>, i64)> = file
         .keys_with_prefix(prefix)
-        .map(|kv| (kv.key.clone(), kv.mod_revision))
+        .map(|e| (e.key.to_vec(), e.event.mod_revision))
         .collect();
-    let d = compare(&snap, &live, (file.status().revision, live_rev));
+    let mut d = compare(&snap, &live, (file.status().revision, live_rev));
+    let same = livekeys::same_values(&client, &file, d.candidates(), live_rev)
+        .await
+        .map_err(|e| format!("cannot compare values: {e}"))?;
+    d.set_rewritten(&same);
     let value = match key {
         Some(k) => {
             let now = livekeys::value(&client, k)
                 .await
                 .map_err(|e| format!("cannot read {}: {e}", bytes(k)))?;
-            let then = file.get(k).map(|kv| kv.value.as_slice());
+            let then = file
+                .get(k)
+                .map_err(|e| format!("cannot read {} from the snapshot: {e}", bytes(k)))?;
             Some(value_diff(
                 k,
-                then,
+                then.as_ref().map(|kv| kv.value.as_slice()),
                 now.as_ref().map(|kv| kv.value.as_slice()),
             ))
         }
@@ -330,47 +385,4 @@ async fn diff(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn k(s: &str, rev: i64) -> (Vec<u8>, i64) {
-        (s.as_bytes().to_vec(), rev)
-    }
-
-    #[test]
-    fn groups_by_the_first_two_directories() {
-        assert_eq!(group_of(b"/registry/pods/default/web"), "/registry/pods");
-        assert_eq!(
-            group_of(b"/registry/namespaces/default"),
-            "/registry/namespaces"
-        );
-        assert_eq!(group_of(b"/app/x"), "/app");
-        assert_eq!(group_of(b"/x"), "/");
-        assert_eq!(group_of(b"a/b/c/d"), "a/b");
-    }
-
-    #[test]
-    fn compare_finds_added_removed_and_rewritten_keys() {
-        let snap = [k("/a/1", 5), k("/a/2", 6), k("/b/x/1", 7)];
-        let live = [k("/a/1", 5), k("/a/2", 9), k("/a/3", 10)];
-        let d = compare(&snap, &live, (7, 10));
-        assert_eq!(
-            d.keys,
-            vec![
-                (b"/a/2".to_vec(), Change::Changed),
-                (b"/a/3".to_vec(), Change::Added),
-                (b"/b/x/1".to_vec(), Change::Removed),
-            ]
-        );
-        assert_eq!(d.groups["/a"].changed, 1);
-        assert_eq!(d.groups["/b/x"].removed, 1);
-        assert!(summary(&d).contains("1 added, 1 changed, 1 removed"));
-    }
-
-    #[test]
-    fn counts_read_with_thousands_separators() {
-        assert_eq!(n(1203), "1,203");
-        assert_eq!(n(12), "12");
-        assert_eq!(n(1_000_000), "1,000,000");
-    }
-}
+mod tests;
