@@ -6,14 +6,16 @@
 //! saves the snapshot under `.cache/bench-snapshot-1m/`, later runs reuse it. Prints a
 //! markdown table; with `ETCDTUI_BENCH_SUMMARY=FILE` also appends the headline rows there.
 
+#[path = "common/mod.rs"]
+mod common;
 #[path = "snapshot_data/mod.rs"]
 mod data;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use common::{met, ratio};
 use etcdtui::etcd::keys::{KeysAnswer, KeysOp};
 use etcdtui::localcluster::{find_binary, find_etcd_binary};
 use etcdtui::snapfile::SnapshotFile;
@@ -67,9 +69,7 @@ fn main() {
         "load average during the run: {}",
         load.split(' ').take(3).collect::<Vec<_>>().join(" ")
     );
-    if let Some(path) = std::env::var_os("ETCDTUI_BENCH_SUMMARY") {
-        append_summary(Path::new(&path), &rows);
-    }
+    summary(&rows);
 }
 
 /// etcdutl from 3.5 (`ETCDTUI_ETCDUTL_BIN`, or next to etcdctl) and etcdctl from 3.4
@@ -241,7 +241,7 @@ fn rows(file: &Path, open: &Open, ours: &Run, refs: &[(String, Run)]) -> Vec<Row
             refs.first()
                 .map_or("—".into(), |(_, r)| ratio(open.seconds, r.seconds)),
             format!("< {TARGET_OPEN_SECS} s"),
-            met(open.seconds < TARGET_OPEN_SECS),
+            met(open.seconds < TARGET_OPEN_SECS).to_string(),
         ],
         [
             format!("snapshot open peak RSS ({what})"),
@@ -252,7 +252,7 @@ fn rows(file: &Path, open: &Open, ours: &Run, refs: &[(String, Run)]) -> Vec<Row
                 open.peak_rss as f64 / open.key_bytes as f64
             ),
             format!("< {TARGET_RSS_PER_KEY_BYTE}× key bytes + {FIXED_RSS_MIB} MiB"),
-            met(open.peak_rss > 0 && (open.peak_rss as f64) < allowed),
+            met(open.peak_rss > 0 && (open.peak_rss as f64) < allowed).to_string(),
         ],
     ];
     for (name, r) in refs {
@@ -279,18 +279,6 @@ fn rows(file: &Path, open: &Open, ours: &Run, refs: &[(String, Run)]) -> Vec<Row
     rows
 }
 
-fn ratio(ours: f64, theirs: f64) -> String {
-    if theirs > 0.0 && ours.is_finite() {
-        format!("{:.2}×", ours / theirs)
-    } else {
-        "—".into()
-    }
-}
-
-fn met(ok: bool) -> String {
-    if ok { "yes" } else { "no" }.into()
-}
-
 fn table(rows: &[Row]) -> String {
     let mut out = String::from(
         "| measurement | etcdtui | reference (command) | ratio | target | met? |\n\
@@ -302,13 +290,20 @@ fn table(rows: &[Row]) -> String {
     out
 }
 
-fn append_summary(path: &Path, rows: &[Row]) {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap_or_else(|e| panic!("cannot append to {}: {e}", path.display()));
-    for r in rows {
-        writeln!(f, "| {} |", r.join(" | ")).expect("write the summary rows");
-    }
+/// The headline rows for `scripts/bench`'s one table.
+fn summary(rows: &[Row]) {
+    let rows: Vec<common::Summary> = rows
+        .iter()
+        .map(
+            |[what, ours, reference, ratio, target, met]| common::Summary {
+                what: what.clone(),
+                ours: ours.clone(),
+                reference: reference.clone(),
+                ratio: ratio.clone(),
+                target: target.clone(),
+                met: met.clone(),
+            },
+        )
+        .collect();
+    common::append_summary("Snapshot files (benches/snapshot.rs)", &rows);
 }
