@@ -22,6 +22,18 @@ pub struct Run {
     pub peak_rss: u64,
 }
 
+/// Kills the binary if the bench fails before it quit, so no session is left running.
+struct Reap(libc::pid_t, bool);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        if !self.1 {
+            // SAFETY: kill has no memory-safety requirements; the pid is our child.
+            unsafe { libc::kill(self.0, libc::SIGKILL) };
+        }
+    }
+}
+
 struct Screen {
     output: mpsc::Receiver<Vec<u8>>,
     seen: Vec<u8>,
@@ -112,6 +124,8 @@ pub fn session(bin: &Path, endpoint: &str, home: &Path, big_key: &str) -> Run {
         });
     }
     let child = cmd.spawn().expect("start etcdtui");
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    let mut reap = Reap(pid, false);
     drop(slave);
     let master = File::from(master);
     let mut reader = master.try_clone().expect("dup the pty master");
@@ -142,8 +156,8 @@ pub fn session(bin: &Path, endpoint: &str, home: &Path, big_key: &str) -> Run {
     screen.wait_for("voters up", Duration::from_secs(30));
     std::thread::sleep(Duration::from_millis(2500));
     screen.press("q");
-    let pid = libc::pid_t::try_from(child.id()).expect("pid");
     let (status, usage) = crate::common::wait4(pid);
+    reap.1 = true;
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
         "etcdtui exited with wait status {status}"
