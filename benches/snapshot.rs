@@ -1,7 +1,7 @@
 //! A 1,000,000-key, ~1 GiB snapshot: how long `SnapshotFile::open` plus the Keys view's
 //! first listing of "/" takes and how much memory it holds, against the key bytes; and
 //! `etcdtui snapshot status` against `etcdutl snapshot status` (3.5) and `etcdctl
-//! snapshot status` (3.4) on the same file, wall time and peak RSS from `/usr/bin/time -v`.
+//! snapshot status` (3.4) on the same file, wall time and peak RSS from wait4.
 //! Run it with `cargo bench --bench snapshot`; the first run seeds a throwaway etcd and
 //! saves the snapshot under `.cache/bench-snapshot-1m/`, later runs reuse it. Prints a
 //! markdown table; with `ETCDTUI_BENCH_SUMMARY=FILE` also appends the headline rows there.
@@ -184,33 +184,14 @@ struct Run {
     ok: bool,
 }
 
+/// One run of `cmd` (which must succeed), its wall time and its own peak RSS.
 fn timed(cmd: &[&str]) -> Run {
-    let out = Command::new("/usr/bin/time")
-        .arg("-v")
-        .args(cmd)
-        .env("ETCDCTL_API", "3")
-        .output()
-        .expect("run /usr/bin/time");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let field = |name: &str| {
-        stderr
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(name).map(str::trim).map(String::from))
-            .unwrap_or_default()
-    };
-    // m:ss.ss, or h:mm:ss for long runs.
-    let seconds = field("Elapsed (wall clock) time (h:mm:ss or m:ss):")
-        .split(':')
-        .fold(0.0, |acc, part| {
-            acc * 60.0 + part.parse::<f64>().unwrap_or(f64::NAN)
-        });
-    let kib: u64 = field("Maximum resident set size (kbytes):")
-        .parse()
-        .unwrap_or(0);
+    let args: Vec<String> = cmd[1..].iter().map(|s| s.to_string()).collect();
+    let (wall, peak_rss, _) = common::run_timed(Path::new(cmd[0]), &args);
     Run {
-        seconds,
-        peak_rss: kib * 1024,
-        ok: out.status.success(),
+        seconds: wall.as_secs_f64(),
+        peak_rss,
+        ok: true,
     }
 }
 
