@@ -1561,7 +1561,7 @@ async fn run(load_rt: tokio::runtime::Handle) -> String {
     );
     t.headline(
         Summary::new(
-            "Key press answered while ingesting at the ceiling: p99 / max",
+            "Key press answered while ingesting at the ceiling, both cores saturated: p99 / max",
             format!("{} / {}", ms(pct(&flat.keys, 0.99)), ms(max(&flat.keys))),
         )
         .target(format!("≤ {}", ms(TARGET_KEY)), keys_ok(&flat.keys)),
@@ -1624,6 +1624,16 @@ async fn run(load_rt: tokio::runtime::Handle) -> String {
         ),
         &format!("≤ {}", ms(TARGET_KEY)),
         Some(keys_ok(&paced.keys)),
+    );
+    t.headline(
+        Summary::new(
+            format!(
+                "Key press answered while {} events/s stream in: p99 / max",
+                per_s(paced_rate)
+            ),
+            format!("{} / {}", ms(pct(&paced.keys, 0.99)), ms(max(&paced.keys))),
+        )
+        .target(format!("≤ {}", ms(TARGET_KEY)), keys_ok(&paced.keys)),
     );
     t.row(
         &format!(
