@@ -77,6 +77,17 @@ fn connecting() {
 }
 
 #[test]
+fn a_snapshot_being_read_says_so_instead_of_connecting() {
+    let mut c = ctx(true);
+    c.endpoints.clear();
+    let a = App::new(c, Keymap::defaults(), Vec::new(), Instant::now());
+    let screen = render(&a, 80, 24).backend().to_string();
+    let header = screen.lines().nth(1).unwrap_or_default();
+    assert!(header.contains("reading the snapshot file"), "{header}");
+    assert!(!screen.contains("connecting"), "{screen}");
+}
+
+#[test]
 fn connected_with_one_endpoint_down() {
     let mut a = app(false);
     update(

@@ -182,6 +182,10 @@ fn state_lines<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
         rows(label, &value, width, theme, style)
     };
     let lines: Vec<Vec<Line>> = match &app.conn {
+        ConnState::Connecting { .. } if app.context.endpoints.is_empty() => {
+            let what = "reading the snapshot file…".into();
+            vec![row("state", what, theme, theme.warning)]
+        }
         ConnState::Connecting { .. } => {
             vec![row("state", "connecting…".into(), theme, theme.warning)]
         }

@@ -126,6 +126,11 @@ fn cluster_line<'a>(app: &App, theme: &Theme, width: u16) -> Line<'a> {
 
 fn state_spans<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
     match &app.conn {
+        // `--snapshot FILE` starts with no endpoints while the file is read: there is
+        // nothing to connect to, so say what is happening instead.
+        ConnState::Connecting { .. } if app.context.endpoints.is_empty() => {
+            vec![Span::styled("◌ reading the snapshot file…", theme.warning)]
+        }
         ConnState::Connecting { attempt } => {
             let text = if *attempt == 0 {
                 "◌ connecting…".to_string()
