@@ -262,6 +262,13 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 generation,
                 spec: session_spec.clone(),
             },
+            // A file read earlier is served exactly as one handed over whole.
+            Request::ServeSnapshot { generation, path } => {
+                match super::snapkeys::take_read(&read, &path) {
+                    Some(file) => Request::OpenSnapshot { generation, file },
+                    None => continue,
+                }
+            }
             other => other,
         };
         match req {
@@ -292,18 +299,6 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                     events.clone(),
                     generation,
                 ));
-            }
-            Request::ServeSnapshot { generation, path } => {
-                if let Some(file) = super::snapkeys::take_read(&read, &path) {
-                    if let Some((task, _)) = current.take() {
-                        task.abort();
-                    }
-                    active = Arc::new(watch::channel(None).0);
-                    watches.clear();
-                    let info = super::snapkeys::info(&file);
-                    snapshot = Some(file);
-                    let _ = events.send(Event::Connected { generation, info }).await;
-                }
             }
             Request::OpenSnapshot { generation, file } => {
                 if let Some((task, _)) = current.take() {
@@ -477,7 +472,8 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                     let _ = c.send(());
                 }
             }
-            Request::ResumeLive { .. } => {}
+            // Both were rewritten into other requests above.
+            Request::ResumeLive { .. } | Request::ServeSnapshot { .. } => {}
             Request::ReconnectNow => {
                 if let Some((_, wake)) = &current {
                     wake.notify_one();
