@@ -12,7 +12,7 @@ mod common;
 mod tmux;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use clap::Parser;
@@ -50,16 +50,7 @@ fn read_log(state: &Path) -> String {
 /// `etcdtui check` with the given arguments and extra environment, logging at trace
 /// level into `home`.
 fn check(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcdtui"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("ETCDCTL_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env_remove("KUBECONFIG")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_STATE_HOME", home.join(".state"))
+    common::etcdtui_at_home(home)
         .env("ETCDTUI_LOG", "trace")
         .envs(env.iter().copied())
         .args(args)

@@ -5,22 +5,13 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use etcdtui::localcluster::LocalCluster;
 use serde_json::Value;
 
 fn etcdtui(args: &[&str], home: &Path) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcdtui"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("ETCDCTL_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env_remove("KUBECONFIG")
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_STATE_HOME", home.join(".state"))
+    common::etcdtui_at_home(home)
         .args(args)
         .output()
         .expect("run etcdtui")

@@ -278,13 +278,7 @@ pub fn etcdctl_with_identity(
 ) -> Output {
     let bin = etcdctl_bin().expect("etcdctl is required by this test");
     let mut cmd = Command::new(bin);
-    // Stray ETCDCTL_* variables from the developer's shell would change
-    // endpoints or credentials behind the test's back.
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("ETCDCTL_") {
-            cmd.env_remove(key);
-        }
-    }
+    clear_etcdctl_env(&mut cmd);
     cmd.env("ETCDCTL_API", "3")
         .arg(format!("--endpoints={}", cluster.client_urls().join(",")))
         .arg("--dial-timeout=3s")
@@ -431,4 +425,26 @@ pub fn render_body(a: &etcdtui::app::App, w: u16, h: u16) -> String {
         .skip(2)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Stray ETCDCTL_* variables from the developer's shell would change endpoints or
+/// credentials behind the test's back.
+pub fn clear_etcdctl_env(cmd: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("ETCDCTL_") {
+            cmd.env_remove(key);
+        }
+    }
+}
+
+/// The etcdtui binary with a home of its own: no config, kubeconfig or ETCDCTL_*
+/// variables of the developer's reach it.
+pub fn etcdtui_at_home(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcdtui"));
+    clear_etcdctl_env(&mut cmd);
+    cmd.env_remove("KUBECONFIG")
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_STATE_HOME", home.join(".state"));
+    cmd
 }
