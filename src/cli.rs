@@ -41,59 +41,60 @@ pub struct Cli {
 #[derive(Args, Default)]
 pub struct ConnArgs {
     /// gRPC endpoints, comma separated [default: 127.0.0.1:2379]
-    #[arg(long, value_name = "HOST:PORT,...")]
+    #[arg(global = true, long, value_name = "HOST:PORT,...")]
     pub endpoints: Option<String>,
 
     /// Verify the server certificate with this CA bundle
-    #[arg(long, value_name = "FILE")]
+    #[arg(global = true, long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
     /// Client certificate for TLS client authentication
-    #[arg(long, value_name = "FILE")]
+    #[arg(global = true, long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
 
     /// Client key for TLS client authentication
-    #[arg(long, value_name = "FILE")]
+    #[arg(global = true, long, value_name = "FILE")]
     pub key: Option<PathBuf>,
 
     /// User name, or name:password (better: ETCDCTL_PASSWORD, a password_file, or the prompt)
-    #[arg(long, value_name = "NAME[:PASSWORD]")]
+    #[arg(global = true, long, value_name = "NAME[:PASSWORD]")]
     pub user: Option<String>,
 
     /// Skip server certificate verification (testing only)
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub insecure_skip_tls_verify: bool,
 
     /// Time to establish a connection, e.g. 2s or 500ms [default: 2s]
-    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    #[arg(global = true, long, value_name = "DURATION", value_parser = duration_arg)]
     pub dial_timeout: Option<Duration>,
 
     /// Time for one request, e.g. 5s [default: 5s]
-    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    #[arg(global = true, long, value_name = "DURATION", value_parser = duration_arg)]
     pub command_timeout: Option<Duration>,
 
     /// Context from config.yaml to use
-    #[arg(long, value_name = "NAME")]
+    #[arg(global = true, long, value_name = "NAME")]
     pub context: Option<String>,
 
     /// Config file [default: <config dir>/etcdtui/config.yaml]
-    #[arg(long, value_name = "FILE")]
+    #[arg(global = true, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// Never change the cluster: keys that would are switched off
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub read_only: bool,
 
     /// The cluster's --quota-backend-bytes, e.g. 8GiB [default: as etcd reports, else 2GiB]
-    #[arg(long, value_name = "SIZE", value_parser = bytes_arg)]
+    #[arg(global = true, long, value_name = "SIZE", value_parser = bytes_arg)]
     pub quota_bytes: Option<i64>,
 
     /// How often the Cluster view refreshes, e.g. 2s [default: 2s]
-    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    #[arg(global = true, long, value_name = "DURATION", value_parser = duration_arg)]
     pub refresh: Option<Duration>,
 
     /// kubeadm etcd static pod manifest to detect
     #[arg(
+        global = true,
         long,
         value_name = "FILE",
         default_value = "/etc/kubernetes/manifests/etcd.yaml",
@@ -171,7 +172,7 @@ pub enum SnapshotCmd {
     /// plus the appended SHA-256's integrity, compaction, pages and members
     Status(SnapshotStatusArgs),
     /// What changed in the live cluster since the snapshot: keys added, changed and
-    /// removed, by prefix (connection flags go before `snapshot`, as for `check`)
+    /// removed, by prefix
     Diff(SnapshotDiffArgs),
 }
 
