@@ -186,7 +186,8 @@ pub struct SnapshotDiffArgs {
     pub prefix: String,
 
     /// Also show how this key's value changed, decoded as the Keys view shows it
-    #[arg(long, value_name = "KEY")]
+    /// (`--key` is the client key file, as in etcdctl)
+    #[arg(id = "etcd_key", long = "etcd-key", value_name = "KEY")]
     pub key: Option<String>,
 
     /// Output format
@@ -213,8 +214,8 @@ pub struct DecodeArgs {
     #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
     pub output: DecodeOutput,
 
-    /// The key the value was stored under, when it matters (e.g. /registry/secrets/...)
-    #[arg(long)]
+    /// The etcd key the value was stored under, when it matters (e.g. /registry/secrets/...)
+    #[arg(id = "etcd_key", long = "etcd-key", value_name = "KEY")]
     pub key: Option<String>,
 }
 
@@ -254,4 +255,47 @@ pub fn man_page() -> Result<Vec<u8>, String> {
         .render(&mut out)
         .map_err(|e| format!("cannot render the man page: {e}"))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    /// Clap checks names and ids only when a command is built: a subcommand argument
+    /// that reuses a global one's id (`--key`) would panic at run time.
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn connection_flags_parse_after_subcommands() {
+        let cli = Cli::try_parse_from([
+            "etcdtui",
+            "snapshot",
+            "diff",
+            "f.db",
+            "--endpoints",
+            "a:1",
+            "--key",
+            "c.key",
+            "--etcd-key",
+            "/k",
+            "--user",
+            "app",
+        ]);
+        let cli = match cli {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(cli.conn.endpoints.as_deref(), Some("a:1"));
+        assert_eq!(cli.conn.key, Some(PathBuf::from("c.key")));
+        match cli.command {
+            Some(Cmd::Snapshot(SnapshotCmd::Diff(d))) => assert_eq!(d.key.as_deref(), Some("/k")),
+            other => panic!("{other:?}"),
+        }
+        let cli = Cli::try_parse_from(["etcdtui", "check", "--context", "prod", "-o", "json"]);
+        assert!(cli.is_ok_and(|c| c.conn.context.as_deref() == Some("prod")));
+    }
 }

@@ -26,6 +26,8 @@ pub struct EtcdMeta {
     /// compaction was interrupted).
     pub scheduled_compact_revision: Option<i64>,
     pub cluster_version: Option<String>,
+    /// The storage schema version, written by etcd 3.6 and later (`meta/storageVersion`).
+    pub storage_version: Option<String>,
     pub members: Vec<Member>,
     /// IDs from `members_removed`.
     pub removed_members: Vec<u64>,
@@ -38,6 +40,9 @@ impl EtcdMeta {
         match (bucket, key) {
             ("meta", b"consistent_index") => self.consistent_index = Some(be_u64(value)?),
             ("meta", b"term") => self.term = Some(be_u64(value)?),
+            ("meta", b"storageVersion") => {
+                self.storage_version = Some(String::from_utf8_lossy(value).into_owned());
+            }
             ("meta", b"finishedCompactRev") => self.compacted_revision = Some(rev(value)?),
             ("meta", b"scheduledCompactRev") => self.scheduled_compact_revision = Some(rev(value)?),
             ("cluster", b"clusterVersion") => {
