@@ -45,6 +45,8 @@ pub struct LeasesState {
     pub info: Option<String>,
     pub ask: Option<Confirm>,
     pub k8s: Vec<crate::etcd::leases::K8sLease>,
+    /// Set when etcd refuses this user the lease list (it needs root on most releases).
+    pub not_permitted: Option<String>,
 }
 
 impl LeasesState {
@@ -232,7 +234,13 @@ pub fn on_answer(
             ls.k8s = k;
             Vec::new()
         }
+        (Pending::List, Err(e)) if e.problem == crate::etcd::Problem::PermissionDenied => {
+            ls.loaded = true;
+            ls.not_permitted = Some("not permitted: this user may not list leases".into());
+            Vec::new()
+        }
         (Pending::List, Ok(LeasesAnswer::List { ids, .. })) => {
+            ls.not_permitted = None;
             ls.ids = ids;
             ls.loaded = true;
             ls.cursor = ls.cursor.min(ls.ids.len().saturating_sub(1));

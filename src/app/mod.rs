@@ -205,6 +205,9 @@ pub struct App {
     /// Why cluster operations are unavailable although the session may write: the etcd
     /// user lacks the root role.
     pub ops_denied: Option<String>,
+    /// Who we are, whether auth is on and what the user may do with keys, once the
+    /// session has learnt it; `None` before (everything is offered, etcd decides).
+    pub access: Option<crate::etcd::permissions::SessionAccess>,
     /// The terminal's width, for mapping mouse clicks onto side-by-side panes.
     pub width: u16,
     /// Wall-clock time of the last tick, for event timestamps.
@@ -384,6 +387,7 @@ impl App {
             ops: ops::OpsState::default(),
             checks: checks::ChecksState::default(),
             ops_denied: None,
+            access: None,
             width: 80,
             wall: std::time::SystemTime::now(),
         };

@@ -122,6 +122,9 @@ pub struct ClusterInfo {
     pub endpoints_total: usize,
     /// Endpoints that did not answer this round, with why.
     pub endpoint_errors: Vec<EtcdError>,
+    /// The endpoint answered but refused `Status` to this user: leader, term and
+    /// version are unknown (zero or empty), not invented.
+    pub status_denied: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -189,6 +192,11 @@ pub enum Event {
         id: u64,
         facts: Box<crate::checks::Facts>,
     },
+    /// Who we are, whether auth is on and what we may do with keys, once per connection.
+    Access {
+        generation: u64,
+        access: Box<super::permissions::SessionAccess>,
+    },
     /// The roles of the connected user, once per connection.
     UserRoles {
         generation: u64,
@@ -211,6 +219,7 @@ impl Event {
             | Event::Watch { generation, .. }
             | Event::Operation { generation, .. }
             | Event::UserRoles { generation, .. }
+            | Event::Access { generation, .. }
             | Event::Checks { generation, .. }
             | Event::SnapshotRead { generation, .. } => *generation,
         }
@@ -617,10 +626,11 @@ async fn run_session(
                     .iter()
                     .find(|c| c.endpoint == info.endpoint)
                     .cloned();
-                if !connected && let (Some(c), Some(cred)) = (&serving, &spec.credentials) {
-                    tokio::spawn(report_roles(
+                if !connected && let Some(c) = &serving {
+                    tokio::spawn(super::access::learn(
                         c.clone(),
-                        cred.user.clone(),
+                        spec.clone(),
+                        info.status_denied,
                         generation,
                         events.clone(),
                     ));
@@ -669,28 +679,6 @@ async fn run_session(
     }
 }
 
-/// The roles of the user we connect as (a user may read its own): cluster operations
-/// need `root`, so the UI hides them from anyone else instead of letting etcd refuse.
-async fn report_roles(
-    client: EndpointClient,
-    user: String,
-    generation: u64,
-    events: mpsc::Sender<Event>,
-) {
-    let name = user.clone();
-    let roles = client
-        .call(|mut c| async move { c.user_get(name).await })
-        .await
-        .map(|r| r.roles().to_vec());
-    let _ = events
-        .send(Event::UserRoles {
-            generation,
-            user,
-            roles,
-        })
-        .await;
-}
-
 /// Builds clients when there are none. Endpoints that fail to build are left out of
 /// this round; if none builds, the first error explains why.
 async fn refresh_clients(
@@ -716,7 +704,9 @@ async fn refresh_clients(
 }
 
 /// Asks every endpoint for its status in parallel and reports from the first that
-/// answers, in the order the user listed them.
+/// answers, in the order the user listed them. An endpoint that refuses `Status` to
+/// this user has answered all the same: it is connected, and what `Status` would have
+/// told is marked as not permitted.
 async fn probe(
     clients: &[EndpointClient],
     spec: &ConnectSpec,
@@ -730,26 +720,41 @@ async fn probe(
     .await;
     let mut errors = Vec::new();
     let mut answered = None;
+    let mut denied = None;
     for (c, a) in clients.iter().zip(answers) {
         match a {
             Ok(status) => {
                 answered.get_or_insert((c, status));
             }
+            Err(e) if e.problem == Problem::PermissionDenied => {
+                denied.get_or_insert(c);
+            }
             Err(e) => errors.push(e),
         }
     }
-    let Some((client, status)) = answered else {
-        return Err(errors
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| EtcdError::settings("no endpoints given")));
+    let endpoints_up = clients.len() - errors.len();
+    let (client, status) = match (answered, denied) {
+        (Some((c, s)), _) => (c, Some(s)),
+        (None, Some(c)) => (c, None),
+        (None, None) => {
+            return Err(errors
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| EtcdError::settings("no endpoints given")));
+        }
     };
     if check_auth {
         check_kv_access(client).await?;
     }
+    // Some releases refuse the member list to non-root users too: then names are unknown.
     let members = client
         .call(|mut cl| async move { cl.member_list().await })
-        .await
+        .await;
+    let list_header = members.as_ref().ok().and_then(|r| {
+        r.header()
+            .map(|h| (h.cluster_id(), h.member_id(), h.revision()))
+    });
+    let members = members
         .map(|r| {
             r.members()
                 .iter()
@@ -763,23 +768,53 @@ async fn probe(
             .find(|(mid, _)| *mid == id)
             .map(|(_, n)| n.clone())
     };
-    let header = status.header();
-    let member_id = header.map(|h| h.member_id()).unwrap_or_default();
+    let (cluster_id, member_id, revision) = match &status {
+        Some(s) => s
+            .header()
+            .map(|h| (h.cluster_id(), h.member_id(), h.revision()))
+            .unwrap_or_default(),
+        None => match list_header {
+            Some(h) => h,
+            None => header_of_own_user(client, spec).await,
+        },
+    };
+    let leader_id = status.as_ref().map(|s| s.leader()).unwrap_or_default();
     Ok(ClusterInfo {
         endpoint: client.endpoint.clone(),
-        cluster_id: header.map(|h| h.cluster_id()).unwrap_or_default(),
+        cluster_id,
         member_id,
         member_name: name_of(member_id).unwrap_or_default(),
-        leader_id: status.leader(),
-        leader_name: name_of(status.leader()),
-        version: status.version().to_string(),
-        revision: header.map(|h| h.revision()).unwrap_or_default(),
-        raft_term: status.raft_term(),
+        leader_id,
+        leader_name: status.as_ref().and_then(|_| name_of(leader_id)),
+        version: status
+            .as_ref()
+            .map(|s| s.version().to_string())
+            .unwrap_or_default(),
+        revision,
+        raft_term: status.as_ref().map(|s| s.raft_term()).unwrap_or_default(),
         members: members.len(),
-        endpoints_up: clients.len() - errors.len(),
+        endpoints_up,
         endpoints_total: spec.endpoints.len(),
         endpoint_errors: errors,
+        status_denied: status.is_none(),
     })
+}
+
+/// Reading one's own user is allowed to every user: its answer's header still says
+/// which cluster and member answered and at which revision.
+async fn header_of_own_user(client: &EndpointClient, spec: &ConnectSpec) -> (u64, u64, i64) {
+    let Some(user) = spec.credentials.as_ref().map(|c| c.user.clone()) else {
+        return (0, 0, 0);
+    };
+    client
+        .call(|mut cl| async move { cl.user_get(user).await })
+        .await
+        .ok()
+        .and_then(|r| {
+            r.header()
+                .map(|h| (h.cluster_id(), h.member_id(), h.revision()))
+        })
+        .unwrap_or_default()
 }
 
 /// `status` is answered without authentication, so a cluster that needs a user would

@@ -379,6 +379,7 @@ pub fn connected_app(view: etcdtui::app::ViewId, read_only: bool) -> etcdtui::ap
             endpoints_up: 1,
             endpoints_total: 1,
             endpoint_errors: Vec::new(),
+            status_denied: false,
         },
     };
     a.view = view;
