@@ -86,6 +86,8 @@ pub struct KeysState {
     pub perms: Option<crate::etcd::permissions::Permissions>,
     /// The permitted entries the tree starts at when the root may not be listed.
     pub roots: Option<Vec<crate::etcd::permissions::Entry>>,
+    /// The last listing etcd refused, shown in place of the rows it would have given.
+    pub denied: Option<String>,
 }
 
 impl Default for KeysState {
@@ -118,6 +120,7 @@ impl KeysState {
             report: None,
             perms: None,
             roots: None,
+            denied: None,
         }
     }
 

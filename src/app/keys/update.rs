@@ -512,6 +512,7 @@ fn on_children(
         .add_children(node, children, next, revision, replace);
     ks.loaded = true;
     ks.error = None;
+    ks.denied = None;
     if node == ROOT {
         let effects = open_lone_dir(ks);
         if !effects.is_empty() {
@@ -556,7 +557,9 @@ fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>,
         Pending::Children { node, .. } => {
             let n = ks.tree.node_mut(node);
             n.loading = false;
-            let msg = denied_message(&e, "list", &n.key).unwrap_or(msg);
+            let denied = denied_message(&e, "list", &n.key);
+            ks.denied = denied.clone();
+            let msg = denied.unwrap_or(msg);
             ks.error = Some(msg.clone());
             return (Vec::new(), Some(msg));
         }
