@@ -76,9 +76,10 @@ async fn read_only_on_one_prefix() {
     assert_eq!(h.selected_key().as_deref(), Some(&b"/app/a"[..]));
     let screen = h.render_body(120, 28);
     assert!(screen.contains("value-a"), "{screen}");
-    // Writing is not offered: the refusal comes before anything is sent.
+    // Writing is not offered: a role that grants no write has no write keys.
+    assert!(!h.render(120, 30).contains("e edit"));
     h.keys("e");
-    assert!(status(&h).contains("not permitted"), "{}", status(&h));
+    assert!(h.app.keys.ask.is_none() && h.editor.is_none());
     // Outside /app/: reached with :goto, refused in place.
     h.keys(":goto /other/x\n");
     h.settle().await;
@@ -136,6 +137,15 @@ async fn read_write_on_one_prefix() {
     assert!(status(&h).contains("done at revision"), "{}", status(&h));
     let got = common::etcdctl_ok(&s.cluster, &["--user", "root:rootpw", "get", "/app/a"]);
     assert!(got.contains("changed"), "{got}");
+    // Outside /app/ the write is refused before anything is sent.
+    h.keys(":goto /other/x\n");
+    h.settle().await;
+    h.keys("e");
+    assert!(
+        status(&h).contains("not permitted: this user may not write /other/x"),
+        "{}",
+        status(&h)
+    );
     // A write etcd itself refuses (the app did not know better) says so.
     let draft = h.drafts.path().join("draft-other");
     std::fs::write(&draft, "nope").expect("draft");
@@ -204,7 +214,7 @@ async fn no_key_permission_at_all() {
     header_matches_status_access(&s, &h, "nokv").await;
     let screen = h.render_body(120, 28);
     assert!(
-        screen.contains("not permitted: this user may read no keys"),
+        screen.contains("not permitted: may read no keys"),
         "{screen}"
     );
     h.keys("4");

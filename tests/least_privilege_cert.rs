@@ -103,7 +103,7 @@ async fn a_certificate_with_cn_root_is_root_and_auth_reads_enabled() {
         .await;
     let screen = h.render_body(120, 28);
     assert!(
-        screen.contains("authentication enabled (connected as root (client certificate CN))"),
+        screen.contains("authentication enabled (connected as root, certificate CN)"),
         "{screen}"
     );
     assert!(!screen.contains("disabled"), "{screen}");

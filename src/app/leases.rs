@@ -230,13 +230,19 @@ pub fn on_answer(
         return Vec::new();
     };
     match (pending, result) {
+        // Kubernetes' Lease objects are keys like any other: a user who may not read
+        // them simply has none to show.
+        (Pending::Kubernetes, Err(e)) if e.problem == crate::etcd::Problem::PermissionDenied => {
+            ls.k8s.clear();
+            Vec::new()
+        }
         (Pending::Kubernetes, Ok(LeasesAnswer::Kubernetes(k))) => {
             ls.k8s = k;
             Vec::new()
         }
         (Pending::List, Err(e)) if e.problem == crate::etcd::Problem::PermissionDenied => {
             ls.loaded = true;
-            ls.not_permitted = Some("not permitted: this user may not list leases".into());
+            ls.not_permitted = Some("not permitted to list leases".into());
             Vec::new()
         }
         (Pending::List, Ok(LeasesAnswer::List { ids, .. })) => {

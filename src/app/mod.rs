@@ -396,7 +396,13 @@ impl App {
     }
 
     pub fn apply_read_only(&mut self) {
-        self.keymap = if self.context.read_only {
+        // A user whose roles grant no write is offered none, as in read-only mode.
+        let writes_nothing = self
+            .access
+            .as_ref()
+            .and_then(|a| a.keys.as_ref())
+            .is_some_and(|k| k.writes_nothing());
+        self.keymap = if self.context.read_only || writes_nothing {
             self.base_keymap.clone().without_dangerous()
         } else if self.ops_denied.is_some() {
             self.base_keymap.clone().without_operations()

@@ -156,6 +156,7 @@ pub fn on_access(app: &mut App, access: crate::etcd::permissions::SessionAccess)
     let restart = super::keys::permitted::set(&mut app.keys, access.keys.clone());
     super::watch::permitted(&mut app.watch, access.keys.as_ref());
     app.access = Some(access);
+    app.apply_read_only();
     if restart {
         super::keys::update::start(&mut app.keys)
     } else {

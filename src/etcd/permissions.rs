@@ -166,6 +166,11 @@ impl Permissions {
         }
     }
 
+    /// Whether the roles grant no write anywhere: write keys are then not offered.
+    pub fn writes_nothing(&self) -> bool {
+        !self.all && !self.perms.iter().any(|p| grants(p.access, true))
+    }
+
     /// The readable parts of the keyspace, in key order, for the top of the Keys tree:
     /// `None` when the whole keyspace may be read (the tree starts at the root).
     pub fn entries(&self) -> Option<Vec<Entry>> {
@@ -236,6 +241,8 @@ mod tests {
         assert!(!p.can_write(b"/app/x"));
         assert_eq!(p.entries(), Some(vec![Entry::Dir(b"/app/".to_vec())]));
         assert_eq!(p.default_watch_prefix(), Some(b"/app/".to_vec()));
+        assert!(p.writes_nothing());
+        assert!(!Permissions::everything().writes_nothing());
     }
 
     #[test]

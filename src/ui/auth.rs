@@ -33,12 +33,12 @@ fn status_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
     let access = app.access.as_ref();
     let auth = access.map(|a| a.auth).unwrap_or(AuthState::Unknown);
     let who = access.and_then(|a| match (&a.user, &a.cert_cn) {
-        (Some(u), Some(cn)) if u == cn => Some(format!("{} (client certificate CN)", safe(u))),
+        (Some(u), Some(cn)) if u == cn => Some(format!("{}, certificate CN", safe(u))),
         (Some(u), _) => Some(safe(u).into_owned()),
         (None, _) => None,
     });
     let inferred = if auth.inferred() {
-        " — inferred: etcd 3.4 has no AuthStatus"
+        " (inferred: etcd 3.4 has no AuthStatus)"
     } else {
         ""
     };

@@ -59,7 +59,7 @@ fn draw_tree(frame: &mut Frame, area: Rect, ks: &KeysState, theme: &Theme) {
         if ks.roots.as_ref().is_some_and(Vec::is_empty) {
             // A user whose roles grant no key at all: not an empty cluster.
             lines.push(Line::styled(
-                "not permitted: this user may read no keys",
+                "not permitted: may read no keys",
                 theme.warning,
             ));
         } else if let Some(e) = &ks.denied {

@@ -233,7 +233,15 @@ fn draw_table(frame: &mut Frame, area: Rect, t: &Tab, theme: &Theme) {
         });
     }
     if rows.is_empty() {
-        lines.push(Line::styled("waiting for changes…", theme.muted));
+        match &t.state {
+            TabState::Cancelled { reason } if reason.starts_with("not permitted") => {
+                lines.push(Line::styled(
+                    "no events: etcd refuses this watch",
+                    theme.muted,
+                ));
+            }
+            _ => lines.push(Line::styled("waiting for changes…", theme.muted)),
+        }
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
