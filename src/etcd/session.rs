@@ -626,14 +626,23 @@ async fn run_session(
                     .iter()
                     .find(|c| c.endpoint == info.endpoint)
                     .cloned();
+                // Who we are and what we may read arrives before `Connected`, so the
+                // Keys view starts at what is permitted instead of at a refused root.
+                // A slow cluster does not hold the connection up for it, though.
                 if !connected && let Some(c) = &serving {
-                    tokio::spawn(super::access::learn(
+                    let mut learning = Box::pin(super::access::learn(
                         c.clone(),
                         spec.clone(),
                         info.status_denied,
                         generation,
                         events.clone(),
                     ));
+                    if tokio::time::timeout(spec.command_timeout, &mut learning)
+                        .await
+                        .is_err()
+                    {
+                        tokio::spawn(learning);
+                    }
                 }
                 active.send_replace(serving);
                 let ev = if connected {

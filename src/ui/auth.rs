@@ -31,12 +31,21 @@ fn span_text(s: &KeySpan) -> String {
 fn status_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
     use crate::etcd::permissions::AuthState;
     let access = app.access.as_ref();
-    let auth = access.map(|a| a.auth).unwrap_or(AuthState::Unknown);
-    let who = access.and_then(|a| match (&a.user, &a.cert_cn) {
-        (Some(u), Some(cn)) if u == cn => Some(format!("{}, certificate CN", safe(u))),
-        (Some(u), _) => Some(safe(u).into_owned()),
-        (None, _) => None,
-    });
+    // Until the session has asked: etcd refuses a password login when auth is off, so
+    // being connected with one says it is on.
+    let auth = match (access, &app.context.user) {
+        (Some(a), _) => a.auth,
+        (None, Some(_)) => AuthState::Enabled,
+        (None, None) => AuthState::Unknown,
+    };
+    let who = match access {
+        Some(a) => match (&a.user, &a.cert_cn) {
+            (Some(u), Some(cn)) if u == cn => Some(format!("{}, certificate CN", safe(u))),
+            (Some(u), _) => Some(safe(u).into_owned()),
+            (None, _) => None,
+        },
+        None => app.context.user.as_ref().map(|u| safe(u).into_owned()),
+    };
     let inferred = if auth.inferred() {
         " (inferred: etcd 3.4 has no AuthStatus)"
     } else {
