@@ -30,7 +30,7 @@ async fn connect(s: &Seeded, user: &str) -> Headless {
             "{user} was shown as disconnected: {:?}",
             a.conn
         );
-        a.access.is_some() && a.keys.loaded
+        a.access.is_some() && a.keys.loaded && matches!(a.conn, ConnState::Connected { .. })
     })
     .await;
     h.settle().await;
@@ -129,7 +129,10 @@ async fn read_write_on_one_prefix() {
     let mut h = connect(&s, "rw").await;
     h.editor = Some(Box::new(|_| b"changed".to_vec()));
     h.keys(":goto /app/a\n");
-    h.settle().await;
+    h.settle_until("value read", |a| {
+        a.keys.value.as_ref().is_some_and(|v| v.kv.is_some())
+    })
+    .await;
     h.keys("e");
     h.settle().await;
     h.keys("y");

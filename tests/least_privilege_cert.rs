@@ -67,7 +67,7 @@ async fn connect(spec: ConnectSpec) -> Headless {
             "shown as disconnected: {:?}",
             a.conn
         );
-        a.access.is_some() && a.keys.loaded
+        a.access.is_some() && a.keys.loaded && matches!(a.conn, ConnState::Connected { .. })
     })
     .await;
     h.settle().await;
