@@ -93,11 +93,24 @@ async fn read_only_on_one_prefix() {
     h.keys(":watch /other/\n");
     h.settle().await;
     assert!(h.render_body(120, 28).contains("not permitted"));
-    h.keys(":watch /app/\n");
+    // A watch on everything is refused to this user: it watches /app/ instead.
+    h.keys(":watch /\n");
     h.pump_until("watch live", std::time::Duration::from_secs(10), |a| {
         a.watch
             .tab()
             .is_some_and(|t| matches!(t.state, etcdtui::app::watch::TabState::Live { .. }))
+    })
+    .await;
+    assert_eq!(
+        h.app.watch.tab().map(|t| t.spec.key.clone()),
+        Some(b"/app/".to_vec())
+    );
+    common::etcdctl_ok(
+        &s.cluster,
+        &["--user", "root:rootpw", "put", "/app/new", "1"],
+    );
+    h.pump_until("event seen", std::time::Duration::from_secs(10), |a| {
+        a.watch.tab().is_some_and(|t| t.total >= 1)
     })
     .await;
     // Auth: whether auth is on comes from etcd, and listing users is not permitted.

@@ -181,3 +181,16 @@ fn a_watch_outside_the_role_is_refused_in_place() {
     );
     insta::assert_snapshot!(s);
 }
+
+#[test]
+fn a_watch_on_everything_becomes_one_on_the_permitted_prefix() {
+    let mut a = app(app_reader(), AuthState::Enabled);
+    press(&mut a, ":watch /\n");
+    let tab = a.watch.tab().expect("a watch tab");
+    assert_eq!(tab.spec.key, b"/app/".to_vec());
+    assert!(tab.spec.prefix);
+    assert!(!matches!(
+        tab.state,
+        etcdtui::app::watch::TabState::Cancelled { .. }
+    ));
+}

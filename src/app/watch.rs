@@ -202,9 +202,15 @@ pub fn start(w: &mut WatchState, mut spec: WatchSpec) -> Vec<Effect> {
         } else {
             p.can_read(&spec.key)
         };
-        match p.default_watch_prefix() {
-            // The whole keyspace is refused to this user: watch what it may read.
-            Some(d) if !allowed && spec.prefix && spec.key.is_empty() => spec.key = d,
+        // A watch on everything (or on a prefix above what the user may read) is
+        // refused by etcd: watch the first permitted part under it instead.
+        let narrower = p.entries().and_then(|es| {
+            es.into_iter()
+                .map(|e| e.key().to_vec())
+                .find(|k| k.starts_with(&spec.key) && p.can_read_prefix(k))
+        });
+        match narrower {
+            Some(k) if !allowed && spec.prefix => spec.key = k,
             _ if !allowed => refused = Some(not_permitted(&spec.key)),
             _ => {}
         }

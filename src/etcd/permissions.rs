@@ -203,15 +203,6 @@ impl Permissions {
         });
         Some(out)
     }
-
-    /// The prefix a watch defaults to: the whole keyspace when permitted, else the first
-    /// readable prefix (a watch on everything would be refused).
-    pub fn default_watch_prefix(&self) -> Option<Vec<u8>> {
-        match self.entries() {
-            None => Some(Vec::new()),
-            Some(es) => es.first().map(|e| e.key().to_vec()),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -240,7 +231,6 @@ mod tests {
         assert!(!p.can_read_prefix(b""));
         assert!(!p.can_write(b"/app/x"));
         assert_eq!(p.entries(), Some(vec![Entry::Dir(b"/app/".to_vec())]));
-        assert_eq!(p.default_watch_prefix(), Some(b"/app/".to_vec()));
         assert!(p.writes_nothing());
         assert!(!Permissions::everything().writes_nothing());
     }
@@ -310,6 +300,5 @@ mod tests {
         let p = user(Vec::new());
         assert!(!p.can_read(b"/x"));
         assert_eq!(p.entries(), Some(Vec::new()));
-        assert_eq!(p.default_watch_prefix(), None);
     }
 }
