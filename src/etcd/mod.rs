@@ -16,6 +16,7 @@ pub mod livekeys;
 pub mod metrics_scrape;
 pub mod operations;
 pub mod permissions;
+mod probe;
 pub mod scan;
 pub mod session;
 pub mod skipscan;
