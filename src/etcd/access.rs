@@ -12,7 +12,7 @@ use super::session::Event;
 use super::spec::ConnectSpec;
 
 /// The CN of the client certificate of the spec, if there is one to read.
-fn cert_cn(spec: &ConnectSpec) -> Option<String> {
+pub(super) fn cert_cn(spec: &ConnectSpec) -> Option<String> {
     let path = spec.tls.as_ref()?.cert.as_ref()?;
     let pem = std::fs::read(path)
         .map_err(|e| tracing::info!("cannot read {}: {e}", path.display()))

@@ -108,7 +108,13 @@ pub(super) async fn probe(
 /// Reading one's own user is allowed to every user: its answer's header still says
 /// which cluster and member answered and at which revision.
 async fn header_of_own_user(client: &EndpointClient, spec: &ConnectSpec) -> (u64, u64, i64) {
-    let Some(user) = spec.credentials.as_ref().map(|c| c.user.clone()) else {
+    // A certificate user is known by the certificate's CN.
+    let user = spec
+        .credentials
+        .as_ref()
+        .map(|c| c.user.clone())
+        .or_else(|| super::access::cert_cn(spec));
+    let Some(user) = user else {
         return (0, 0, 0);
     };
     client
