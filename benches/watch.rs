@@ -911,6 +911,7 @@ fn fake_info() -> ClusterInfo {
         endpoints_up: 1,
         endpoints_total: 1,
         endpoint_errors: Vec::new(),
+        status_denied: false,
     }
 }
 

@@ -62,6 +62,7 @@ fn app(view: ViewId) -> App {
             endpoints_up: 1,
             endpoints_total: 1,
             endpoint_errors: Vec::new(),
+            status_denied: false,
         },
     };
     a.cluster.snapshot = Some(ClusterSnapshot {

@@ -45,6 +45,7 @@ fn info() -> ClusterInfo {
             Some("https://10.0.0.13:2379"),
             "no answer within 5s",
         )],
+        status_denied: false,
     }
 }
 

@@ -45,6 +45,8 @@ pub struct LeasesState {
     pub info: Option<String>,
     pub ask: Option<Confirm>,
     pub k8s: Vec<crate::etcd::leases::K8sLease>,
+    /// Set when etcd refuses this user the lease list (it needs root on most releases).
+    pub not_permitted: Option<String>,
 }
 
 impl LeasesState {
@@ -228,11 +230,23 @@ pub fn on_answer(
         return Vec::new();
     };
     match (pending, result) {
+        // Kubernetes' Lease objects are keys like any other: a user who may not read
+        // them simply has none to show.
+        (Pending::Kubernetes, Err(e)) if e.problem == crate::etcd::Problem::PermissionDenied => {
+            ls.k8s.clear();
+            Vec::new()
+        }
         (Pending::Kubernetes, Ok(LeasesAnswer::Kubernetes(k))) => {
             ls.k8s = k;
             Vec::new()
         }
+        (Pending::List, Err(e)) if e.problem == crate::etcd::Problem::PermissionDenied => {
+            ls.loaded = true;
+            ls.not_permitted = Some("not permitted to list leases".into());
+            Vec::new()
+        }
         (Pending::List, Ok(LeasesAnswer::List { ids, .. })) => {
+            ls.not_permitted = None;
             ls.ids = ids;
             ls.loaded = true;
             ls.cursor = ls.cursor.min(ls.ids.len().saturating_sub(1));

@@ -205,6 +205,9 @@ pub struct App {
     /// Why cluster operations are unavailable although the session may write: the etcd
     /// user lacks the root role.
     pub ops_denied: Option<String>,
+    /// Who we are, whether auth is on and what the user may do with keys, once the
+    /// session has learnt it; `None` before (everything is offered, etcd decides).
+    pub access: Option<crate::etcd::permissions::SessionAccess>,
     /// The terminal's width, for mapping mouse clicks onto side-by-side panes.
     pub width: u16,
     /// Wall-clock time of the last tick, for event timestamps.
@@ -384,6 +387,7 @@ impl App {
             ops: ops::OpsState::default(),
             checks: checks::ChecksState::default(),
             ops_denied: None,
+            access: None,
             width: 80,
             wall: std::time::SystemTime::now(),
         };
@@ -392,7 +396,13 @@ impl App {
     }
 
     pub fn apply_read_only(&mut self) {
-        self.keymap = if self.context.read_only {
+        // A user whose roles grant no write is offered none, as in read-only mode.
+        let writes_nothing = self
+            .access
+            .as_ref()
+            .and_then(|a| a.keys.as_ref())
+            .is_some_and(|k| k.writes_nothing());
+        self.keymap = if self.context.read_only || writes_nothing {
             self.base_keymap.clone().without_dangerous()
         } else if self.ops_denied.is_some() {
             self.base_keymap.clone().without_operations()

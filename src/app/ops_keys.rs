@@ -149,3 +149,17 @@ pub fn on_update(app: &mut App, id: u64, update: OpUpdate) -> Vec<Effect> {
     }
     effects
 }
+
+/// What the session learnt about the user: the Keys tree starts at what it may read
+/// (starting over when that changed), and the views say what it may not.
+pub fn on_access(app: &mut App, access: crate::etcd::permissions::SessionAccess) -> Vec<Effect> {
+    let restart = super::keys::permitted::set(&mut app.keys, access.keys.clone());
+    super::watch::permitted(&mut app.watch, access.keys.as_ref());
+    app.access = Some(access);
+    app.apply_read_only();
+    if restart {
+        super::keys::update::start(&mut app.keys)
+    } else {
+        Vec::new()
+    }
+}

@@ -8,6 +8,7 @@ use super::{App, Command, ConnState, ContextInfo, Effect, Level, SnapshotSource}
 pub fn switch(app: &mut App, context: ContextInfo) {
     app.context = context;
     app.ops_denied = None;
+    app.access = None;
     app.apply_read_only();
     app.generation += 1;
     app.conn = ConnState::Connecting { attempt: 0 };

@@ -42,6 +42,7 @@ fn info(rev: i64) -> ClusterInfo {
         endpoints_up: 1,
         endpoints_total: 1,
         endpoint_errors: Vec::new(),
+        status_denied: false,
     }
 }
 

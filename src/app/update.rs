@@ -132,6 +132,7 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             super::ops_keys::on_roles(app, &user, roles);
             return effects;
         }
+        Event::Access { access, .. } => return super::ops_keys::on_access(app, *access),
         Event::Auth { id, result, .. } => {
             let effects = super::auth::on_answer(&mut app.auth, id, result);
             surface_auth(app);
@@ -623,6 +624,10 @@ fn write_action(app: &mut App, action: Action) -> Vec<Effect> {
         app.set_status(Level::Error, "read-only: nothing is written");
         return Vec::new();
     }
+    if let Err(why) = super::keys::permitted::refuse_action(&app.keys, action) {
+        app.set_status(Level::Error, why);
+        return Vec::new();
+    }
     let ks = &mut app.keys;
     let result = match action {
         Action::Edit => write::edit(ks).map(|e| vec![e]),
@@ -887,6 +892,10 @@ fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
         Ok(Command::Put(key)) => {
             if app.context.read_only {
                 app.set_status(Level::Error, "read-only: nothing is written");
+                return Vec::new();
+            }
+            if let Err(why) = super::keys::permitted::refuse_write(&app.keys, &key, false) {
+                app.set_status(Level::Error, why);
                 return Vec::new();
             }
             app.view = super::ViewId::Keys;

@@ -164,6 +164,24 @@ pub struct WatchState {
     next_id: u64,
     pub capacity: Option<usize>,
     pub notice: Option<String>,
+    /// The user's key permissions, once learnt: a watch on what it may not read is
+    /// refused in place, and one on the whole keyspace becomes one on what it may read.
+    pub perms: Option<crate::etcd::permissions::Permissions>,
+}
+
+/// Takes the user's permissions from the session.
+pub fn permitted(w: &mut WatchState, perms: Option<&crate::etcd::permissions::Permissions>) {
+    w.perms = perms.cloned();
+}
+
+/// What a refused watch says, in place of its events.
+fn not_permitted(key: &[u8]) -> String {
+    let key = if key.is_empty() {
+        "the whole keyspace".to_string()
+    } else {
+        crate::ui::text::bytes(key)
+    };
+    format!("not permitted: this user may not watch {key}")
 }
 
 impl WatchState {
@@ -176,12 +194,38 @@ impl WatchState {
     }
 }
 
-pub fn start(w: &mut WatchState, spec: WatchSpec) -> Vec<Effect> {
+pub fn start(w: &mut WatchState, mut spec: WatchSpec) -> Vec<Effect> {
+    let mut refused = None;
+    if let Some(p) = &w.perms {
+        let allowed = if spec.prefix {
+            p.can_read_prefix(&spec.key)
+        } else {
+            p.can_read(&spec.key)
+        };
+        // A watch on everything (or on a prefix above what the user may read) is
+        // refused by etcd: watch the first permitted part under it instead.
+        let narrower = p.entries().and_then(|es| {
+            es.into_iter()
+                .map(|e| e.key().to_vec())
+                .find(|k| k.starts_with(&spec.key) && p.can_read_prefix(k))
+        });
+        match narrower {
+            Some(k) if !allowed && spec.prefix => spec.key = k,
+            _ if !allowed => refused = Some(not_permitted(&spec.key)),
+            _ => {}
+        }
+    }
     w.next_id += 1;
     let id = w.next_id;
     let cap = w.capacity.unwrap_or(DEFAULT_CAPACITY);
-    w.tabs.push(Tab::new(id, spec.clone(), cap));
-    w.active = w.tabs.len() - 1;
+    let mut tab = Tab::new(id, spec.clone(), cap);
+    w.active = w.tabs.len();
+    if let Some(reason) = refused {
+        tab.state = TabState::Cancelled { reason };
+        w.tabs.push(tab);
+        return Vec::new();
+    }
+    w.tabs.push(tab);
     vec![Effect::WatchStart { id, spec }]
 }
 
@@ -227,7 +271,15 @@ pub fn on_updates(
                     compact_revision,
                 }
             }
-            WatchUpdate::Cancelled { reason } => tab.state = TabState::Cancelled { reason },
+            WatchUpdate::Cancelled { reason } => {
+                // etcd cancels a watch the user may not read with "permission denied".
+                let reason = if reason.contains("permission denied") {
+                    not_permitted(&tab.spec.key)
+                } else {
+                    reason
+                };
+                tab.state = TabState::Cancelled { reason }
+            }
             WatchUpdate::Events(evs) => {
                 tab.count_rate(now, evs.len() as u64);
                 for ev in evs {

@@ -19,7 +19,7 @@ pub enum Access {
 }
 
 impl Access {
-    fn from_i32(v: i32) -> Access {
+    pub fn from_i32(v: i32) -> Access {
         match v {
             0 => Access::Read,
             1 => Access::Write,
@@ -130,6 +130,108 @@ pub async fn load(c: &EndpointClient) -> Result<AuthInfo, EtcdError> {
         roles.push(Role { name, perms });
     }
     Ok(AuthInfo { users, roles })
+}
+
+/// The key permissions of `user`, from its own user and roles: etcd lets every user
+/// read those (`UserGet` on itself, `RoleGet` on its roles).
+pub async fn user_permissions(
+    c: &EndpointClient,
+    user: &str,
+) -> Result<super::permissions::Permissions, EtcdError> {
+    let name = user.to_string();
+    let roles = c
+        .call(|mut cl| async move { cl.user_get(name).await })
+        .await?
+        .roles()
+        .to_vec();
+    let mut perms = Vec::new();
+    for role in &roles {
+        if role == "root" {
+            return Ok(super::permissions::Permissions {
+                all: true,
+                roles,
+                perms: Vec::new(),
+            });
+        }
+        let n = role.clone();
+        let r = c.call(|mut cl| async move { cl.role_get(n).await }).await?;
+        perms.extend(r.permissions().iter().map(|p| Perm {
+            access: Access::from_i32(p.get_type()),
+            span: Span::new(p.key(), p.range_end()),
+        }));
+    }
+    Ok(super::permissions::Permissions {
+        all: false,
+        roles,
+        perms,
+    })
+}
+
+/// etcd-client has no `AuthStatus`; it is one unary call with an empty request.
+#[derive(Clone, PartialEq, prost::Message)]
+struct AuthStatusRequest {}
+
+#[derive(Clone, PartialEq, prost::Message)]
+struct AuthStatusResponse {
+    #[prost(bool, tag = "2")]
+    enabled: bool,
+}
+
+/// Whether authentication is on, from `AuthStatus` (etcd 3.5+); `None` from a server
+/// that does not have the call (3.4), where the caller has to infer it.
+/// `token`: from `Authenticate`, for a password user (3.5 and 3.6 refuse the call
+/// without one: "user name is empty"); a certificate user is known by its CN.
+pub async fn auth_status(
+    channel: tonic::transport::Channel,
+    endpoint: &str,
+    timeout: std::time::Duration,
+    token: Option<String>,
+) -> Result<Option<bool>, EtcdError> {
+    let mut grpc = tonic::client::Grpc::new(channel);
+    let call = async {
+        grpc.ready()
+            .await
+            .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+        let path =
+            tonic::codegen::http::uri::PathAndQuery::from_static("/etcdserverpb.Auth/AuthStatus");
+        let mut req = tonic::Request::new(AuthStatusRequest {});
+        if let Some(t) = token.as_deref().and_then(|t| t.parse().ok()) {
+            req.metadata_mut().insert("token", t);
+        }
+        grpc.unary(
+            req,
+            path,
+            tonic_prost::ProstCodec::<AuthStatusRequest, AuthStatusResponse>::default(),
+        )
+        .await
+    };
+    match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(r)) => Ok(Some(r.into_inner().enabled)),
+        Ok(Err(s)) if s.code() == tonic::Code::Unimplemented => Ok(None),
+        Ok(Err(s)) => Err(EtcdError::from_client(
+            endpoint,
+            &etcd_client::Error::GRpcStatus(s),
+        )),
+        Err(_) => Err(EtcdError::timeout(endpoint, timeout)),
+    }
+}
+
+/// The common name of the first certificate in a PEM file: with `--client-cert-auth`
+/// etcd takes the user from it when no password is given.
+pub fn certificate_cn(pem: &[u8]) -> Result<String, String> {
+    let (_, pem) =
+        x509_parser::pem::parse_x509_pem(pem).map_err(|e| format!("not a PEM certificate: {e}"))?;
+    let cert = pem
+        .parse_x509()
+        .map_err(|e| format!("not an X.509 certificate: {e}"))?;
+    let cn = cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .ok_or("the certificate has no common name")?;
+    cn.as_str()
+        .map(str::to_string)
+        .map_err(|e| format!("unreadable common name: {e}"))
 }
 
 pub async fn run_op(c: &EndpointClient, op: AuthOp) -> Result<AuthAnswer, EtcdError> {

@@ -175,6 +175,31 @@ pub async fn connect_endpoint(
     })
 }
 
+/// A bare gRPC channel to one endpoint, for the calls etcd-client does not have
+/// (`AuthStatus`). Unauthenticated: those calls need no token. Connects on first use,
+/// so the caller's timeout bounds the dial too.
+pub fn raw_channel(
+    endpoint: &str,
+    spec: &ConnectSpec,
+) -> Result<tonic::transport::Channel, EtcdError> {
+    let tls = spec.tls.as_ref().map(load_tls).transpose()?;
+    let url = normalize_endpoint(endpoint, tls.is_some());
+    let bad = |e: tonic::transport::Error| EtcdError::settings(format!("bad endpoint {url}: {e}"));
+    let ep = match &tls {
+        Some(t) if t.insecure_skip_verify => {
+            return insecure::channel(&url, t, spec.dial_timeout);
+        }
+        Some(t) if url.starts_with("https://") => {
+            tonic::transport::Endpoint::from_shared(url.clone())
+                .map_err(bad)?
+                .tls_config(tls_options(t))
+                .map_err(bad)?
+        }
+        _ => tonic::transport::Endpoint::from_shared(url.clone()).map_err(bad)?,
+    };
+    Ok(ep.connect_timeout(spec.dial_timeout).connect_lazy())
+}
+
 fn tls_options(t: &LoadedTls) -> TlsOptions {
     let mut o = TlsOptions::new();
     if let Some(ca) = &t.ca_pem {

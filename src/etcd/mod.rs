@@ -1,5 +1,6 @@
 //! All etcd I/O lives here. Nothing in this module imports ratatui or crossterm.
 
+pub mod access;
 pub mod auth;
 mod cert_reason;
 pub mod cluster;
@@ -14,6 +15,8 @@ pub mod leases;
 pub mod livekeys;
 pub mod metrics_scrape;
 pub mod operations;
+pub mod permissions;
+mod probe;
 pub mod scan;
 pub mod session;
 pub mod skipscan;

@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use etcd_client::GetOptions;
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -122,6 +121,9 @@ pub struct ClusterInfo {
     pub endpoints_total: usize,
     /// Endpoints that did not answer this round, with why.
     pub endpoint_errors: Vec<EtcdError>,
+    /// The endpoint answered but refused `Status` to this user: leader, term and
+    /// version are unknown (zero or empty), not invented.
+    pub status_denied: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -189,6 +191,11 @@ pub enum Event {
         id: u64,
         facts: Box<crate::checks::Facts>,
     },
+    /// Who we are, whether auth is on and what we may do with keys, once per connection.
+    Access {
+        generation: u64,
+        access: Box<super::permissions::SessionAccess>,
+    },
     /// The roles of the connected user, once per connection.
     UserRoles {
         generation: u64,
@@ -211,6 +218,7 @@ impl Event {
             | Event::Watch { generation, .. }
             | Event::Operation { generation, .. }
             | Event::UserRoles { generation, .. }
+            | Event::Access { generation, .. }
             | Event::Checks { generation, .. }
             | Event::SnapshotRead { generation, .. } => *generation,
         }
@@ -607,7 +615,7 @@ async fn run_session(
             return;
         }
         let result = match refresh_clients(&spec, &mut clients).await {
-            Ok(()) => probe(&clients, &spec, !connected).await,
+            Ok(()) => super::probe::probe(&clients, &spec, !connected).await,
             Err(e) => Err(e),
         };
         let (event, pause) = match result {
@@ -617,13 +625,23 @@ async fn run_session(
                     .iter()
                     .find(|c| c.endpoint == info.endpoint)
                     .cloned();
-                if !connected && let (Some(c), Some(cred)) = (&serving, &spec.credentials) {
-                    tokio::spawn(report_roles(
+                // Who we are and what we may read arrives before `Connected`, so the
+                // Keys view starts at what is permitted instead of at a refused root.
+                // A slow cluster does not hold the connection up for it, though.
+                if !connected && let Some(c) = &serving {
+                    let mut learning = Box::pin(super::access::learn(
                         c.clone(),
-                        cred.user.clone(),
+                        spec.clone(),
+                        info.status_denied,
                         generation,
                         events.clone(),
                     ));
+                    if tokio::time::timeout(spec.command_timeout, &mut learning)
+                        .await
+                        .is_err()
+                    {
+                        tokio::spawn(learning);
+                    }
                 }
                 active.send_replace(serving);
                 let ev = if connected {
@@ -669,28 +687,6 @@ async fn run_session(
     }
 }
 
-/// The roles of the user we connect as (a user may read its own): cluster operations
-/// need `root`, so the UI hides them from anyone else instead of letting etcd refuse.
-async fn report_roles(
-    client: EndpointClient,
-    user: String,
-    generation: u64,
-    events: mpsc::Sender<Event>,
-) {
-    let name = user.clone();
-    let roles = client
-        .call(|mut c| async move { c.user_get(name).await })
-        .await
-        .map(|r| r.roles().to_vec());
-    let _ = events
-        .send(Event::UserRoles {
-            generation,
-            user,
-            roles,
-        })
-        .await;
-}
-
 /// Builds clients when there are none. Endpoints that fail to build are left out of
 /// this round; if none builds, the first error explains why.
 async fn refresh_clients(
@@ -711,89 +707,6 @@ async fn refresh_clients(
     }
     match (clients.is_empty(), first_err) {
         (true, Some(e)) => Err(e),
-        _ => Ok(()),
-    }
-}
-
-/// Asks every endpoint for its status in parallel and reports from the first that
-/// answers, in the order the user listed them.
-async fn probe(
-    clients: &[EndpointClient],
-    spec: &ConnectSpec,
-    check_auth: bool,
-) -> Result<ClusterInfo, EtcdError> {
-    let answers = futures::future::join_all(
-        clients
-            .iter()
-            .map(|c| c.call(|mut cl| async move { cl.status().await })),
-    )
-    .await;
-    let mut errors = Vec::new();
-    let mut answered = None;
-    for (c, a) in clients.iter().zip(answers) {
-        match a {
-            Ok(status) => {
-                answered.get_or_insert((c, status));
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    let Some((client, status)) = answered else {
-        return Err(errors
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| EtcdError::settings("no endpoints given")));
-    };
-    if check_auth {
-        check_kv_access(client).await?;
-    }
-    let members = client
-        .call(|mut cl| async move { cl.member_list().await })
-        .await
-        .map(|r| {
-            r.members()
-                .iter()
-                .map(|m| (m.id(), m.name().to_string()))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    let name_of = |id: u64| {
-        members
-            .iter()
-            .find(|(mid, _)| *mid == id)
-            .map(|(_, n)| n.clone())
-    };
-    let header = status.header();
-    let member_id = header.map(|h| h.member_id()).unwrap_or_default();
-    Ok(ClusterInfo {
-        endpoint: client.endpoint.clone(),
-        cluster_id: header.map(|h| h.cluster_id()).unwrap_or_default(),
-        member_id,
-        member_name: name_of(member_id).unwrap_or_default(),
-        leader_id: status.leader(),
-        leader_name: name_of(status.leader()),
-        version: status.version().to_string(),
-        revision: header.map(|h| h.revision()).unwrap_or_default(),
-        raft_term: status.raft_term(),
-        members: members.len(),
-        endpoints_up: clients.len() - errors.len(),
-        endpoints_total: spec.endpoints.len(),
-        endpoint_errors: errors,
-    })
-}
-
-/// `status` is answered without authentication, so a cluster that needs a user would
-/// look healthy until the first read. One tiny read tells us now. A user who may read
-/// nothing at the root is still connected: the views say what it may not see.
-async fn check_kv_access(client: &EndpointClient) -> Result<(), EtcdError> {
-    let probe = client
-        .call(|mut cl| async move {
-            cl.get("\0", Some(GetOptions::new().with_count_only()))
-                .await
-        })
-        .await;
-    match probe {
-        Err(e) if e.problem != Problem::PermissionDenied => Err(e),
         _ => Ok(()),
     }
 }

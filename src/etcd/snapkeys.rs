@@ -154,6 +154,7 @@ pub fn info(file: &SnapshotFile) -> ClusterInfo {
         endpoints_up: 0,
         endpoints_total: 0,
         endpoint_errors: Vec::new(),
+        status_denied: false,
     }
 }
 

@@ -26,31 +26,93 @@ fn span_text(s: &KeySpan) -> String {
     }
 }
 
+/// Whether auth is on comes from etcd's `AuthStatus`; only on 3.4, which lacks it, is
+/// it inferred, and then the line says so.
+fn status_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
+    use crate::etcd::permissions::AuthState;
+    let access = app.access.as_ref();
+    // Until the session has asked: etcd refuses a password login when auth is off, so
+    // being connected with one says it is on.
+    let auth = match (access, &app.context.user) {
+        (Some(a), _) => a.auth,
+        (None, Some(_)) => AuthState::Enabled,
+        (None, None) => AuthState::Unknown,
+    };
+    let who = match access {
+        Some(a) => match (&a.user, &a.cert_cn) {
+            (Some(u), Some(cn)) if u == cn => Some(format!("{}, certificate CN", safe(u))),
+            (Some(u), _) => Some(safe(u).into_owned()),
+            (None, _) => None,
+        },
+        None => app.context.user.as_ref().map(|u| safe(u).into_owned()),
+    };
+    let inferred = if auth.inferred() {
+        " (inferred: etcd 3.4 has no AuthStatus)"
+    } else {
+        ""
+    };
+    let mut spans = vec![Span::styled(" authentication ", theme.muted)];
+    match auth.is_enabled() {
+        Some(true) => {
+            spans.push(Span::styled("enabled", theme.healthy));
+            if let Some(w) = who {
+                spans.push(Span::styled(format!(" (connected as {w})"), theme.muted));
+            }
+        }
+        Some(false) => {
+            spans.push(Span::styled("disabled", theme.warning));
+            spans.push(Span::styled(
+                " (whoever reaches the endpoint has full access)",
+                theme.muted,
+            ));
+        }
+        None => spans.push(Span::styled("not known yet", theme.muted)),
+    }
+    spans.push(Span::styled(inferred, theme.muted));
+    Line::from(spans)
+}
+
+/// What the connected user may do with keys, from its own roles (which etcd lets it
+/// read even when it may not list users and roles).
+fn own_permissions<'a>(app: &App, theme: &Theme) -> Vec<Line<'a>> {
+    let Some(p) = app.access.as_ref().and_then(|a| a.keys.as_ref()) else {
+        return Vec::new();
+    };
+    let mut lines = vec![
+        Line::raw(""),
+        Line::styled(
+            format!("Roles of this user: {}", safe(&p.roles.join(", "))),
+            theme.title,
+        ),
+    ];
+    if p.all {
+        lines.push(Line::styled("  every key (the root role)", theme.muted));
+    } else if p.perms.is_empty() {
+        lines.push(Line::styled("  no key permissions at all", theme.warning));
+    }
+    for perm in &p.perms {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<10}", perm.access.label()), theme.key),
+            Span::styled(span_text(&perm.span), theme.text),
+        ]));
+    }
+    lines
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let a = &app.auth;
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-    // Connected without a user means etcd let us in anonymously: auth is off.
-    let status = match &app.context.user {
-        Some(u) => Line::from(vec![
-            Span::styled(" authentication ", theme.muted),
-            Span::styled("enabled", theme.healthy),
-            Span::styled(format!(" (connected as {})", safe(u)), theme.muted),
-        ]),
-        None => Line::from(vec![
-            Span::styled(" authentication ", theme.muted),
-            Span::styled("disabled", theme.warning),
-            Span::styled(
-                " (whoever reaches the endpoint has full access)",
-                theme.muted,
-            ),
-        ]),
-    };
+    let status = status_line(app, theme);
     frame.render_widget(Paragraph::new(status), head);
     if let Some(why) = &a.not_permitted {
-        let text = vec![
-            Line::styled("This user may not list users and roles.", theme.warning),
+        let mut text = vec![
+            Line::styled(
+                "not permitted: this user may not list users and roles",
+                theme.warning,
+            ),
             Line::styled(safe(why).into_owned(), theme.muted),
         ];
+        text.extend(own_permissions(app, theme));
         frame.render_widget(Paragraph::new(text).block(pane("Auth", true, theme)), body);
         return;
     }

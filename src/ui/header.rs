@@ -34,9 +34,15 @@ fn context_line<'a>(app: &'a App, theme: &Theme) -> Line<'a> {
             theme.text,
         ),
     ];
+    let cert_cn = app.access.as_ref().and_then(|a| a.cert_cn.as_ref());
     if let Some(user) = &ctx.user {
         spans.push(Span::styled("  user ", theme.muted));
         spans.push(Span::styled(safe(user).into_owned(), theme.text));
+    } else if let Some(cn) = cert_cn {
+        // etcd takes the user from the client certificate: say whose it is.
+        spans.push(Span::styled("  user ", theme.muted));
+        spans.push(Span::styled(safe(cn).into_owned(), theme.text));
+        spans.push(Span::styled(" (client certificate CN)", theme.muted));
     }
     if ctx.read_only {
         spans.push(Span::raw("  "));
@@ -94,6 +100,9 @@ fn cluster_line<'a>(app: &App, theme: &Theme, width: u16) -> Line<'a> {
     };
     let stale = !matches!(app.conn, ConnState::Connected { .. });
     let value = if stale { theme.muted } else { theme.text };
+    if info.status_denied {
+        return denied_status_line(spans, info, theme, value);
+    }
     let leader = match (&info.leader_name, info.leader_id) {
         (_, 0) => "none".to_string(),
         (Some(n), _) if !n.is_empty() => n.clone(),
@@ -120,6 +129,26 @@ fn cluster_line<'a>(app: &App, theme: &Theme, width: u16) -> Line<'a> {
     }
     if stale {
         spans.push(Span::styled(suffix, theme.muted));
+    }
+    Line::from(spans)
+}
+
+/// The endpoint answered but refuses `Status` to this user: what is known (from other
+/// answers' headers) and, in place of leader and version, that it is not permitted.
+fn denied_status_line<'a>(
+    mut spans: Vec<Span<'a>>,
+    info: &crate::etcd::ClusterInfo,
+    theme: &Theme,
+    value: ratatui::style::Style,
+) -> Line<'a> {
+    spans.push(Span::styled("  status not permitted", theme.warning));
+    if info.revision > 0 {
+        spans.push(Span::styled("  rev ", theme.muted));
+        spans.push(Span::styled(info.revision.to_string(), value));
+    }
+    if info.cluster_id != 0 {
+        spans.push(Span::styled("  cluster ", theme.muted));
+        spans.push(Span::styled(format!("{:x}", info.cluster_id), value));
     }
     Line::from(spans)
 }

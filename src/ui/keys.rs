@@ -56,8 +56,18 @@ fn draw_tree(frame: &mut Frame, area: Rect, ks: &KeysState, theme: &Theme) {
         .map(|(i, row)| tree_line(ks, row, i == ks.cursor && focused, width, theme))
         .collect();
     if lines.is_empty() {
-        let text = if ks.loaded { "no keys" } else { "loading…" };
-        lines.push(Line::styled(text, theme.muted));
+        if ks.roots.as_ref().is_some_and(Vec::is_empty) {
+            // A user whose roles grant no key at all: not an empty cluster.
+            lines.push(Line::styled(
+                "not permitted: may read no keys",
+                theme.warning,
+            ));
+        } else if let Some(e) = &ks.denied {
+            lines.push(Line::styled(e.clone(), theme.warning));
+        } else {
+            let text = if ks.loaded { "no keys" } else { "loading…" };
+            lines.push(Line::styled(text, theme.muted));
+        }
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -74,7 +74,9 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, ls: &LeasesState, theme: 
         format!("{:<16} {:>7} {:>7} {:>5}", "ID", "granted", "left", "keys"),
         theme.muted,
     )];
-    if !ls.loaded {
+    if let Some(why) = &ls.not_permitted {
+        lines.push(Line::styled(why.clone(), theme.warning));
+    } else if !ls.loaded {
         lines.push(Line::styled("loading…", theme.muted));
     } else if ls.ids.is_empty() {
         lines.push(Line::styled("no leases", theme.muted));

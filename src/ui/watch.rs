@@ -25,13 +25,25 @@ fn pane<'a>(title: String, theme: &Theme) -> Block<'a> {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let w = &app.watch;
     let Some(tab) = w.tab() else {
-        let lines = vec![
+        let mut lines = vec![
             Line::styled("No watch yet.", theme.text),
             Line::styled(
                 "Press w on a key or directory in the Keys view, or type :watch PREFIX [--rev N].",
                 theme.muted,
             ),
         ];
+        if let Some(p) = w.perms.as_ref().and_then(|p| p.entries()) {
+            let keys: Vec<String> = p.iter().map(|e| bytes(e.key())).collect();
+            lines.push(Line::styled(
+                if keys.is_empty() {
+                    "not permitted: this user may read no keys, so there is nothing to watch"
+                        .to_string()
+                } else {
+                    format!("This user may watch only {}.", safe(&keys.join(", ")))
+                },
+                theme.warning,
+            ));
+        }
         frame.render_widget(
             Paragraph::new(lines).block(pane(" Watch ".into(), theme)),
             area,
@@ -111,6 +123,9 @@ fn status_line<'a>(t: &Tab, theme: &Theme) -> Line<'a> {
             ),
             theme.error,
         ),
+        TabState::Cancelled { reason } if reason.starts_with("not permitted") => {
+            (reason.clone(), theme.warning)
+        }
         TabState::Cancelled { reason } => (format!("cancelled: {reason}"), theme.error),
     };
     let mut spans = vec![Span::styled(format!(" {} ", safe(&text)), style)];
@@ -218,7 +233,15 @@ fn draw_table(frame: &mut Frame, area: Rect, t: &Tab, theme: &Theme) {
         });
     }
     if rows.is_empty() {
-        lines.push(Line::styled("waiting for changes…", theme.muted));
+        match &t.state {
+            TabState::Cancelled { reason } if reason.starts_with("not permitted") => {
+                lines.push(Line::styled(
+                    "no events: etcd refuses this watch",
+                    theme.muted,
+                ));
+            }
+            _ => lines.push(Line::styled("waiting for changes…", theme.muted)),
+        }
     }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -4,6 +4,7 @@
 //! Every test binary compiles this module but uses only part of it.
 #![allow(dead_code)]
 
+pub mod privilege;
 pub mod terminal;
 
 use std::path::{Path, PathBuf};
@@ -379,6 +380,7 @@ pub fn connected_app(view: etcdtui::app::ViewId, read_only: bool) -> etcdtui::ap
             endpoints_up: 1,
             endpoints_total: 1,
             endpoint_errors: Vec::new(),
+            status_denied: false,
         },
     };
     a.view = view;

@@ -4,6 +4,7 @@
 pub mod filter;
 pub mod history;
 pub mod index;
+pub mod permitted;
 mod tree;
 pub mod update;
 pub mod value;
@@ -81,6 +82,12 @@ pub struct KeysState {
     pub info: Option<String>,
     /// A report the app should show over the view: (title, text).
     pub report: Option<(String, String)>,
+    /// The user's key permissions, once learnt; `None`: everything is offered.
+    pub perms: Option<crate::etcd::permissions::Permissions>,
+    /// The permitted entries the tree starts at when the root may not be listed.
+    pub roots: Option<Vec<crate::etcd::permissions::Entry>>,
+    /// The last listing etcd refused, shown in place of the rows it would have given.
+    pub denied: Option<String>,
 }
 
 impl Default for KeysState {
@@ -111,6 +118,9 @@ impl KeysState {
             ask: None,
             info: None,
             report: None,
+            perms: None,
+            roots: None,
+            denied: None,
         }
     }
 

@@ -57,10 +57,20 @@ pub fn start(ks: &mut KeysState) -> Vec<Effect> {
     let sep = ks.sep;
     let goto = ks.goto.take();
     let height = ks.height;
+    let (perms, roots) = (ks.perms.take(), ks.roots.take());
     *ks = KeysState::new(sep);
     ks.goto = goto;
     ks.height = height;
-    vec![load_children(ks, ROOT, true)]
+    ks.perms = perms;
+    ks.roots = roots.clone();
+    match roots {
+        Some(entries) => {
+            let mut effects = super::permitted::synthesize_root(ks, &entries);
+            effects.extend(advance_goto(ks));
+            effects
+        }
+        None => vec![load_children(ks, ROOT, true)],
+    }
 }
 
 pub fn move_cursor(ks: &mut KeysState, m: Move) -> Vec<Effect> {
@@ -243,6 +253,9 @@ pub fn refresh(ks: &mut KeysState) -> Vec<Effect> {
     ks.goto = key;
     ks.goto_quiet = true;
     ks.value = None;
+    if target == ROOT && ks.roots.is_some() {
+        return start(ks);
+    }
     ks.tree.node_mut(target).count = None;
     vec![load_children(ks, target, true)]
 }
@@ -307,6 +320,13 @@ fn advance_goto(ks: &mut KeysState) -> Vec<Effect> {
                     return Vec::new();
                 }
                 return vec![load_children(ks, node, false)];
+            }
+            if node == ROOT
+                && !ks.goto_quiet
+                && let Some(id) = super::permitted::add_entry(ks, &target)
+            {
+                ks.goto = None;
+                return select_node(ks, id);
             }
             ks.goto = None;
             if !ks.goto_quiet {
@@ -458,6 +478,27 @@ fn written(
     (effects, None)
 }
 
+/// A lone top-level directory ("/" in most clusters, or the one prefix a user may
+/// read) is opened for the user; nothing when there is no such directory.
+pub(super) fn open_lone_dir(ks: &mut KeysState) -> Vec<Effect> {
+    let Some(only) = ks
+        .tree
+        .node(ROOT)
+        .children
+        .as_ref()
+        .filter(|c| c.len() == 1)
+        .map(|c| c[0])
+        .filter(|id| ks.tree.node(*id).is_dir && !ks.tree.node(*id).expanded)
+    else {
+        return Vec::new();
+    };
+    ks.tree.node_mut(only).expanded = true;
+    ks.tree.rebuild();
+    let mut effects = vec![load_children(ks, only, false)];
+    effects.extend(advance_goto(ks));
+    effects
+}
+
 fn on_children(
     ks: &mut KeysState,
     node: NodeId,
@@ -471,23 +512,12 @@ fn on_children(
         .add_children(node, children, next, revision, replace);
     ks.loaded = true;
     ks.error = None;
-    // A lone top-level directory ("/" in most clusters) is opened for the user.
-    if node == ROOT
-        && let Some(only) = ks
-            .tree
-            .node(ROOT)
-            .children
-            .as_ref()
-            .filter(|c| c.len() == 1)
-            .map(|c| c[0])
-        && ks.tree.node(only).is_dir
-        && !ks.tree.node(only).expanded
-    {
-        ks.tree.node_mut(only).expanded = true;
-        ks.tree.rebuild();
-        let mut effects = vec![load_children(ks, only, false)];
-        effects.extend(advance_goto(ks));
-        return (effects, None);
+    ks.denied = None;
+    if node == ROOT {
+        let effects = open_lone_dir(ks);
+        if !effects.is_empty() {
+            return (effects, None);
+        }
     }
     if ks.goto.is_some() {
         return (advance_goto(ks), None);
@@ -522,17 +552,25 @@ fn write_failed(key: &[u8], e: &EtcdError, msg: String) -> String {
 fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>, Note) {
     tracing::warn!("{pending:?} failed: {e} ({})", e.detail);
     let msg = e.to_string();
+    use super::permitted::denied_message;
     match pending {
         Pending::Children { node, .. } => {
-            ks.tree.node_mut(node).loading = false;
+            let n = ks.tree.node_mut(node);
+            n.loading = false;
+            let denied = denied_message(&e, "list", &n.key);
+            ks.denied = denied.clone();
+            let msg = denied.unwrap_or(msg);
             ks.error = Some(msg.clone());
+            return (Vec::new(), Some(msg));
         }
         Pending::Count { node } => ks.tree.node_mut(node).count_pending = false,
         Pending::Value { key } => {
+            let msg = denied_message(&e, "read", &key).unwrap_or(msg);
             if let Some(v) = ks.value.as_mut().filter(|v| v.key == key) {
                 v.loading = false;
                 v.error = Some(msg.clone());
             }
+            return (Vec::new(), Some(msg));
         }
         Pending::IndexCount => {}
         Pending::History => {
@@ -542,7 +580,10 @@ fn on_error(ks: &mut KeysState, pending: Pending, e: EtcdError) -> (Vec<Effect>,
         }
         Pending::PrefixCount { .. } | Pending::Export | Pending::SnapshotDiff => {}
         Pending::Write { key, draft } => {
-            let msg = write_failed(&key, &e, msg);
+            let msg = match denied_message(&e, "write", &key) {
+                Some(m) => format!("{m}: nothing written"),
+                None => write_failed(&key, &e, msg),
+            };
             let Some(d) = draft else {
                 return (Vec::new(), Some(msg));
             };
