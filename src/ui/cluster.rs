@@ -368,6 +368,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, c: &ClusterState, theme: &Theme) {
     if let Some(e) = c.metrics_errors.get(&m.id) {
         lines.push(Line::styled(format!("metrics: {}", safe(e)), theme.warning));
     }
+    lines.extend(super::cluster_details::lines(c, m, inner.width, theme));
     let metrics = c.metrics.get(&m.id).map(|(_, mm)| mm);
     let ms = |l: Option<&crate::metrics::Latency>| {
         l.map(|l| format!("{:.1} ms", l.seconds * 1000.0))
