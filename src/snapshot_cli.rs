@@ -115,6 +115,21 @@ fn table(snap: &StatusReport) -> String {
     if let Some(v) = &meta.cluster_version {
         rows.push(("CLUSTER VERSION", v.clone()));
     }
+    // etcdutl 3.6+ prints it as VERSION; older etcd does not write it.
+    if let Some(v) = &meta.storage_version {
+        rows.push(("STORAGE VERSION", v.clone()));
+    }
+    let version = meta
+        .storage_version
+        .as_ref()
+        .or(meta.cluster_version.as_ref());
+    rows.push((
+        "RESTORE WITH",
+        crate::snapfile::tool::restore_command(
+            version.map(String::as_str),
+            &snap.path.display().to_string(),
+        ),
+    ));
     for m in &meta.members {
         let learner = if m.is_learner { " (learner)" } else { "" };
         let urls = m.peer_urls.join(",");
@@ -138,8 +153,10 @@ fn pages(s: &Status) -> String {
     )
 }
 
-/// etcd's four fields under etcd's names (`hash`, `revision`, `totalKey`, `totalSize`), so
-/// scripts written for `etcdutl snapshot status -w json` keep working.
+/// etcd's fields under etcd's names (`hash`, `revision`, `totalKey`, `totalSize`, and
+/// 3.6's `version`), so scripts written for `etcdutl snapshot status -w json` keep
+/// working. `totalKey` counts every entry of every bucket, as etcdutl 3.5 does; etcdutl
+/// 3.6 counts the live keys instead, which is `liveKeys` here.
 fn to_json(snap: &StatusReport) -> Value {
     let s = &snap.status;
     let meta = &snap.etcd;
@@ -174,6 +191,7 @@ fn to_json(snap: &StatusReport) -> Value {
         "consistentIndex": meta.consistent_index,
         "term": meta.term,
         "clusterVersion": meta.cluster_version,
+        "version": meta.storage_version,
         "derivedClusterId": meta.derived_cluster_id().map(|id| format!("{id:x}")),
         "removedMembers": meta.removed_members.iter().map(|id| format!("{id:x}")).collect::<Vec<_>>(),
         "members": members,

@@ -120,18 +120,34 @@ fn read(snap: &SnapshotFile) -> Live {
     as_live(snap, snap.keys())
 }
 
-/// `etcdutl snapshot status -w json` when etcdutl sits beside etcdctl (3.5), else
-/// `etcdctl snapshot status -w json` (3.4).
-fn etcd_status(file: &Path) -> Value {
+fn status_tool() -> Command {
     let etcdctl = common::etcdctl_bin().expect("etcdctl is required");
     let etcdutl = etcdctl.with_file_name("etcdutl");
-    let mut cmd = if etcdutl.is_file() {
+    if etcdutl.is_file() {
         Command::new(etcdutl)
     } else {
         let mut c = Command::new(etcdctl);
         c.env("ETCDCTL_API", "3");
         c
-    };
+    }
+}
+
+/// Whether the tool's `totalKey` counts live keys (etcdutl 3.6 and later) rather than
+/// every entry of every bucket (3.4, 3.5), from its own `version` output.
+fn counts_live_keys() -> bool {
+    let out = status_tool().arg("version").output().expect("run version");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let minor = text
+        .split_whitespace()
+        .find(|w| w.starts_with("3."))
+        .and_then(etcdtui::snapfile::tool::minor_version);
+    minor.is_some_and(|v| v >= (3, 6))
+}
+
+/// `etcdutl snapshot status -w json` when etcdutl sits beside etcdctl (3.5+), else
+/// `etcdctl snapshot status -w json` (3.4).
+fn etcd_status(file: &Path) -> Value {
+    let mut cmd = status_tool();
     let out = cmd
         .args(["snapshot", "status", "-w", "json"])
         .arg(file)
@@ -154,7 +170,12 @@ fn assert_status_matches_etcd(s: &etcdtui::snapfile::Status, file: &Path) {
         file.display()
     );
     assert_eq!(theirs["revision"], s.revision, "revision");
-    assert_eq!(theirs["totalKey"], s.total_keys, "totalKey");
+    let total = if counts_live_keys() {
+        s.live_keys
+    } else {
+        s.total_keys
+    };
+    assert_eq!(theirs["totalKey"], total, "totalKey");
     assert_eq!(theirs["totalSize"], s.total_size, "totalSize");
 }
 
@@ -300,8 +321,15 @@ fn cli_on(file: &Path) {
     );
     let ours: Value = serde_json::from_slice(&out.stdout).expect("JSON output");
     let theirs = etcd_status(file);
-    for field in ["hash", "revision", "totalKey", "totalSize"] {
+    for field in ["hash", "revision", "totalSize"] {
         assert_eq!(ours[field], theirs[field], "{field}");
+    }
+    if counts_live_keys() {
+        // etcdutl 3.6 counts live keys and prints the storage version.
+        assert_eq!(ours["liveKeys"], theirs["totalKey"], "totalKey");
+        assert_eq!(ours["version"], theirs["version"], "version");
+    } else {
+        assert_eq!(ours["totalKey"], theirs["totalKey"], "totalKey");
     }
     assert_eq!(ours["integrity"], "verified");
 

@@ -314,6 +314,37 @@ async fn the_snapshot_hint_names_a_tool_that_reads_the_saved_file() {
         "{version}: `{shown}` failed: {stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // `etcdtui snapshot status` names the file's storage version (3.6+) and how to
+    // restore it; the restore it names works.
+    let table = Command::new(env!("CARGO_BIN_EXE_etcdtui"))
+        .args(["snapshot", "status"])
+        .arg(&path)
+        .output()
+        .expect("run etcdtui snapshot status");
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    let storage = table.lines().find(|l| l.starts_with("STORAGE VERSION"));
+    if has_gates(&version) {
+        let want = storage_version(&version);
+        assert!(storage.is_some_and(|l| l.ends_with(&want)), "{table}");
+    } else {
+        assert_eq!(
+            storage, None,
+            "{version} writes no storage version: {table}"
+        );
+    }
+    let restore = table
+        .lines()
+        .find_map(|l| l.strip_prefix("RESTORE WITH"))
+        .unwrap_or_else(|| panic!("no restore hint: {table}"))
+        .trim();
+    assert!(restore.starts_with(expected), "{version}: {restore}");
+    let target = dir.path().join("restored");
+    let out = run_shown(&restore.replace("NEW_DATA_DIR", &target.display().to_string()));
+    assert!(
+        out.status.success() && target.join("member").is_dir(),
+        "{version}: `{restore}` failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The other form, for the record of what each release does with it.
     let old = run_shown(&format!(
         "etcdctl snapshot status {} -w table",

@@ -26,6 +26,8 @@ pub struct EtcdMeta {
     /// compaction was interrupted).
     pub scheduled_compact_revision: Option<i64>,
     pub cluster_version: Option<String>,
+    /// The data format (`3.6.0`), written by etcd 3.6 and later only.
+    pub storage_version: Option<String>,
     pub members: Vec<Member>,
     /// IDs from `members_removed`.
     pub removed_members: Vec<u64>,
@@ -42,6 +44,11 @@ impl EtcdMeta {
             ("meta", b"scheduledCompactRev") => self.scheduled_compact_revision = Some(rev(value)?),
             ("cluster", b"clusterVersion") => {
                 self.cluster_version = Some(String::from_utf8_lossy(value).into_owned())
+            }
+            ("meta", b"storageVersion") => {
+                // Empty while a freshly upgraded member has not set it yet.
+                self.storage_version =
+                    Some(String::from_utf8_lossy(value).into_owned()).filter(|v| !v.is_empty())
             }
             ("members", _) => self.members.push(member(key, value)?),
             ("members_removed", _) => self.removed_members.push(hex_id(key)?),

@@ -45,13 +45,24 @@ fn command(version: Option<&str>, verb: &str, args: &str) -> String {
     }
 }
 
+/// `file` as one shell word, so the line can be pasted.
+fn shell_word(file: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-:+@%=,".contains(c);
+    if !file.is_empty() && file.chars().all(plain) {
+        file.to_string()
+    } else {
+        format!("'{}'", file.replace('\'', r"'\''"))
+    }
+}
+
 /// How to check `file` by hand, for a member (or file) of etcd `version`.
 pub fn status_command(version: Option<&str>, file: &str) -> String {
-    command(version, "status", &format!("{file} -w table"))
+    command(version, "status", &format!("{} -w table", shell_word(file)))
 }
 
 /// How to restore `file` into a new data directory, for etcd `version`.
 pub fn restore_command(version: Option<&str>, file: &str) -> String {
+    let file = shell_word(file);
     command(
         version,
         "restore",
@@ -85,6 +96,10 @@ mod tests {
         assert_eq!(
             restore_command(Some("3.4.23"), "x.db"),
             "etcdctl snapshot restore x.db --data-dir NEW_DATA_DIR"
+        );
+        assert_eq!(
+            status_command(Some("3.5.36"), "/my backups/it's.db"),
+            r"etcdutl snapshot status '/my backups/it'\''s.db' -w table"
         );
         let either = status_command(None, "x.db");
         assert!(
