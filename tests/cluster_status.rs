@@ -267,8 +267,14 @@ async fn healthy_cluster_scrapes_and_a_learner_that_never_started() {
             m.raft_applied_index.is_some() && m.raft_term.is_some(),
             "{m:?}"
         );
-        // 3.4 and 3.5 do not report the quota (3.6 does).
-        assert_eq!(m.quota, None, "{m:?}");
+        // 3.4 and 3.5 do not report the quota; 3.6 does (the default 2 GiB here).
+        let v36 = m
+            .version
+            .as_deref()
+            .and_then(etcdtui::snapfile::tool::minor_version)
+            >= Some((3, 6));
+        let want = v36.then_some(2 << 30);
+        assert_eq!(m.quota, want, "{m:?}");
         let lag = snap.lag(m).expect("lag of an answering member");
         assert!(lag < 50, "{} lags {lag}", m.name);
     }
