@@ -131,7 +131,7 @@ fn client_certs(f: &Facts) -> Check {
 fn auth(f: &Facts) -> Check {
     let c = check("security", "authentication", "without auth (or client certificates), anyone who reaches the port reads and writes everything")
         .threshold("auth enabled, or client certificates required")
-        .commands(&["etcdctl auth status", "etcdctl user list"]);
+        .commands(&[super::versions::auth_status_command(super::versions::oldest_version(f)), "etcdctl user list"]);
     let certs = matches!(f.anonymous_tls_accepted, Some(Ok(false)));
     match &f.auth {
         Err(e) => c.set(

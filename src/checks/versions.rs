@@ -20,6 +20,17 @@ pub fn oldest_version(f: &Facts) -> Option<&str> {
         .min_by_key(|v| minor_version(v))
 }
 
+/// etcdctl 3.4 has no `auth status` (the AuthStatus call came with 3.5).
+pub fn auth_status_command(version: Option<&str>) -> &'static str {
+    match version.and_then(minor_version) {
+        Some(v) if v < (3, 5) => {
+            "etcdctl user list   # 3.4 has no auth status: refused unless root when auth is on"
+        }
+        Some(_) => "etcdctl auth status",
+        None => "etcdctl auth status   # etcd 3.5+",
+    }
+}
+
 fn per_member(members: &[(&str, String)]) -> String {
     members
         .iter()
@@ -235,5 +246,11 @@ mod tests {
     fn the_oldest_version_decides_the_commands() {
         let f = facts(vec![member("m1", "3.5.36", ""), member("m2", "3.4.23", "")]);
         assert_eq!(oldest_version(&f), Some("3.4.23"));
+        assert!(auth_status_command(oldest_version(&f)).starts_with("etcdctl user list"));
+        let f = facts(vec![member("m1", "3.6.17", "")]);
+        assert_eq!(
+            auth_status_command(oldest_version(&f)),
+            "etcdctl auth status"
+        );
     }
 }
