@@ -13,13 +13,13 @@ pub const LEADER_CHANGES: &str = "etcd_server_leader_changes_seen_total";
 pub const HAS_LEADER: &str = "etcd_server_has_leader";
 pub const IS_LEADER: &str = "etcd_server_is_leader";
 pub const QUOTA: &str = "etcd_server_quota_backend_bytes";
-/// 3.4 and 3.5 expose both names; older ones only the `debugging` one.
+/// 3.4 exposes both names, 3.5 to 3.7 only the first, older ones only the `debugging` one.
 pub const DB_TOTAL_SIZE: [&str; 2] = [
     "etcd_mvcc_db_total_size_in_bytes",
     "etcd_debugging_mvcc_db_total_size_in_bytes",
 ];
 pub const DB_IN_USE: [&str; 1] = ["etcd_mvcc_db_total_size_in_use_in_bytes"];
-/// 3.4 and 3.5 only have the `debugging` name; newer ones may drop the prefix.
+/// 3.4 to 3.7 only have the `debugging` name; a later one may drop the prefix.
 pub const WATCHERS: [&str; 2] = [
     "etcd_mvcc_watcher_total",
     "etcd_debugging_mvcc_watcher_total",
