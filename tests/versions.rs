@@ -48,7 +48,35 @@ async fn start(size: usize) -> Option<(LocalCluster, String)> {
             .push("--feature-gates=CompactHashCheck=true".into());
     }
     eprintln!("etcd under test: {version}");
-    Some((common::start(opts).await, version))
+    let cluster = common::start(opts).await;
+    if has_gates(&version) {
+        settle_storage_version(&cluster, &storage_version(&version)).await;
+    }
+    Some((cluster, version))
+}
+
+/// A new 3.6+ cluster starts at a lower cluster version and raises it, then the
+/// storage version, within seconds of the election: until then `status` reports an
+/// older or an empty storage version. Waits until every member reports `want`.
+async fn settle_storage_version(c: &LocalCluster, want: &str) {
+    let started = Instant::now();
+    let mut seen = Vec::new();
+    while started.elapsed() < Duration::from_secs(20) {
+        seen.clear();
+        for url in c.client_urls() {
+            let mut client = etcd_client::Client::connect([url.as_str()], None)
+                .await
+                .expect("connect");
+            let s = client.status().await.expect("status");
+            seen.push(s.storage_version().to_string());
+        }
+        if seen.iter().all(|v| v == want) {
+            eprintln!("storage version {want} after {:?}", started.elapsed());
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("storage version not {want} within 20 s: {seen:?}");
 }
 
 fn has_gates(version: &str) -> bool {
@@ -362,4 +390,57 @@ async fn the_snapshot_hint_names_a_tool_that_reads_the_saved_file() {
         ),
         _ => assert!(old.status.success(), "3.4: {old_err}"),
     }
+}
+
+/// etcd 3.6+ only: `etcdctl downgrade enable` (3.4 and 3.5 have no such command).
+/// Enabling lowers the cluster version and, seconds later, the storage version to the
+/// target; the Cluster view and `check` must both say a downgrade is under way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enabled_downgrade_is_shown_and_warned_about() {
+    let Some((c, version)) = start(1).await else {
+        return;
+    };
+    if !has_gates(&version) {
+        eprintln!("etcd {version} has no downgrade command (3.6+): nothing to show");
+        return;
+    }
+    if common::etcdctl_bin().is_none() {
+        return;
+    }
+    let (major, minor) = minor_version(&version).expect("a version");
+    let target = format!("{major}.{}", minor - 1);
+    common::etcdctl_ok(&c, &["downgrade", "enable", &target]);
+    let h = cluster_view(&c).await;
+    let m = &h.app.cluster.snapshot.as_ref().expect("snapshot").members[0];
+    let since = m.since_36.as_ref().expect("3.6 fields");
+    let want = format!("{target}.0");
+    assert_eq!(
+        since.downgrade,
+        Some(Downgrade {
+            enabled: true,
+            target: want.clone()
+        })
+    );
+    // The storage version follows the target a few seconds after enabling (etcd's
+    // version monitor); until then it is still the member's own.
+    let own = storage_version(&version);
+    assert!(
+        since.storage_version == Some(want.clone()) || since.storage_version == Some(own),
+        "{since:?}"
+    );
+    let screen = h.render_body(160, 45);
+    assert!(
+        screen.contains(&format!("downgrade ENABLED → {want}")),
+        "{screen}"
+    );
+    let state = tempfile::tempdir().expect("temp dir");
+    let checks = check_json(&c, state.path());
+    let d = find(&checks, "downgrade");
+    assert_eq!(d["status"], "warn", "{d}");
+    assert!(
+        d["value"]
+            .as_str()
+            .is_some_and(|v| v.contains(&format!("to {want}"))),
+        "{d}"
+    );
 }
