@@ -1,5 +1,6 @@
-//! The numbers `etcdctl snapshot status` (3.4) and `etcdutl snapshot status` (3.5) print,
-//! computed the way they compute them, plus what else an operator wants to know.
+//! The numbers `etcdctl snapshot status` (3.4) and `etcdutl snapshot status` (3.5+) print,
+//! computed the way they compute them, plus what else an operator wants to know. etcdutl
+//! 3.6 changed what its total keys means: `live_keys` here, not `total_keys`.
 
 use std::fmt;
 
@@ -56,7 +57,8 @@ pub struct Status {
     pub page_count: u64,
     pub free_pages: u64,
     pub txid: u64,
-    /// etcd keys alive at `revision` (tombstoned ones excluded).
+    /// etcd keys alive at `revision` (tombstoned ones excluded); etcdutl 3.6+ prints
+    /// this as its total keys.
     pub live_keys: u64,
     pub buckets: Vec<BucketStat>,
 }
