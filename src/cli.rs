@@ -41,59 +41,60 @@ pub struct Cli {
 #[derive(Args, Default)]
 pub struct ConnArgs {
     /// gRPC endpoints, comma separated [default: 127.0.0.1:2379]
-    #[arg(long, value_name = "HOST:PORT,...")]
+    #[arg(global = true, long, value_name = "HOST:PORT,...")]
     pub endpoints: Option<String>,
 
     /// Verify the server certificate with this CA bundle
-    #[arg(long, value_name = "FILE")]
+    #[arg(global = true, long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
     /// Client certificate for TLS client authentication
-    #[arg(long, value_name = "FILE")]
+    #[arg(global = true, long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
 
     /// Client key for TLS client authentication
-    #[arg(long, value_name = "FILE")]
+    #[arg(global = true, long, value_name = "FILE")]
     pub key: Option<PathBuf>,
 
     /// User name, or name:password (better: ETCDCTL_PASSWORD, a password_file, or the prompt)
-    #[arg(long, value_name = "NAME[:PASSWORD]")]
+    #[arg(global = true, long, value_name = "NAME[:PASSWORD]")]
     pub user: Option<String>,
 
     /// Skip server certificate verification (testing only)
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub insecure_skip_tls_verify: bool,
 
     /// Time to establish a connection, e.g. 2s or 500ms [default: 2s]
-    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    #[arg(global = true, long, value_name = "DURATION", value_parser = duration_arg)]
     pub dial_timeout: Option<Duration>,
 
     /// Time for one request, e.g. 5s [default: 5s]
-    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    #[arg(global = true, long, value_name = "DURATION", value_parser = duration_arg)]
     pub command_timeout: Option<Duration>,
 
     /// Context from config.yaml to use
-    #[arg(long, value_name = "NAME")]
+    #[arg(global = true, long, value_name = "NAME")]
     pub context: Option<String>,
 
     /// Config file [default: <config dir>/etcdtui/config.yaml]
-    #[arg(long, value_name = "FILE")]
+    #[arg(global = true, long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// Never change the cluster: keys that would are switched off
-    #[arg(long)]
+    #[arg(global = true, long)]
     pub read_only: bool,
 
     /// The cluster's --quota-backend-bytes, e.g. 8GiB [default: as etcd reports, else 2GiB]
-    #[arg(long, value_name = "SIZE", value_parser = bytes_arg)]
+    #[arg(global = true, long, value_name = "SIZE", value_parser = bytes_arg)]
     pub quota_bytes: Option<i64>,
 
     /// How often the Cluster view refreshes, e.g. 2s [default: 2s]
-    #[arg(long, value_name = "DURATION", value_parser = duration_arg)]
+    #[arg(global = true, long, value_name = "DURATION", value_parser = duration_arg)]
     pub refresh: Option<Duration>,
 
     /// kubeadm etcd static pod manifest to detect
     #[arg(
+        global = true,
         long,
         value_name = "FILE",
         default_value = "/etc/kubernetes/manifests/etcd.yaml",
@@ -171,7 +172,7 @@ pub enum SnapshotCmd {
     /// plus the appended SHA-256's integrity, compaction, pages and members
     Status(SnapshotStatusArgs),
     /// What changed in the live cluster since the snapshot: keys added, changed and
-    /// removed, by prefix (connection flags go before `snapshot`, as for `check`)
+    /// removed, by prefix
     Diff(SnapshotDiffArgs),
 }
 
@@ -185,7 +186,8 @@ pub struct SnapshotDiffArgs {
     pub prefix: String,
 
     /// Also show how this key's value changed, decoded as the Keys view shows it
-    #[arg(long, value_name = "KEY")]
+    /// (`--key` is the client key file, as in etcdctl)
+    #[arg(id = "etcd_key", long = "etcd-key", value_name = "KEY")]
     pub key: Option<String>,
 
     /// Output format
@@ -212,8 +214,8 @@ pub struct DecodeArgs {
     #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
     pub output: DecodeOutput,
 
-    /// The key the value was stored under, when it matters (e.g. /registry/secrets/...)
-    #[arg(long)]
+    /// The etcd key the value was stored under, when it matters (e.g. /registry/secrets/...)
+    #[arg(id = "etcd_key", long = "etcd-key", value_name = "KEY")]
     pub key: Option<String>,
 }
 
@@ -253,4 +255,47 @@ pub fn man_page() -> Result<Vec<u8>, String> {
         .render(&mut out)
         .map_err(|e| format!("cannot render the man page: {e}"))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    /// Clap checks names and ids only when a command is built: a subcommand argument
+    /// that reuses a global one's id (`--key`) would panic at run time.
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn connection_flags_parse_after_subcommands() {
+        let cli = Cli::try_parse_from([
+            "etcdtui",
+            "snapshot",
+            "diff",
+            "f.db",
+            "--endpoints",
+            "a:1",
+            "--key",
+            "c.key",
+            "--etcd-key",
+            "/k",
+            "--user",
+            "app",
+        ]);
+        let cli = match cli {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(cli.conn.endpoints.as_deref(), Some("a:1"));
+        assert_eq!(cli.conn.key, Some(PathBuf::from("c.key")));
+        match cli.command {
+            Some(Cmd::Snapshot(SnapshotCmd::Diff(d))) => assert_eq!(d.key.as_deref(), Some("/k")),
+            other => panic!("{other:?}"),
+        }
+        let cli = Cli::try_parse_from(["etcdtui", "check", "--context", "prod", "-o", "json"]);
+        assert!(cli.is_ok_and(|c| c.conn.context.as_deref() == Some("prod")));
+    }
 }

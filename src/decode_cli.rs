@@ -1,4 +1,4 @@
-//! `etcdtui decode [FILE] [-o yaml|json] [--key KEY]`: print one stored value the way
+//! `etcdtui decode [FILE] [-o yaml|json] [--etcd-key KEY]`: print one stored value the way
 //! kubectl would, without a cluster. Pure: the caller reads the input and prints the result.
 
 use crate::decode::{self, RenderOptions, k8s};

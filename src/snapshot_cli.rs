@@ -92,13 +92,19 @@ fn table(snap: &StatusReport) -> String {
         ("FILE", snap.path.display().to_string()),
         ("HASH", s.hash.map_or("-".to_string(), |h| format!("{h:x}"))),
         ("REVISION", s.revision.to_string()),
-        ("TOTAL KEYS", s.total_keys.to_string()),
+        ("TOTAL KEYS", s.live_keys.to_string()),
         (
             "TOTAL SIZE",
             format!("{} ({} bytes)", human_bytes(s.total_size), s.total_size),
         ),
         ("INTEGRITY", s.integrity.to_string()),
-        ("LIVE ETCD KEYS", s.live_keys.to_string()),
+        (
+            "BUCKET ENTRIES",
+            format!(
+                "{} (etcdutl 3.5 and etcdctl 3.4 print this as total keys)",
+                s.bucket_entries
+            ),
+        ),
         ("COMPACTED REV", opt(meta.compacted_revision)),
         (
             "CONSISTENT INDEX",
@@ -153,10 +159,10 @@ fn pages(s: &Status) -> String {
     )
 }
 
-/// etcd's fields under etcd's names (`hash`, `revision`, `totalKey`, `totalSize`, and
-/// 3.6's `version`), so scripts written for `etcdutl snapshot status -w json` keep
-/// working. `totalKey` counts every entry of every bucket, as etcdutl 3.5 does; etcdutl
-/// 3.6 counts the live keys instead, which is `liveKeys` here.
+/// etcd's fields under etcd's names (`hash`, `revision`, `totalKey`, `totalSize`,
+/// `version`), so scripts written for `etcdutl snapshot status -w json` keep working.
+/// `totalKey` counts live etcd keys as etcdutl 3.6 and later do; `bucketEntries` is what
+/// etcdutl 3.5 and etcdctl 3.4 counted under that name (every entry of every bucket).
 fn to_json(snap: &StatusReport) -> Value {
     let s = &snap.status;
     let meta = &snap.etcd;
@@ -181,7 +187,9 @@ fn to_json(snap: &StatusReport) -> Value {
     json!({
         "hash": s.hash,
         "revision": s.revision,
-        "totalKey": s.total_keys,
+        "totalKey": s.live_keys,
+        "version": meta.storage_version.clone().unwrap_or_default(),
+        "bucketEntries": s.bucket_entries,
         "totalSize": s.total_size,
         "fileSize": s.file_size,
         "integrity": s.integrity.to_string(),
@@ -191,7 +199,6 @@ fn to_json(snap: &StatusReport) -> Value {
         "consistentIndex": meta.consistent_index,
         "term": meta.term,
         "clusterVersion": meta.cluster_version,
-        "version": meta.storage_version,
         "derivedClusterId": meta.derived_cluster_id().map(|id| format!("{id:x}")),
         "removedMembers": meta.removed_members.iter().map(|id| format!("{id:x}")).collect::<Vec<_>>(),
         "members": members,

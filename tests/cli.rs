@@ -276,3 +276,60 @@ fn a_password_file_others_can_read_is_warned_about_and_never_printed() {
     let o = run(&args, home.path());
     assert!(!stderr(&o).contains("readable by others"), "{}", stderr(&o));
 }
+
+/// etcdctl takes its connection flags anywhere on the line, and people type them
+/// after the subcommand: `check` and `snapshot diff` must accept them there too and
+/// use them (the error names the endpoint given after the subcommand).
+#[test]
+fn connection_flags_work_after_the_subcommand() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let port = etcdtui::localcluster::free_port().expect("port");
+    let endpoint = format!("127.0.0.1:{port}");
+    let o = run(
+        &[
+            "check",
+            "--endpoints",
+            &endpoint,
+            "--dial-timeout",
+            "200ms",
+            "--command-timeout=1s",
+        ],
+        home.path(),
+    );
+    let err = stderr(&o);
+    assert!(!err.contains("unexpected argument"), "{err}");
+    assert_eq!(o.status.code(), Some(2), "nothing listens there: {err}");
+    assert!(err.contains(&port.to_string()), "names the endpoint: {err}");
+
+    let snap = home.path().join("missing.db");
+    let o = run(
+        &[
+            "snapshot",
+            "diff",
+            snap.to_str().expect("utf-8 path"),
+            "--endpoints",
+            &endpoint,
+            "--dial-timeout",
+            "200ms",
+        ],
+        home.path(),
+    );
+    let err = stderr(&o);
+    assert!(!err.contains("unexpected argument"), "{err}");
+    assert_ne!(o.status.code(), Some(0), "{err}");
+
+    // Before the subcommand still works, and a flag given in both places takes the
+    // later one, as clap's global arguments do.
+    let o = run(
+        &[
+            "--endpoints",
+            "127.0.0.1:1",
+            "check",
+            "--endpoints",
+            &endpoint,
+        ],
+        home.path(),
+    );
+    let err = stderr(&o);
+    assert!(err.contains(&port.to_string()), "{err}");
+}

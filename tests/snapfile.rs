@@ -120,34 +120,18 @@ fn read(snap: &SnapshotFile) -> Live {
     as_live(snap, snap.keys())
 }
 
-fn status_tool() -> Command {
+/// `etcdutl snapshot status -w json` when etcdutl sits beside etcdctl (3.5), else
+/// `etcdctl snapshot status -w json` (3.4).
+fn etcd_status(file: &Path) -> Value {
     let etcdctl = common::etcdctl_bin().expect("etcdctl is required");
     let etcdutl = etcdctl.with_file_name("etcdutl");
-    if etcdutl.is_file() {
+    let mut cmd = if etcdutl.is_file() {
         Command::new(etcdutl)
     } else {
         let mut c = Command::new(etcdctl);
         c.env("ETCDCTL_API", "3");
         c
-    }
-}
-
-/// Whether the tool's `totalKey` counts live keys (etcdutl 3.6 and later) rather than
-/// every entry of every bucket (3.4, 3.5), from its own `version` output.
-fn counts_live_keys() -> bool {
-    let out = status_tool().arg("version").output().expect("run version");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let minor = text
-        .split_whitespace()
-        .find(|w| w.starts_with("3."))
-        .and_then(etcdtui::snapfile::tool::minor_version);
-    minor.is_some_and(|v| v >= (3, 6))
-}
-
-/// `etcdutl snapshot status -w json` when etcdutl sits beside etcdctl (3.5+), else
-/// `etcdctl snapshot status -w json` (3.4).
-fn etcd_status(file: &Path) -> Value {
-    let mut cmd = status_tool();
+    };
     let out = cmd
         .args(["snapshot", "status", "-w", "json"])
         .arg(file)
@@ -161,6 +145,13 @@ fn etcd_status(file: &Path) -> Value {
     serde_json::from_slice(&out.stdout).expect("snapshot status prints JSON")
 }
 
+/// etcdutl 3.6 changed what `totalKey` counts: live etcd keys, where 3.5's etcdutl and
+/// 3.4's etcdctl counted every entry of every bucket. 3.6's JSON is the one with a
+/// `version` field (the storage version, empty for files older etcd wrote).
+pub fn counts_live_keys(theirs: &Value) -> bool {
+    theirs.get("version").is_some()
+}
+
 fn assert_status_matches_etcd(s: &etcdtui::snapfile::Status, file: &Path) {
     let theirs = etcd_status(file);
     assert_eq!(
@@ -170,12 +161,12 @@ fn assert_status_matches_etcd(s: &etcdtui::snapfile::Status, file: &Path) {
         file.display()
     );
     assert_eq!(theirs["revision"], s.revision, "revision");
-    let total = if counts_live_keys() {
+    let counted = if counts_live_keys(&theirs) {
         s.live_keys
     } else {
-        s.total_keys
+        s.bucket_entries
     };
-    assert_eq!(theirs["totalKey"], total, "totalKey");
+    assert_eq!(theirs["totalKey"], counted, "totalKey");
     assert_eq!(theirs["totalSize"], s.total_size, "totalSize");
 }
 
@@ -324,12 +315,17 @@ fn cli_on(file: &Path) {
     for field in ["hash", "revision", "totalSize"] {
         assert_eq!(ours[field], theirs[field], "{field}");
     }
-    if counts_live_keys() {
-        // etcdutl 3.6 counts live keys and prints the storage version.
-        assert_eq!(ours["liveKeys"], theirs["totalKey"], "totalKey");
-        assert_eq!(ours["version"], theirs["version"], "version");
+    if counts_live_keys(&theirs) {
+        assert_eq!(
+            ours["totalKey"], theirs["totalKey"],
+            "totalKey (etcdutl 3.6+)"
+        );
+        assert_eq!(ours["version"], theirs["version"], "storage version");
     } else {
-        assert_eq!(ours["totalKey"], theirs["totalKey"], "totalKey");
+        assert_eq!(
+            ours["bucketEntries"], theirs["totalKey"],
+            "totalKey (etcdutl 3.5)"
+        );
     }
     assert_eq!(ours["integrity"], "verified");
 

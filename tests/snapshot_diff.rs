@@ -143,7 +143,7 @@ async fn the_table_summarises_and_a_key_shows_its_value_diff() {
     let Some((cluster, dir, file)) = changed_since_snapshot().await else {
         return;
     };
-    let out = diff(&cluster, &file, dir.path(), &["--key", "/plain/edit"]);
+    let out = diff(&cluster, &file, dir.path(), &["--etcd-key", "/plain/edit"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

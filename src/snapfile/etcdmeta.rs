@@ -26,7 +26,7 @@ pub struct EtcdMeta {
     /// compaction was interrupted).
     pub scheduled_compact_revision: Option<i64>,
     pub cluster_version: Option<String>,
-    /// The data format (`3.6.0`), written by etcd 3.6 and later only.
+    /// The storage schema version, written by etcd 3.6 and later (`meta/storageVersion`).
     pub storage_version: Option<String>,
     pub members: Vec<Member>,
     /// IDs from `members_removed`.

@@ -124,7 +124,7 @@ fn read(path: &Path, with_hash: bool) -> Result<(StatusReport, History, Pager), 
     let status = Status {
         hash: scan.hash.map(|h| h.sum()),
         revision: scan.revision,
-        total_keys: scan.total_keys,
+        bucket_entries: scan.total_keys,
         total_size: needed,
         file_size: pager.file_len,
         integrity: integrity?,

@@ -46,8 +46,9 @@ pub struct Status {
     pub hash: Option<u32>,
     /// The main revision of the last entry in the `key` bucket.
     pub revision: i64,
-    /// Entries in all top-level buckets (not only etcd keys: also members, meta, auth...).
-    pub total_keys: u64,
+    /// Entries in all top-level buckets (not only etcd keys: also members, meta, auth...):
+    /// what etcdutl 3.5 and etcdctl 3.4 print as "total keys".
+    pub bucket_entries: u64,
     /// bbolt's size: page count times page size. For a saved snapshot that is the file
     /// size less the 32-byte hash; a raw db file may be larger than this.
     pub total_size: u64,
@@ -57,8 +58,8 @@ pub struct Status {
     pub page_count: u64,
     pub free_pages: u64,
     pub txid: u64,
-    /// etcd keys alive at `revision` (tombstoned ones excluded); etcdutl 3.6+ prints
-    /// this as its total keys.
+    /// etcd keys alive at `revision` (tombstoned ones excluded): what etcdutl 3.6 and
+    /// later print as "total keys".
     pub live_keys: u64,
     pub buckets: Vec<BucketStat>,
 }

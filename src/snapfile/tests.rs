@@ -76,7 +76,7 @@ fn an_inline_key_bucket_and_a_page_bucket_are_both_read() {
     let keys: Vec<_> = snap.keys().map(|e| e.key.to_vec()).collect();
     assert_eq!(keys, vec![b"/a".to_vec(), b"/b".to_vec()]);
     assert_eq!(snap.status().revision, 3);
-    assert_eq!(snap.status().total_keys, 3);
+    assert_eq!(snap.status().bucket_entries, 3);
     assert_eq!(snap.status().integrity, Integrity::Raw);
     assert_eq!(snap.etcd_meta().consistent_index, Some(7));
 }
@@ -115,7 +115,7 @@ fn nested_buckets_and_a_freelist_count_as_etcd_and_bbolt_count_them() {
     let snap = SnapshotFile::open(f.path()).unwrap();
     assert_eq!(snap.problems(), &[]);
     let s = snap.status();
-    assert_eq!(s.total_keys, 3);
+    assert_eq!(s.bucket_entries, 3);
     assert_eq!(s.free_pages, 1);
     assert_eq!(s.page_count, 5);
     let mut h = Crc32c::default();
