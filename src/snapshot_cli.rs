@@ -121,9 +121,21 @@ fn table(snap: &StatusReport) -> String {
     if let Some(v) = &meta.cluster_version {
         rows.push(("CLUSTER VERSION", v.clone()));
     }
+    // etcdutl 3.6+ prints it as VERSION; older etcd does not write it.
     if let Some(v) = &meta.storage_version {
         rows.push(("STORAGE VERSION", v.clone()));
     }
+    let version = meta
+        .storage_version
+        .as_ref()
+        .or(meta.cluster_version.as_ref());
+    rows.push((
+        "RESTORE WITH",
+        crate::snapfile::tool::restore_command(
+            version.map(String::as_str),
+            &snap.path.display().to_string(),
+        ),
+    ));
     for m in &meta.members {
         let learner = if m.is_learner { " (learner)" } else { "" };
         let urls = m.peer_urls.join(",");

@@ -17,6 +17,8 @@ fn member(name: &str, version: &str, db: i64, in_use: i64) -> MemberFacts {
         db_size: Some(db),
         db_in_use: Some(in_use),
         quota: Some(2 << 30),
+        quota_source: None,
+        since_36: None,
         metrics: Err("connection refused".into()),
         compact_revision: Some(90_000),
         started: None,

@@ -100,13 +100,14 @@ fn snapshot_dialog_and_its_progress_window() {
     a.ops.finished = Some(Finished {
         title: "Snapshot of etcd-b".into(),
         ok: true,
-        lines: vec![
-            "saved to /var/backups/etcd/prod-etcd-b-20261201T000000Z.db".into(),
-            "1000.0 MiB (1048576032 bytes) at revision 98765; SHA-256 verified, fsynced".into(),
-            "check it: etcdutl snapshot status /var/backups/etcd/prod-etcd-b-20261201T000000Z.db"
-                .into(),
-            "(on etcd 3.4: etcdctl snapshot status)".into(),
-        ],
+        // What the member's version (3.5.16 here) makes of a saved snapshot.
+        lines: etcdtui::app::ops::plan::saved_lines(&etcdtui::etcd::snapshot_save::Saved {
+            path: "/var/backups/etcd/prod-etcd-b-20261201T000000Z.db".into(),
+            size: 1_048_576_032,
+            revision: 98_765,
+            sha256_verified: true,
+            server_version: Some("3.5.16".into()),
+        }),
     });
     insta::assert_snapshot!("snapshot_done", render(&a, 100, 24));
 }

@@ -68,6 +68,15 @@ impl ClusterState {
         self.snapshot.as_ref()?.members.get(self.cursor)
     }
 
+    /// The quota `m` runs with and how we know it (see [`crate::metrics::choose_quota`]).
+    pub fn quota_for(&self, m: &crate::etcd::cluster::MemberStatus) -> crate::metrics::Quota {
+        let scraped = self
+            .metrics
+            .get(&m.id)
+            .and_then(|(_, mm)| mm.quota_backend_bytes);
+        crate::metrics::choose_quota(m.quota, scraped, self.quota)
+    }
+
     fn note(&mut self, now: Instant, what: String) {
         if self.log.len() == LOG {
             self.log.pop_front();
@@ -277,6 +286,7 @@ mod tests {
             errors: Vec::new(),
             quota: None,
             rtt: None,
+            since_36: None,
         }
     }
 

@@ -51,6 +51,10 @@ pub struct MemberFacts {
     pub db_in_use: Option<i64>,
     /// From etcd (status or metrics); `None` if it does not say.
     pub quota: Option<i64>,
+    /// Where `quota` came from.
+    pub quota_source: Option<crate::metrics::QuotaSource>,
+    /// Storage version and downgrade info (etcd 3.6+); `None` if not reported.
+    pub since_36: Option<crate::etcd::cluster::Since36>,
     pub metrics: Result<MemberMetrics, String>,
     /// From metrics: `etcd_debugging_mvcc_compact_revision` (-1: never compacted).
     pub compact_revision: Option<i64>,

@@ -5,6 +5,7 @@
 
 mod facts;
 mod rules;
+mod versions;
 pub mod x509;
 
 use serde::{Deserialize, Serialize};

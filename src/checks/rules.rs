@@ -6,7 +6,7 @@ use super::{Check, Status, Thresholds, sort};
 const MIB: f64 = 1024.0 * 1024.0;
 const DAY: i64 = 86_400;
 
-fn check(group: &'static str, name: &'static str, why: &'static str) -> Check {
+pub(super) fn check(group: &'static str, name: &'static str, why: &'static str) -> Check {
     Check {
         group,
         name,
@@ -20,18 +20,28 @@ fn check(group: &'static str, name: &'static str, why: &'static str) -> Check {
 }
 
 impl Check {
-    fn set(mut self, status: Status, value: impl Into<String>, next: impl Into<String>) -> Check {
+    pub(super) fn set(
+        mut self,
+        status: Status,
+        value: impl Into<String>,
+        next: impl Into<String>,
+    ) -> Check {
         self.status = status;
         self.value = value.into();
         self.next = next.into();
         self
     }
-    fn threshold(mut self, t: impl Into<String>) -> Check {
+    pub(super) fn threshold(mut self, t: impl Into<String>) -> Check {
         self.threshold = t.into();
         self
     }
-    fn commands(mut self, c: &[&str]) -> Check {
+    pub(super) fn commands(mut self, c: &[&str]) -> Check {
         self.commands = c.iter().map(|s| s.to_string()).collect();
+        self
+    }
+    /// One more command, made for this cluster's version.
+    fn also(mut self, command: String) -> Check {
+        self.commands.push(command);
         self
     }
 }
@@ -53,6 +63,7 @@ pub fn evaluate(f: &Facts, t: &Thresholds) -> Vec<Check> {
         backups(f, t),
     ];
     all.extend(f.certs.iter().map(|c| cert(c, f.now, t)));
+    all.extend(super::versions::evaluate(f));
     sort(&mut all);
     all
 }
@@ -120,7 +131,7 @@ fn client_certs(f: &Facts) -> Check {
 fn auth(f: &Facts) -> Check {
     let c = check("security", "authentication", "without auth (or client certificates), anyone who reaches the port reads and writes everything")
         .threshold("auth enabled, or client certificates required")
-        .commands(&["etcdctl auth status", "etcdctl user list"]);
+        .commands(&[super::versions::auth_status_command(super::versions::oldest_version(f)), "etcdctl user list"]);
     let certs = matches!(f.anonymous_tls_accepted, Some(Ok(false)));
     match &f.auth {
         Err(e) => c.set(
@@ -234,7 +245,7 @@ fn versions(f: &Facts) -> Check {
     }
 }
 
-fn up(f: &Facts) -> impl Iterator<Item = &MemberFacts> {
+pub(super) fn up(f: &Facts) -> impl Iterator<Item = &MemberFacts> {
     f.members.iter().filter(|m| m.down.is_none())
 }
 
@@ -263,11 +274,14 @@ fn quota(f: &Facts, t: &Thresholds) -> Check {
         );
     };
     let value = format!(
-        "{:.0} % on {} ({:.1} MiB of {:.1} MiB)",
+        "{:.0} % on {} ({:.1} MiB of {:.1} MiB{})",
         pct,
         m.name,
         m.db_size.unwrap_or(0) as f64 / MIB,
-        m.quota.unwrap_or(0) as f64 / MIB
+        m.quota.unwrap_or(0) as f64 / MIB,
+        m.quota_source
+            .map(|s| format!(", quota {}", s.label()))
+            .unwrap_or_default()
     );
     let next = "compact and defragment, or raise --quota-backend-bytes (at most 8 GiB advised)";
     if pct >= t.quota_fail_percent {
@@ -546,6 +560,10 @@ fn backups(f: &Facts, t: &Thresholds) -> Check {
         t.backup_max_age_hours
     ))
     .commands(&["etcdctl snapshot save FILE", "ls -lt DIR/*.db | head -1"]);
+    let c = c.also(crate::snapfile::tool::status_command(
+        super::versions::oldest_version(f),
+        "FILE",
+    ));
     match &f.backups.newest {
         Err(e) => c.set(
             Status::Unknown,

@@ -8,6 +8,8 @@ fn member(name: &str, version: &str) -> MemberFacts {
         db_size: Some(100 << 20),
         db_in_use: Some(90 << 20),
         quota: Some(2 << 30),
+        quota_source: None,
+        since_36: None,
         metrics: Err("not scraped".into()),
         compact_revision: Some(-1),
         started: None,

@@ -135,6 +135,26 @@ pub struct MemberStatus {
     pub quota: Option<i64>,
     /// How long its `status` took.
     pub rtt: Option<Duration>,
+    /// What etcd 3.6 added to `status`; `None` when the member did not send it (3.5 and
+    /// older, or no answer).
+    pub since_36: Option<Since36>,
+}
+
+/// The `status` fields etcd 3.6 added (besides the quota, in [`MemberStatus::quota`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Since36 {
+    /// The data format of the member's database (`3.6.0`); `None` if it sent none.
+    pub storage_version: Option<String>,
+    /// `None` if the member sent no downgrade info.
+    pub downgrade: Option<Downgrade>,
+}
+
+/// A cluster downgrade (`etcdctl downgrade enable VERSION`) as one member reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Downgrade {
+    pub enabled: bool,
+    /// Empty when no downgrade is enabled.
+    pub target: String,
 }
 
 impl MemberStatus {
@@ -404,6 +424,7 @@ fn unanswered(m: Listed, health: Health) -> MemberStatus {
         errors: Vec::new(),
         quota: None,
         rtt: None,
+        since_36: None,
     }
 }
 
@@ -439,7 +460,22 @@ fn answered(m: Listed, s: &StatusResponse, rtt: Duration, cluster_id: u64) -> Me
         errors,
         quota: positive(s.db_size_quota()),
         rtt: Some(rtt),
+        since_36: since_36(s),
         is_learner: m.is_learner || s.is_learner(),
         ..unanswered(m, Health::Up)
     }
+}
+
+/// 3.6 always sends `downgradeInfo` (empty when none is enabled) and a storage version;
+/// 3.4 and 3.5 send neither, so both absent means "not reported", not "none".
+fn since_36(s: &StatusResponse) -> Option<Since36> {
+    let storage_version = Some(s.storage_version().to_string()).filter(|v| !v.is_empty());
+    let downgrade = s.downgrade_info().map(|d| Downgrade {
+        enabled: d.enabled(),
+        target: d.target_version().to_string(),
+    });
+    (storage_version.is_some() || downgrade.is_some()).then_some(Since36 {
+        storage_version,
+        downgrade,
+    })
 }

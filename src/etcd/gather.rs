@@ -106,9 +106,12 @@ fn cluster_version(s: &Scrape) -> Option<String> {
 
 fn member(m: &super::cluster::MemberStatus, sc: Result<Scrape, String>) -> MemberFacts {
     let gauge = |name: &str| sc.as_ref().ok().and_then(|s| s.gauge(name, &[]));
-    let quota = m
-        .quota
-        .or_else(|| gauge("etcd_server_quota_backend_bytes").map(|q| q as i64));
+    // Only what etcd said: the checks have no use for an assumed default.
+    let q = crate::metrics::choose_quota(m.quota, gauge("etcd_server_quota_backend_bytes"), None);
+    let (quota, quota_source) = match q.source {
+        crate::metrics::QuotaSource::Default => (None, None),
+        s => (Some(q.bytes), Some(s)),
+    };
     MemberFacts {
         name: if m.name.is_empty() {
             format!("{:x}", m.id)
@@ -124,6 +127,8 @@ fn member(m: &super::cluster::MemberStatus, sc: Result<Scrape, String>) -> Membe
         db_size: m.db_size,
         db_in_use: m.db_size_in_use,
         quota,
+        quota_source,
+        since_36: m.since_36.clone(),
         compact_revision: gauge("etcd_debugging_mvcc_compact_revision").map(|v| v as i64),
         started: gauge("process_start_time_seconds").map(|v| v as i64),
         metrics: sc.map(|s| summarize(None, &s)),

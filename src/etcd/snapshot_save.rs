@@ -22,6 +22,8 @@ pub struct Saved {
     /// The revision of the member's store when the stream started.
     pub revision: i64,
     pub sha256_verified: bool,
+    /// The member's etcd version, for the right `snapshot status` command.
+    pub server_version: Option<String>,
 }
 
 /// `(bytes received, bytes expected)`; the total is known after the first message.
@@ -88,12 +90,9 @@ async fn stream_into(
     let mut tmp = temp_next_to(target)?;
     // The snapshot holds at least this revision; older servers send no header on
     // the stream to say exactly which.
-    let before = client
-        .call(|mut c| async move { c.status().await })
-        .await?
-        .header()
-        .map(|h| h.revision())
-        .unwrap_or_default();
+    let status = client.call(|mut c| async move { c.status().await }).await?;
+    let before = status.header().map(|h| h.revision()).unwrap_or_default();
+    let server_version = Some(status.version().to_string()).filter(|v| !v.is_empty());
     let mut stream = client
         .call(|mut c| async move { c.snapshot().await })
         .await?;
@@ -156,6 +155,7 @@ async fn stream_into(
         size: received,
         revision,
         sha256_verified: verified,
+        server_version,
     })
 }
 

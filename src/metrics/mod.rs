@@ -6,14 +6,18 @@
 //! there, because "0 pending proposals" and "this etcd does not say" mean different
 //! things to an operator.
 
+mod features;
 mod histogram;
 mod parse;
+mod quota;
 mod summary;
 
 use std::collections::HashMap;
 
+pub use features::{FEATURE_ENABLED, FeatureGate, enabled_names, feature_gates};
 pub use histogram::{Histogram, Latency, Window};
 pub use parse::parse;
+pub use quota::{DEFAULT_QUOTA, Quota, QuotaSource, choose_quota};
 pub use summary::{MemberMetrics, summarize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The handful of etcd metrics the Cluster view shows per member, from one scrape or
 //! the difference between two.
 
-use super::{Histogram, Latency, Scrape};
+use super::{FeatureGate, Histogram, Latency, Scrape, feature_gates};
 
 pub const WAL_FSYNC: &str = "etcd_disk_wal_fsync_duration_seconds";
 pub const BACKEND_COMMIT: &str = "etcd_disk_backend_commit_duration_seconds";
@@ -13,13 +13,13 @@ pub const LEADER_CHANGES: &str = "etcd_server_leader_changes_seen_total";
 pub const HAS_LEADER: &str = "etcd_server_has_leader";
 pub const IS_LEADER: &str = "etcd_server_is_leader";
 pub const QUOTA: &str = "etcd_server_quota_backend_bytes";
-/// 3.4 and 3.5 expose both names; older ones only the `debugging` one.
+/// 3.4 exposes both names, 3.5 to 3.7 only the first, older ones only the `debugging` one.
 pub const DB_TOTAL_SIZE: [&str; 2] = [
     "etcd_mvcc_db_total_size_in_bytes",
     "etcd_debugging_mvcc_db_total_size_in_bytes",
 ];
 pub const DB_IN_USE: [&str; 1] = ["etcd_mvcc_db_total_size_in_use_in_bytes"];
-/// 3.4 and 3.5 only have the `debugging` name; newer ones may drop the prefix.
+/// 3.4 to 3.7 only have the `debugging` name; a later one may drop the prefix.
 pub const WATCHERS: [&str; 2] = [
     "etcd_mvcc_watcher_total",
     "etcd_debugging_mvcc_watcher_total",
@@ -46,6 +46,8 @@ pub struct MemberMetrics {
     pub watchers: Option<f64>,
     /// The `--quota-backend-bytes` in effect.
     pub quota_backend_bytes: Option<f64>,
+    /// etcd 3.6+'s feature gates; `None` when the member has none (3.5 and older).
+    pub feature_gates: Option<Vec<FeatureGate>>,
     /// Counter increases since the previous scrape; `None` without a previous scrape
     /// or when the member restarted in between (its counters started over).
     pub proposals_committed_delta: Option<f64>,
@@ -81,6 +83,7 @@ pub fn summarize(prev: Option<&Scrape>, now: &Scrape) -> MemberMetrics {
         db_in_use: now.gauge_any(&DB_IN_USE),
         watchers: now.gauge_any(&WATCHERS),
         quota_backend_bytes: now.gauge(QUOTA, &[]),
+        feature_gates: feature_gates(now),
         proposals_committed_delta: delta(PROPOSALS_COMMITTED),
         proposals_failed_delta: delta(PROPOSALS_FAILED),
         leader_changes_delta: delta(LEADER_CHANGES),

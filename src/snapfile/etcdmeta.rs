@@ -40,13 +40,15 @@ impl EtcdMeta {
         match (bucket, key) {
             ("meta", b"consistent_index") => self.consistent_index = Some(be_u64(value)?),
             ("meta", b"term") => self.term = Some(be_u64(value)?),
-            ("meta", b"storageVersion") => {
-                self.storage_version = Some(String::from_utf8_lossy(value).into_owned());
-            }
             ("meta", b"finishedCompactRev") => self.compacted_revision = Some(rev(value)?),
             ("meta", b"scheduledCompactRev") => self.scheduled_compact_revision = Some(rev(value)?),
             ("cluster", b"clusterVersion") => {
                 self.cluster_version = Some(String::from_utf8_lossy(value).into_owned())
+            }
+            ("meta", b"storageVersion") => {
+                // Empty while a freshly upgraded member has not set it yet.
+                self.storage_version =
+                    Some(String::from_utf8_lossy(value).into_owned()).filter(|v| !v.is_empty())
             }
             ("members", _) => self.members.push(member(key, value)?),
             ("members_removed", _) => self.removed_members.push(hex_id(key)?),

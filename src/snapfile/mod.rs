@@ -20,6 +20,7 @@ mod node;
 mod pager;
 mod scan;
 mod status;
+pub mod tool;
 mod walk;
 
 #[cfg(test)]

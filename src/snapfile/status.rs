@@ -1,5 +1,6 @@
-//! The numbers `etcdctl snapshot status` (3.4) and `etcdutl snapshot status` (3.5) print,
-//! computed the way they compute them, plus what else an operator wants to know.
+//! The numbers `etcdctl snapshot status` (3.4) and `etcdutl snapshot status` (3.5+) print,
+//! computed the way they compute them, plus what else an operator wants to know. etcdutl
+//! 3.6 changed what its total keys means: `live_keys` here, not `bucket_entries`.
 
 use std::fmt;
 

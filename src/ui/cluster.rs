@@ -16,9 +16,6 @@ use crate::theme::Theme;
 
 use super::text::safe;
 
-/// etcd's default `--quota-backend-bytes`; 3.4 and 3.5 do not report theirs.
-const DEFAULT_QUOTA: i64 = 2 * 1024 * 1024 * 1024;
-
 fn pane<'a>(title: &str, theme: &Theme) -> Block<'a> {
     super::pane(format!(" {title} "), false, theme)
 }
@@ -212,20 +209,9 @@ fn shown_cols(width: usize) -> Vec<usize> {
     }
 }
 
-/// The quota to measure against: what etcd says (3.6 in `status`, older ones in
-/// metrics), else what the user configured, else etcd's default.
+/// The quota to measure against: etcd's own answer, else configured, else the default.
 fn quota_of(c: &ClusterState, m: &MemberStatus) -> i64 {
-    m.quota
-        .filter(|q| *q > 0)
-        .or_else(|| {
-            c.metrics
-                .get(&m.id)
-                .and_then(|(_, mm)| mm.quota_backend_bytes)
-                .map(|q| q as i64)
-                .filter(|q| *q > 0)
-        })
-        .or(c.quota)
-        .unwrap_or(DEFAULT_QUOTA)
+    c.quota_for(m).bytes
 }
 
 fn cells(
@@ -382,6 +368,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, c: &ClusterState, theme: &Theme) {
     if let Some(e) = c.metrics_errors.get(&m.id) {
         lines.push(Line::styled(format!("metrics: {}", safe(e)), theme.warning));
     }
+    lines.extend(super::cluster_details::lines(c, m, inner.width, theme));
     let metrics = c.metrics.get(&m.id).map(|(_, mm)| mm);
     let ms = |l: Option<&crate::metrics::Latency>| {
         l.map(|l| format!("{:.1} ms", l.seconds * 1000.0))

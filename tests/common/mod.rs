@@ -52,6 +52,18 @@ pub fn etcdctl_bin() -> Option<PathBuf> {
     )
 }
 
+/// `$ETCDTUI_ETCDUTL_BIN`, else `etcdutl` beside the etcdctl under test (the same
+/// release), else on PATH; `None` is normal with etcd 3.4, which has no etcdutl.
+pub fn etcdutl_bin() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("ETCDTUI_ETCDUTL_BIN").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let beside = localcluster::find_binary("ETCDTUI_ETCDCTL_BIN", "etcdctl")
+        .map(|c| c.with_file_name("etcdutl"))
+        .filter(|p| p.is_file());
+    beside.or_else(|| localcluster::find_binary("ETCDTUI_ETCDUTL_BIN", "etcdutl"))
+}
+
 /// A plain-HTTP cluster of `size` members, or `None` if etcd is missing.
 pub async fn start_cluster(size: usize) -> Option<LocalCluster> {
     let bin = etcd_bin_or_skip()?;
@@ -413,6 +425,7 @@ pub fn member_status(
         errors: Vec::new(),
         quota: None,
         rtt: up.then_some(Duration::from_millis(3)),
+        since_36: None,
     }
 }
 

@@ -390,8 +390,10 @@ pub fn saved_lines(saved: &Saved) -> Vec<String> {
             saved.size,
             saved.revision
         ),
-        format!("check it: etcdutl snapshot status {p}"),
-        "(on etcd 3.4: etcdctl snapshot status)".into(),
+        format!(
+            "check it: {}",
+            crate::snapfile::tool::status_command(saved.server_version.as_deref(), &p.to_string())
+        ),
     ]
 }
 
