@@ -47,6 +47,7 @@ fn member(id: u64, up: bool, learner: bool, index: u64) -> MemberStatus {
         errors: Vec::new(),
         quota: None,
         rtt: None,
+        probes: Default::default(),
     }
 }
 

@@ -33,6 +33,7 @@ fn member(id: u64, name: &str) -> MemberStatus {
         errors: Vec::new(),
         quota: None,
         rtt: None,
+        probes: Default::default(),
     }
 }
 

@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Paragraph, Sparkline, Wrap};
 use crate::app::App;
 use crate::app::cluster::ClusterState;
 use crate::etcd::cluster::{ClusterSnapshot, Health, MemberStatus};
+use crate::etcd::member_health::Probe;
 use crate::theme::Theme;
 
 use super::text::safe;
@@ -38,6 +39,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let c = &app.cluster;
     let Some(s) = &c.snapshot else {
         let text = match &c.error {
+            // A least-privilege user: say so in place, it is no fault of the cluster.
+            Some(e) if e.problem == crate::etcd::Problem::PermissionDenied => Line::styled(
+                "member list: not permitted for this user (it needs a role with more rights)",
+                theme.muted,
+            ),
             Some(e) => Line::styled(
                 format!("cannot read the cluster: {}", safe(&e.to_string())),
                 theme.error,
@@ -48,13 +54,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let rows = s.members.len() as u16 + 1;
+    let summary_text = summary_lines(s, theme);
     let [summary, table, bottom] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(summary_text.len() as u16),
         Constraint::Length(rows + 2),
         Constraint::Min(0),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(summary_lines(s, theme)), summary);
+    frame.render_widget(Paragraph::new(summary_text), summary);
     draw_table(frame, table, c, s, theme);
     let [detail, log] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
@@ -100,6 +107,9 @@ fn summary_lines<'a>(s: &ClusterSnapshot, theme: &Theme) -> Vec<Line<'a>> {
         ),
     ]);
     let alarms = match (&s.alarms_error, s.alarms.is_empty()) {
+        (Some(e), _) if e.problem == crate::etcd::Problem::PermissionDenied => {
+            "alarms: not permitted".to_string()
+        }
         (Some(_), _) => "alarms unknown (no quorum)".to_string(),
         (None, true) => "no alarms".to_string(),
         (None, false) => s
@@ -122,7 +132,35 @@ fn summary_lines<'a>(s: &ClusterSnapshot, theme: &Theme) -> Vec<Line<'a>> {
             },
         ),
     ]);
-    vec![first, second]
+    let mut lines = vec![first, second];
+    if let Some(problems) = problems(s) {
+        lines.push(Line::styled(format!(" {}", safe(&problems)), theme.error));
+    }
+    lines
+}
+
+/// The members that are not up, by name and why in a few words: a partition must be
+/// named at the top, not only in a table cell.
+fn problems(s: &ClusterSnapshot) -> Option<String> {
+    let named: Vec<String> = s
+        .members
+        .iter()
+        .filter_map(|m| {
+            let name = if m.name.is_empty() {
+                format!("{:x}", m.id)
+            } else {
+                m.name.clone()
+            };
+            let what = match &m.health {
+                Health::Up | Health::NotPermitted | Health::NotStarted => return None,
+                Health::CutOff(_) => "cut off from its peers (partitioned)".to_string(),
+                Health::Unhealthy(why) => format!("unhealthy: {why}"),
+                Health::Unreachable(e) => e.headline().to_string(),
+            };
+            Some(format!("{name} {what}"))
+        })
+        .collect();
+    (!named.is_empty()).then(|| named.join(" · "))
 }
 
 struct Col {
@@ -145,7 +183,7 @@ const COLS: &[Col] = &[
     },
     Col {
         title: "health",
-        width: 12,
+        width: 13,
         keep: 9,
     },
     Col {
@@ -192,6 +230,21 @@ const COLS: &[Col] = &[
         title: "applied",
         width: 9,
         keep: 2,
+    },
+    Col {
+        title: "/health",
+        width: 7,
+        keep: 6,
+    },
+    Col {
+        title: "/livez",
+        width: 6,
+        keep: 3,
+    },
+    Col {
+        title: "/readyz",
+        width: 7,
+        keep: 3,
     },
     Col {
         title: "id",
@@ -246,6 +299,9 @@ fn cells(
     };
     let (health, hs) = match &m.health {
         Health::Up => ("up".to_string(), theme.healthy),
+        Health::Unhealthy(_) => ("UNHEALTHY".to_string(), theme.warning),
+        Health::CutOff(_) => ("CUT OFF".to_string(), theme.error),
+        Health::NotPermitted => ("not permitted".to_string(), theme.muted),
         Health::NotStarted => ("not started".to_string(), theme.warning),
         Health::Unreachable(e) => (short_problem(e).to_string(), theme.error),
     };
@@ -293,8 +349,20 @@ fn cells(
         (opt(m.raft_term.map(|v| v.to_string())), t),
         (opt(m.raft_index.map(|v| v.to_string())), t),
         (opt(m.raft_applied_index.map(|v| v.to_string())), t),
+        probe_cell(m.probes.health.as_ref(), theme),
+        probe_cell(m.probes.livez.as_ref(), theme),
+        probe_cell(m.probes.readyz.as_ref(), theme),
         (format!("{:x}", m.id), theme.muted),
     ]
+}
+
+fn probe_cell(p: Option<&Probe>, theme: &Theme) -> (String, Style) {
+    let style = match p {
+        Some(Probe::Healthy) => theme.healthy,
+        Some(Probe::Unhealthy(_) | Probe::Failed(_)) => theme.error,
+        _ => theme.muted,
+    };
+    (p.map_or("-", Probe::word).to_string(), style)
 }
 
 /// A word for the table; the detail pane has the whole sentence.
@@ -373,8 +441,32 @@ fn draw_detail(frame: &mut Frame, area: Rect, c: &ClusterState, theme: &Theme) {
             Span::styled(safe(&m.peer_urls.join(", ")).into_owned(), theme.text),
         ]),
     ];
-    if let Health::Unreachable(e) = &m.health {
-        lines.push(Line::styled(safe(&e.to_string()).into_owned(), theme.error));
+    match &m.health {
+        Health::Unreachable(e) => {
+            lines.push(Line::styled(safe(&e.to_string()).into_owned(), theme.error));
+        }
+        Health::CutOff(why) => lines.push(Line::styled(
+            format!("cut off from its peers (partitioned): {}", safe(why)),
+            theme.error,
+        )),
+        Health::Unhealthy(why) => {
+            lines.push(Line::styled(
+                format!("unhealthy: {}", safe(why)),
+                theme.warning,
+            ));
+        }
+        Health::NotPermitted => lines.push(Line::styled(
+            "status: not permitted for this user",
+            theme.muted,
+        )),
+        Health::Up | Health::NotStarted => {}
+    }
+    let probes = m.probes.summary();
+    if !probes.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("own health ", theme.muted),
+            Span::styled(safe(&probes).into_owned(), theme.text),
+        ]));
     }
     for e in &m.errors {
         lines.push(Line::styled(safe(e).into_owned(), theme.error));

@@ -411,6 +411,7 @@ pub fn member_status(
         errors: Vec::new(),
         quota: None,
         rtt: up.then_some(Duration::from_millis(3)),
+        probes: Default::default(),
     }
 }
 
