@@ -419,3 +419,66 @@ async fn a_35_member_joining_34_members_is_a_mixed_version_warning() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+/// The members check names a dead member and a frozen one (exit 2), whichever
+/// endpoint comes first; reads that any member can answer still come from a live one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_or_frozen_member_fails_the_members_check_by_name() {
+    let Some(mut c) = common::start_cluster(3).await else {
+        return;
+    };
+    let state = tempfile::tempdir().expect("state dir");
+    let all = vec![
+        "--endpoints".to_string(),
+        c.client_urls().join(","),
+        "--command-timeout".into(),
+        "1s".into(),
+    ];
+    let (_, checks) = check(&strs(&all), state.path());
+    let m = find(&checks, "members");
+    assert_eq!(m["status"], "ok", "{m}");
+    assert_eq!(m["value"], "3 of 3 members healthy", "{m}");
+
+    // The first endpoint dies: nothing may be read from it or blamed on another.
+    c.kill(0);
+    let dead = c.member(0).client_url.clone();
+    let (code, checks) = check(&strs(&all), state.path());
+    let m = find(&checks, "members");
+    assert_eq!(code, 2, "{checks:#?}");
+    assert_eq!(m["status"], "fail", "{m}");
+    let value = m["value"].as_str().unwrap_or_default();
+    assert!(
+        value.starts_with(&format!(
+            "{} ({dead}) down: connection refused",
+            c.member(0).name
+        )),
+        "{m}"
+    );
+    assert_eq!(status(&checks, "alarms"), "ok", "{checks:#?}");
+    assert_eq!(status(&checks, "authentication"), "warn", "{checks:#?}");
+    let secrets = find(&checks, "secrets encrypted at rest");
+    assert!(
+        secrets["value"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no Kubernetes Secrets"),
+        "read from a live member: {secrets}"
+    );
+    c.restart(0).await.expect("restart");
+
+    // Frozen: it accepts connections but never answers.
+    c.stop_signal(2);
+    let (code, checks) = check(&strs(&all), state.path());
+    c.cont_signal(2);
+    let m = find(&checks, "members");
+    assert_eq!(code, 2, "{m}");
+    let value = m["value"].as_str().unwrap_or_default();
+    assert!(
+        value.contains(&format!(
+            "{} ({}) down: timed out",
+            c.member(2).name,
+            c.member(2).client_url
+        )),
+        "{m}"
+    );
+}

@@ -17,30 +17,11 @@ use std::time::{Duration, Instant};
 use etcdtui::etcd::ConnectSpec;
 use etcdtui::etcd::cluster::{ClusterSnapshot, Health, MemberClients, cluster_status};
 use etcdtui::etcd::connect::{EndpointClient, connect_endpoint};
-use etcdtui::localcluster::{ClusterOptions, LocalCluster};
+use etcdtui::localcluster::LocalCluster;
 use serde_json::Value;
 
 /// "Within a few seconds": election timeout 0.5 s here, a refresh every second.
 const NOTICED: Duration = Duration::from_secs(8);
-
-/// Members in namespaces need root and iproute2; skipped without them outside CI.
-pub async fn start_partitionable(size: usize) -> Option<LocalCluster> {
-    let bin = common::etcd_bin_or_skip()?;
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
-    let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-    if !root {
-        assert!(
-            !in_ci,
-            "partition tests need root (network namespaces) in CI"
-        );
-        eprintln!("skipping: network namespaces need root");
-        return None;
-    }
-    let mut opts = ClusterOptions::new(size, bin);
-    opts.netns = true;
-    Some(common::start(opts).await)
-}
 
 fn spec(endpoints: Vec<String>) -> ConnectSpec {
     ConnectSpec {
@@ -173,7 +154,7 @@ async fn partition_and_heal(c: &LocalCluster, members: &mut MemberClients, i: us
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_then_follower_cut_off_and_healed() {
-    let Some(c) = start_partitionable(3).await else {
+    let Some(c) = common::start_partitionable(3).await else {
         return;
     };
     let home = tempfile::tempdir().expect("home");

@@ -86,7 +86,15 @@ fn summary_lines<'a>(s: &ClusterSnapshot, theme: &Theme) -> Vec<Line<'a>> {
                 m.name.clone()
             }
         })
-        .unwrap_or_else(|| "none".into());
+        .unwrap_or_else(|| {
+            let denied =
+                !s.members.is_empty() && s.members.iter().all(|m| m.health == Health::NotPermitted);
+            if denied {
+                "unknown (status not permitted)".into()
+            } else {
+                "none".into()
+            }
+        });
     let term = s
         .leader
         .and_then(|l| s.member(l))
@@ -461,15 +469,23 @@ fn draw_detail(frame: &mut Frame, area: Rect, c: &ClusterState, theme: &Theme) {
         )),
         Health::Up | Health::NotStarted => {}
     }
-    let probes = m.probes.summary();
-    if !probes.is_empty() {
+    // One line each: a reason such as a failed linearizable read is long.
+    for (path, probe) in [
+        ("/health ", &m.probes.health),
+        ("/livez  ", &m.probes.livez),
+        ("/readyz ", &m.probes.readyz),
+    ] {
+        let Some(p) = probe.as_ref().filter(|p| **p != Probe::NotServed) else {
+            continue;
+        };
+        let style = match p {
+            Probe::Healthy => theme.healthy,
+            _ => theme.error,
+        };
         lines.push(Line::from(vec![
-            Span::styled("own health ", theme.muted),
-            Span::styled(safe(&probes).into_owned(), theme.text),
+            Span::styled(path, theme.muted),
+            Span::styled(safe(&p.describe()).into_owned(), style),
         ]));
-    }
-    for e in &m.errors {
-        lines.push(Line::styled(safe(e).into_owned(), theme.error));
     }
     if let Some(e) = c.metrics_errors.get(&m.id) {
         lines.push(Line::styled(format!("metrics: {}", safe(e)), theme.warning));
