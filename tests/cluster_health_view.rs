@@ -99,6 +99,6 @@ fn a_user_who_may_not_read_status_sees_not_permitted_in_place() {
 
     let mut a = common::connected_app(ViewId::Cluster, false);
     a.cluster.error = Some(denied());
-    let view = common::render_body(&a, 100, 10);
+    let view = common::render_body(&a, 100, 24);
     assert!(view.contains("member list: not permitted"), "{view}");
 }
