@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use etcdtui::etcd::ConnectSpec;
 use etcdtui::etcd::cluster::{ClusterSnapshot, Health, MemberClients, cluster_status};
 use etcdtui::etcd::connect::{EndpointClient, connect_endpoint};
+use etcdtui::etcd::member_health::Probe;
 use etcdtui::localcluster::LocalCluster;
 use serde_json::Value;
 
@@ -70,6 +71,36 @@ fn cut_off(snap: &ClusterSnapshot, name: &str) -> bool {
         .any(|m| m.name == name && matches!(m.health, Health::CutOff(_)))
 }
 
+/// `/livez` and `/readyz` came with 3.6; older members answer 404.
+fn serves_readyz(snap: &ClusterSnapshot) -> bool {
+    let version = snap
+        .members
+        .iter()
+        .find_map(|m| m.version.clone())
+        .expect("a version");
+    let minor: u32 = version
+        .split('.')
+        .nth(1)
+        .and_then(|m| m.parse().ok())
+        .expect("x.y.z");
+    minor >= 6
+}
+
+/// Every member's own endpoints say healthy: /health on all, /livez and /readyz on 3.6+.
+fn assert_probes_healthy(snap: &ClusterSnapshot) {
+    let new = serves_readyz(snap);
+    for m in &snap.members {
+        assert_eq!(m.probes.health, Some(Probe::Healthy), "{m:#?}");
+        let want = if new {
+            Probe::Healthy
+        } else {
+            Probe::NotServed
+        };
+        assert_eq!(m.probes.livez.as_ref(), Some(&want), "{m:#?}");
+        assert_eq!(m.probes.readyz.as_ref(), Some(&want), "{m:#?}");
+    }
+}
+
 fn all_up(snap: &ClusterSnapshot) -> bool {
     snap.leader.is_some() && snap.members.iter().all(|m| m.health == Health::Up)
 }
@@ -118,6 +149,27 @@ async fn partition_and_heal(c: &LocalCluster, members: &mut MemberClients, i: us
     );
     let leader = snap.leader.and_then(|l| snap.member(l)).expect("a leader");
     assert_ne!(leader.name, name, "the majority leads: {snap:#?}");
+    // Its own /health agrees on every version: no leader, no health.
+    let cut = snap
+        .members
+        .iter()
+        .find(|m| m.name == name)
+        .expect("listed");
+    assert!(
+        matches!(cut.probes.health, Some(Probe::Unhealthy(_))),
+        "{cut:#?}"
+    );
+    if serves_readyz(&snap) {
+        // /readyz checks a linearizable read, which the cut-off member cannot serve;
+        // it may also outlast our timeout, which says nothing either way.
+        assert!(
+            matches!(
+                cut.probes.readyz,
+                Some(Probe::Unhealthy(_) | Probe::Failed(_))
+            ),
+            "{cut:#?}"
+        );
+    }
     assert!(
         snap.alarms_error.is_none(),
         "alarms are read from a connected member, not the cut-off seed: {snap:#?}"

@@ -14,6 +14,15 @@ fn label(m: &MemberHealth) -> String {
 }
 
 fn problem(m: &MemberHealth) -> Option<String> {
+    let said = problem_only(m)?;
+    Some(if m.probes.is_empty() {
+        said
+    } else {
+        format!("{said} [{}]", m.probes)
+    })
+}
+
+fn problem_only(m: &MemberHealth) -> Option<String> {
     let who = label(m);
     match &m.state {
         MemberState::Ok => None,
@@ -80,6 +89,16 @@ pub(super) fn members(f: &Facts) -> Check {
         parts.push(format!("status not permitted on {}", denied.join(", ")));
     }
     parts.push(format!("{ok} of {} members healthy", list.len()));
+    // What the healthy ones said of themselves, once when they all said the same.
+    let mut said: Vec<&str> = list
+        .iter()
+        .filter(|m| m.state == MemberState::Ok && !m.probes.is_empty())
+        .map(|m| m.probes.as_str())
+        .collect();
+    said.dedup();
+    if let [one] = said.as_slice() {
+        parts.push(format!("each: {one}"));
+    }
     c.value = parts.join("; ");
     if !failed.is_empty() {
         c.status = Status::Fail;
