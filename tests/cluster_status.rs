@@ -473,6 +473,14 @@ async fn tls_cluster_with_client_certificates() {
             .iter()
             .all(|m| m.client_urls[0].starts_with("https://"))
     );
+    // The members' own /health is asked over the same TLS, client certificate included.
+    for m in &snap.members {
+        assert_eq!(
+            m.probes.health,
+            Some(etcdtui::etcd::member_health::Probe::Healthy),
+            "{m:#?}"
+        );
+    }
 
     let loaded = members.tls().expect("certificates load").cloned();
     for i in 0..3 {

@@ -18,7 +18,8 @@ pub enum Probe {
     Healthy,
     /// What the member gives as the reason, if anything.
     Unhealthy(String),
-    /// HTTP 404: this version has no such endpoint (`/livez`, `/readyz` before 3.6).
+    /// HTTP 404: this version has no such endpoint (`/livez`, `/readyz` came with 3.6
+    /// and late 3.5 patches).
     NotServed,
     /// No answer at all.
     Failed(EtcdError),
@@ -41,7 +42,7 @@ impl Probe {
             Probe::Healthy => "ok".into(),
             Probe::Unhealthy(r) if r.is_empty() => "unhealthy".into(),
             Probe::Unhealthy(r) => format!("unhealthy ({r})"),
-            Probe::NotServed => "not served (etcd before 3.6)".into(),
+            Probe::NotServed => "not served by this version".into(),
             Probe::Failed(e) => format!("no answer: {}", e.headline()),
         }
     }

@@ -52,10 +52,22 @@ fn subnet_of(name: &str) -> Option<(u8, u8)> {
     Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
-/// Removes bridges whose owner died and namespaces whose bridge is gone or ownerless:
-/// a namespace is only ever created after its bridge and removed before it.
+/// The process that owns bridge `name`, if the bridge exists: `Some(None)` while its
+/// creator has not yet labelled it.
+fn bridge_owner(name: &str) -> Option<Option<u32>> {
+    let alias = std::fs::read_to_string(format!("/sys/class/net/{name}/ifalias")).ok()?;
+    Some(
+        alias
+            .trim()
+            .strip_prefix("etcdtui pid ")
+            .and_then(|p| p.parse::<u32>().ok()),
+    )
+}
+
+/// Removes bridges whose owner died and namespaces whose bridge is gone: a namespace
+/// is only ever created after its bridge and removed before it, so one whose bridge is
+/// missing when looked at (after listing the namespaces) belongs to nobody.
 fn sweep_leftovers() {
-    let mut live = HashSet::new();
     let links = ip(&["-o", "link", "show", "type", "bridge"]).unwrap_or_default();
     for line in links.lines() {
         let Some(name) = line
@@ -65,19 +77,13 @@ fn sweep_leftovers() {
         else {
             continue;
         };
-        let Some(subnet) = subnet_of(name) else {
+        if subnet_of(name).is_none() {
             continue;
-        };
-        let alias =
-            std::fs::read_to_string(format!("/sys/class/net/{name}/ifalias")).unwrap_or_default();
-        let owner = alias
-            .trim()
-            .strip_prefix("etcdtui pid ")
-            .and_then(|p| p.parse::<u32>().ok());
-        // No alias yet: its creator is between two commands; leave it be.
-        if owner.is_none_or(alive) {
-            live.insert(subnet);
-        } else {
+        }
+        // No label yet: its creator is between two commands; leave it be.
+        if let Some(Some(owner)) = bridge_owner(name)
+            && !alive(owner)
+        {
             let _ = ip(&["link", "del", name]);
         }
     }
@@ -86,7 +92,10 @@ fn sweep_leftovers() {
         .lines()
         .filter_map(|l| l.split_whitespace().next())
     {
-        if subnet_of(ns).is_some_and(|s| !live.contains(&s)) {
+        let Some((a, b)) = subnet_of(ns) else {
+            continue;
+        };
+        if bridge_owner(&format!("{PREFIX}{a}-{b}")).is_none() {
             let _ = ip(&["netns", "del", ns]);
         }
     }
