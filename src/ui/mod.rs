@@ -4,6 +4,7 @@ mod auth;
 mod body;
 mod checks;
 mod cluster;
+mod cluster_table;
 mod confirm;
 mod footer;
 mod header;
