@@ -188,15 +188,11 @@ pub fn classify(members: &mut [MemberStatus], progress: &mut Progress) {
     let leader_index = view
         .and_then(|(l, _)| answered.iter().find(|m| m.id == l))
         .and_then(|m| m.raft_index);
-    let mut verdicts = Vec::with_capacity(members.len());
-    for m in members.iter() {
-        let verdict = match &m.health {
-            Health::Up => Some(judge(m, view, progress, &name)),
-            Health::NotPermitted => None,
-            _ => None,
-        };
-        verdicts.push(verdict);
-    }
+    // Judged against the others first, written after: `name` borrows them all.
+    let verdicts: Vec<Option<Health>> = members
+        .iter()
+        .map(|m| (m.health == Health::Up).then(|| judge(m, view, progress, &name)))
+        .collect();
     for (m, v) in members.iter_mut().zip(verdicts) {
         if let Some(h) = v {
             m.health = h;
@@ -250,6 +246,111 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn member(id: u64, leader: Option<u64>, term: u64, index: u64) -> MemberStatus {
+        MemberStatus {
+            id,
+            name: format!("m{id}"),
+            peer_urls: Vec::new(),
+            client_urls: Vec::new(),
+            is_learner: false,
+            health: Health::Up,
+            version: None,
+            db_size: None,
+            db_size_in_use: None,
+            leader,
+            raft_term: Some(term),
+            raft_index: Some(index),
+            raft_applied_index: Some(index),
+            errors: Vec::new(),
+            quota: None,
+            rtt: None,
+            probes: Probes::default(),
+        }
+    }
+
+    fn judged(members: &[MemberStatus], progress: &mut Progress) -> Vec<Health> {
+        let mut ms = members.to_vec();
+        classify(&mut ms, progress);
+        ms.into_iter().map(|m| m.health).collect()
+    }
+
+    #[test]
+    fn no_leader_another_term_or_a_stalled_index_is_cut_off() {
+        let mut p = Progress::default();
+        let up = [
+            member(1, Some(1), 5, 100),
+            member(2, Some(1), 5, 100),
+            member(3, Some(1), 5, 100),
+        ];
+        assert!(judged(&up, &mut p).iter().all(|h| *h == Health::Up));
+        // A quiet cluster: nobody moves, nobody is stalled.
+        assert!(judged(&up, &mut p).iter().all(|h| *h == Health::Up));
+
+        let no_leader = [up[0].clone(), up[1].clone(), member(3, None, 5, 100)];
+        let h = judged(&no_leader, &mut p);
+        assert_eq!(h[2], Health::CutOff("sees no leader".into()));
+        assert_eq!(h[0], Health::Up);
+
+        // 3.4 without pre-vote: the cut-off member's term climbs; an old leader may
+        // still believe in itself at an older term. The newest term with a leader wins.
+        let old_leader = [
+            member(1, Some(1), 5, 100),
+            member(2, Some(2), 6, 100),
+            member(3, Some(2), 6, 100),
+        ];
+        let h = judged(&old_leader, &mut p);
+        assert!(
+            matches!(&h[0], Health::CutOff(why) if why.contains("majority follows m2 at term 6")),
+            "{h:?}"
+        );
+        assert_eq!((&h[1], &h[2]), (&Health::Up, &Health::Up));
+
+        // The leader moved on twice, member 3 stayed where it was.
+        let mut p = Progress::default();
+        judged(
+            &[member(1, Some(1), 5, 100), member(3, Some(1), 5, 100)],
+            &mut p,
+        );
+        let h = judged(
+            &[member(1, Some(1), 5, 180), member(3, Some(1), 5, 100)],
+            &mut p,
+        );
+        assert_eq!(
+            h[1],
+            Health::Up,
+            "behind, but not yet behind where the leader was"
+        );
+        let h = judged(
+            &[member(1, Some(1), 5, 260), member(3, Some(1), 5, 100)],
+            &mut p,
+        );
+        assert!(
+            matches!(&h[1], Health::CutOff(why) if why.contains("stays at 100")),
+            "{h:?}"
+        );
+    }
+
+    #[test]
+    fn its_own_health_decides_up_or_unhealthy_but_a_timeout_says_nothing() {
+        let mut p = Progress::default();
+        let mut a = member(1, Some(1), 5, 100);
+        let mut b = member(2, Some(1), 5, 100);
+        a.probes.health = Some(Probe::Unhealthy("NOSPACE".into()));
+        b.probes.health = Some(Probe::Failed(EtcdError::timeout(
+            "http://b",
+            Duration::from_secs(1),
+        )));
+        b.probes.readyz = Some(Probe::NotServed);
+        let h = judged(&[a, b], &mut p);
+        assert_eq!(
+            h,
+            vec![
+                Health::Unhealthy("/health unhealthy: NOSPACE".into()),
+                Health::Up
+            ]
+        );
+    }
 
     #[test]
     fn health_and_readyz_bodies() {
