@@ -215,7 +215,12 @@ fn draw_detail(frame: &mut Frame, area: Rect, c: &ClusterState, theme: &Theme) {
         ("/livez  ", &m.probes.livez),
         ("/readyz ", &m.probes.readyz),
     ] {
-        let Some(p) = probe.as_ref().filter(|p| **p != Probe::NotServed) else {
+        // A member that is down has said why above; "no answer" thrice adds nothing.
+        let down = matches!(m.health, Health::Unreachable(_));
+        let Some(p) = probe
+            .as_ref()
+            .filter(|p| **p != Probe::NotServed && !(down && matches!(p, Probe::Failed(_))))
+        else {
             continue;
         };
         let style = match p {

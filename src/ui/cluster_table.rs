@@ -79,12 +79,12 @@ const COLS: &[Col] = &[
     Col {
         title: "index",
         width: 9,
-        keep: 2,
+        keep: 1,
     },
     Col {
         title: "applied",
         width: 9,
-        keep: 2,
+        keep: 1,
     },
     Col {
         title: "/health",
@@ -104,7 +104,7 @@ const COLS: &[Col] = &[
     Col {
         title: "id",
         width: 17,
-        keep: 1,
+        keep: 2,
     },
 ];
 
