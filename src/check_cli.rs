@@ -6,31 +6,29 @@ use crate::cli::CheckOutput;
 use crate::etcd::ConnectSpec;
 use crate::etcd::connect::connect_all;
 
-/// Connects to the first endpoint that answers and runs every check. `Err`: nothing
-/// answered, in words.
+/// Connects every endpoint and runs every check from those that connected: the member
+/// list from the first that answers it, reads from members connected to the leader.
+/// Status is not asked first: a least-privilege user may be denied it. `Err`: no
+/// endpoint could even be connected to, in words naming each.
 pub async fn run_checks(spec: &ConnectSpec, t: &Thresholds) -> Result<Vec<Check>, String> {
     let clients = connect_all(spec).await.map_err(|e| e.to_string())?;
-    let mut first_error = None;
+    let mut seeds = Vec::new();
+    let mut errors = Vec::new();
     for c in clients {
         match c {
-            Ok(seed) => match seed.call(|mut cl| async move { cl.status().await }).await {
-                Ok(_) => {
-                    let facts = crate::etcd::gather::gather(&seed, spec, &t.backup_dir()).await;
-                    return Ok(checks::evaluate(&facts, t));
-                }
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            },
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
+            Ok(c) => seeds.push(c),
+            Err(e) => errors.push(format!("{e}: {}", e.advice())),
         }
     }
-    Err(first_error.map_or_else(
-        || "no endpoint to check".to_string(),
-        |e| format!("{e}: {}", e.advice()),
-    ))
+    if seeds.is_empty() {
+        return Err(if errors.is_empty() {
+            "no endpoint to check".to_string()
+        } else {
+            errors.join("\n")
+        });
+    }
+    let facts = crate::etcd::gather::gather_from(&seeds, spec, &t.backup_dir()).await;
+    Ok(checks::evaluate(&facts, t))
 }
 
 /// What to print and the exit code.

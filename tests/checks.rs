@@ -419,3 +419,89 @@ async fn a_35_member_joining_34_members_is_a_mixed_version_warning() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+/// `check`, repeated (for at most 10 s) while a member other than the lost one is
+/// still unhealthy from the election that followed.
+fn settled(args: &[&str], state: &Path) -> (i32, Vec<Value>) {
+    let started = std::time::Instant::now();
+    loop {
+        let (code, checks) = check(args, state);
+        let value = find(&checks, "members")["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if !value.contains("unhealthy") || started.elapsed() > Duration::from_secs(10) {
+            return (code, checks);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The members check names a dead member and a frozen one (exit 2), whichever
+/// endpoint comes first; reads that any member can answer still come from a live one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_or_frozen_member_fails_the_members_check_by_name() {
+    let Some(mut c) = common::start_cluster(3).await else {
+        return;
+    };
+    let state = tempfile::tempdir().expect("state dir");
+    let all = vec![
+        "--endpoints".to_string(),
+        c.client_urls().join(","),
+        "--command-timeout".into(),
+        "1s".into(),
+    ];
+    let (_, checks) = check(&strs(&all), state.path());
+    let m = find(&checks, "members");
+    assert_eq!(m["status"], "ok", "{m}");
+    let value = m["value"].as_str().unwrap_or_default();
+    assert!(
+        value.starts_with("3 of 3 members healthy; each: /health ok"),
+        "{m}"
+    );
+
+    // The first endpoint dies: nothing may be read from it or blamed on another. If it
+    // led, the others' own /health fails until they elect a new leader (3.6: "leader
+    // changed"), which the check rightly reports: ask again until that has passed.
+    c.kill(0);
+    let dead = c.member(0).client_url.clone();
+    let (code, checks) = settled(&strs(&all), state.path());
+    let m = find(&checks, "members");
+    assert_eq!(code, 2, "{checks:#?}");
+    assert_eq!(m["status"], "fail", "{m}");
+    let value = m["value"].as_str().unwrap_or_default();
+    assert!(
+        value.starts_with(&format!(
+            "{} ({dead}) down: connection refused",
+            c.member(0).name
+        )),
+        "{m}"
+    );
+    assert_eq!(status(&checks, "alarms"), "ok", "{checks:#?}");
+    assert_eq!(status(&checks, "authentication"), "warn", "{checks:#?}");
+    let secrets = find(&checks, "secrets encrypted at rest");
+    assert!(
+        secrets["value"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no Kubernetes Secrets"),
+        "read from a live member: {secrets}"
+    );
+    c.restart(0).await.expect("restart");
+
+    // Frozen: it accepts connections but never answers.
+    c.stop_signal(2);
+    let (code, checks) = settled(&strs(&all), state.path());
+    c.cont_signal(2);
+    let m = find(&checks, "members");
+    assert_eq!(code, 2, "{m}");
+    let value = m["value"].as_str().unwrap_or_default();
+    assert!(
+        value.contains(&format!(
+            "{} ({}) down: timed out",
+            c.member(2).name,
+            c.member(2).client_url
+        )),
+        "{m}"
+    );
+}

@@ -24,9 +24,9 @@ fn leader_on(screen: &str) -> Option<String> {
 /// The member table row of `name`.
 fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
     screen.lines().find(|l| {
-        l.split_whitespace()
-            .any(|w| w == name || w.trim_start_matches('★') == name)
-            && !l.contains("leader ")
+        l.starts_with('│')
+            && l.split_whitespace()
+                .any(|w| w == name || w.trim_start_matches('★') == name)
     })
 }
 

@@ -34,6 +34,7 @@ fn member(id: u64, name: &str) -> MemberStatus {
         quota: None,
         rtt: None,
         since_36: None,
+        probes: Default::default(),
     }
 }
 

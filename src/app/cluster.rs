@@ -140,20 +140,22 @@ fn changes(old: &ClusterSnapshot, new: &ClusterSnapshot) -> Vec<String> {
         out.push(format!("raft term {a} → {b}"));
     }
     for m in &new.members {
-        let was = old.member(m.id).map(|o| o.health == Health::Up);
-        let is = m.health == Health::Up;
-        match (was, is) {
-            (None, _) => out.push(format!("member {} added", name_of(new, m.id))),
-            (Some(true), false) => {
-                let why = match &m.health {
-                    Health::Unreachable(e) => e.headline().to_string(),
-                    _ => "not started".into(),
-                };
-                out.push(format!("{} is down ({why})", name_of(new, m.id)))
-            }
-            (Some(false), true) => out.push(format!("{} is back", name_of(new, m.id))),
-            _ => {}
+        let name = name_of(new, m.id);
+        let Some(was) = old.member(m.id).map(|o| &o.health) else {
+            out.push(format!("member {name} added"));
+            continue;
+        };
+        if std::mem::discriminant(was) == std::mem::discriminant(&m.health) {
+            continue;
         }
+        out.push(match &m.health {
+            Health::Up => format!("{name} is back"),
+            Health::Unreachable(e) => format!("{name} is down ({})", e.headline()),
+            Health::CutOff(why) => format!("{name} is cut off from its peers ({why})"),
+            Health::Unhealthy(why) => format!("{name} is unhealthy ({why})"),
+            Health::NotPermitted => format!("{name}: status not permitted"),
+            Health::NotStarted => format!("{name} is down (not started)"),
+        });
     }
     for m in &old.members {
         if new.member(m.id).is_none() {
@@ -208,7 +210,7 @@ pub fn on_answer(
             let targets: Vec<(u64, String)> = snap
                 .members
                 .iter()
-                .filter(|m| m.health == Health::Up)
+                .filter(|m| !matches!(m.health, Health::Unreachable(_) | Health::NotStarted))
                 .filter_map(|m| m.client_urls.first().map(|u| (m.id, u.clone())))
                 .collect();
             c.cursor = c.cursor.min(snap.members.len().saturating_sub(1));
@@ -287,6 +289,7 @@ mod tests {
             quota: None,
             rtt: None,
             since_36: None,
+            probes: Default::default(),
         }
     }
 

@@ -16,6 +16,8 @@ pub struct Facts {
     pub auth: Result<AuthFacts, String>,
     pub secrets: Result<SecretFacts, String>,
     pub members: Vec<MemberFacts>,
+    /// Each member's health as it sees it, or why the member list could not be read.
+    pub health: Result<Vec<MemberHealth>, String>,
     pub cluster_version: Option<String>,
     /// `(member, alarm)`.
     pub alarms: Result<Vec<(String, String)>, String>,
@@ -62,6 +64,33 @@ pub struct MemberFacts {
     pub started: Option<i64>,
 }
 
+/// One member, asked on its own client URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberHealth {
+    pub name: String,
+    pub url: String,
+    pub learner: bool,
+    pub state: MemberState,
+    /// Raft entries behind the leader.
+    pub lag: Option<u64>,
+    /// `/health ok, /readyz ok`, as far as it answered.
+    pub probes: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MemberState {
+    Ok,
+    /// Did not answer `status`: refused, timed out (frozen), TLS... in words.
+    Down(String),
+    /// Answers, but not as part of the majority: why.
+    CutOff(String),
+    /// Follows the leader but its own health endpoint says not healthy: why.
+    Unhealthy(String),
+    /// Its status is not for this user to read.
+    NotPermitted,
+    NotStarted,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertFacts {
     /// "CA (--cacert)", "client certificate", "server certificate of m1".
@@ -90,6 +119,7 @@ impl Facts {
             auth: not(),
             secrets: not(),
             members: Vec::new(),
+            health: not(),
             cluster_version: None,
             alarms: not(),
             revision: 0,

@@ -4,13 +4,16 @@
 //! the same by hand. Pure: the Checks view and `etcdtui check` both print this.
 
 mod facts;
+mod members;
 mod rules;
 mod versions;
 pub mod x509;
 
 use serde::{Deserialize, Serialize};
 
-pub use facts::{AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, SecretFacts};
+pub use facts::{
+    AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, MemberHealth, MemberState, SecretFacts,
+};
 pub use rules::evaluate;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

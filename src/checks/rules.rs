@@ -53,6 +53,7 @@ pub fn evaluate(f: &Facts, t: &Thresholds) -> Vec<Check> {
         auth(f),
         secrets(f),
         versions(f),
+        super::members::members(f),
         quota(f, t),
         fragmentation(f, t),
         alarms(f),

@@ -10,7 +10,8 @@ use etcd_client::{AlarmAction, AlarmType, StatusResponse};
 use tokio::time::timeout_at;
 
 use super::connect::{EndpointClient, LoadedTls, connect_endpoint, load_tls};
-use super::errors::EtcdError;
+use super::errors::{EtcdError, Problem};
+use super::member_health::{Probes, Progress, classify, majority_view, probe as probe_health};
 use super::spec::ConnectSpec;
 
 /// One client per member, kept across refreshes: connecting (and authenticating)
@@ -21,6 +22,8 @@ pub struct MemberClients {
     /// as a constructor error.
     tls: Option<LoadedTls>,
     clients: HashMap<u64, Cached>,
+    /// Raft indexes of the last refresh, to see a member stop.
+    progress: Progress,
 }
 
 struct Cached {
@@ -35,6 +38,7 @@ impl MemberClients {
             spec,
             tls: None,
             clients: HashMap::new(),
+            progress: Progress::default(),
         }
     }
 
@@ -102,9 +106,43 @@ impl MemberClients {
     }
 }
 
+impl MemberClients {
+    /// Clients of the members connected to the leader, the leader first, for reads any
+    /// member can answer; the seed stands in for a member it serves.
+    pub fn connected(
+        &self,
+        statuses: &[MemberStatus],
+        seed: &EndpointClient,
+    ) -> Vec<EndpointClient> {
+        let leader = majority_view(statuses).map(|(l, _)| l);
+        let mut ordered: Vec<&MemberStatus> = statuses.iter().filter(|m| m.connected()).collect();
+        ordered.sort_by_key(|m| Some(m.id) != leader);
+        ordered
+            .into_iter()
+            .filter_map(|m| {
+                let serves = |u: &String| u.trim_end_matches('/') == seed.endpoint;
+                if m.client_urls.iter().any(serves) {
+                    return Some(seed.clone());
+                }
+                self.clients.get(&m.id).map(|c| c.client.clone())
+            })
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Health {
+    /// Answers, follows the leader the majority follows, keeps up, and calls itself
+    /// healthy.
     Up,
+    /// Follows the majority's leader, but its own `/health` (3.6+: `/readyz`) says it
+    /// is not healthy (an alarm, a read that failed): why.
+    Unhealthy(String),
+    /// Answers, but sees no leader, another leader or term, or stopped advancing: cut
+    /// off from its peers (a network partition). Why, in words.
+    CutOff(String),
+    /// The user may not ask for its status; its health endpoints may still tell.
+    NotPermitted,
     /// Down, frozen (timeout), refusing our certificate...
     Unreachable(EtcdError),
     /// Added but never started (a fresh learner, typically): it has no client URLs
@@ -138,6 +176,8 @@ pub struct MemberStatus {
     /// What etcd 3.6 added to `status`; `None` when the member did not send it (3.5 and
     /// older, or no answer).
     pub since_36: Option<Since36>,
+    /// Its own `/health`, `/livez`, `/readyz`.
+    pub probes: Probes,
 }
 
 /// The `status` fields etcd 3.6 added (besides the quota, in [`MemberStatus::quota`]).
@@ -158,6 +198,16 @@ pub struct Downgrade {
 }
 
 impl MemberStatus {
+    /// Follows the leader the majority follows: counts towards quorum. Without
+    /// permission to read its status, its own health endpoint decides.
+    pub fn connected(&self) -> bool {
+        match self.health {
+            Health::Up | Health::Unhealthy(_) => true,
+            Health::NotPermitted => self.probes.verdict() == Some(Ok(())),
+            _ => false,
+        }
+    }
+
     /// Entries committed but not yet applied on this member.
     pub fn apply_backlog(&self) -> Option<u64> {
         Some(self.raft_index?.saturating_sub(self.raft_applied_index?))
@@ -206,25 +256,24 @@ impl ClusterSnapshot {
     /// still believe in itself at an older term, so the newest term wins, then the
     /// most votes.
     pub fn leader_among(members: &[MemberStatus]) -> Option<u64> {
-        let mut votes: Vec<((u64, u64), usize)> = Vec::new();
-        for m in members.iter().filter(|m| m.health == Health::Up) {
-            let (Some(leader), Some(term)) = (m.leader, m.raft_term) else {
-                continue;
-            };
-            match votes.iter_mut().find(|(k, _)| *k == (term, leader)) {
-                Some((_, n)) => *n += 1,
-                None => votes.push(((term, leader), 1)),
-            }
-        }
-        votes
-            .into_iter()
-            .max_by_key(|&((term, _), n)| (term, n))
-            .map(|((_, leader), _)| leader)
+        let answered: Vec<MemberStatus> = members
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m.health,
+                    Health::Up | Health::Unhealthy(_) | Health::CutOff(_)
+                )
+            })
+            .cloned()
+            .collect();
+        majority_view(&answered).map(|(leader, _)| leader)
     }
 
+    /// Voters count as up only while connected to the leader: a member cut off by a
+    /// partition answers, but its vote is lost to the majority.
     pub fn quorum(&self) -> Quorum {
         let voters: Vec<&MemberStatus> = self.members.iter().filter(|m| !m.is_learner).collect();
-        let healthy = voters.iter().filter(|m| m.health == Health::Up).count();
+        let healthy = voters.iter().filter(|m| m.connected()).count();
         let needed = voters.len() / 2 + 1;
         Quorum {
             voters: voters.len(),
@@ -279,10 +328,10 @@ pub async fn cluster_status(
         // A client that failed is not kept: the next refresh starts afresh, so a
         // restarted member or a renewed certificate needs no special handling.
         match (&status.health, fresh) {
-            (Health::Up, Some((urls, client))) => {
+            (Health::Up | Health::NotPermitted, Some((urls, client))) => {
                 members.clients.insert(status.id, Cached { urls, client });
             }
-            (Health::Up, None) => {}
+            (Health::Up | Health::NotPermitted, None) => {}
             _ => {
                 members.clients.remove(&status.id);
             }
@@ -290,6 +339,26 @@ pub async fn cluster_status(
         revision = revision.max(rev);
         statuses.push(status);
     }
+    classify(&mut statuses, &mut members.progress);
+    // Alarms go through raft: a seed cut off from its peers cannot list them, any
+    // member connected to the leader can.
+    let alarms = match alarms {
+        Err(e) if e.is_transient() => {
+            let mut last = Err(e);
+            for c in members.connected(&statuses, seed) {
+                last =
+                    c.call(|mut c| async move {
+                        c.alarm(AlarmAction::Get, AlarmType::None, None).await
+                    })
+                    .await;
+                if last.as_ref().err().is_none_or(|e| !e.is_transient()) {
+                    break;
+                }
+            }
+            last
+        }
+        other => other,
+    };
     let (alarms, alarms_error) = match alarms {
         Ok(a) => (
             a.alarms()
@@ -301,7 +370,7 @@ pub async fn cluster_status(
         Err(e) => (Vec::new(), Some(e)),
     };
     Ok(ClusterSnapshot {
-        leader: ClusterSnapshot::leader_among(&statuses),
+        leader: majority_view(&statuses).map(|(leader, _)| leader),
         members: statuses,
         alarms,
         alarms_error,
@@ -372,7 +441,7 @@ async fn probe(
         Pick::NotStarted => return (unanswered(m, Health::NotStarted), None, 0),
         Pick::Ready(c) => *c,
         Pick::Connect(url) => {
-            let connecting = async { connect_endpoint(&url, spec, tls?.as_ref()).await };
+            let connecting = async { connect_endpoint(&url, spec, tls.clone()?.as_ref()).await };
             match timeout_at(deadline, connecting).await {
                 Ok(Ok(c)) => {
                     fresh = Some((m.client_urls.clone(), c.clone()));
@@ -387,23 +456,32 @@ async fn probe(
         }
     };
     let started = Instant::now();
-    let answer = timeout_at(
-        deadline,
-        client.call(|mut c| async move { c.status().await }),
-    )
-    .await;
+    let url = client.endpoint.clone();
+    let budget = deadline.saturating_duration_since(tokio::time::Instant::now());
+    let tls = tls.ok().flatten();
+    let (answer, probes) = tokio::join!(
+        timeout_at(
+            deadline,
+            client.call(|mut c| async move { c.status().await }),
+        ),
+        probe_health(&url, tls.as_ref(), budget),
+    );
     let rtt = started.elapsed();
-    match answer {
+    let (status, rev) = match answer {
         Ok(Ok(s)) => {
             let revision = s.header().map(|h| h.revision()).unwrap_or_default();
-            (answered(m, &s, rtt, cluster_id), fresh, revision)
+            (answered(m, &s, rtt, cluster_id), revision)
         }
-        Ok(Err(e)) => (unanswered(m, Health::Unreachable(e)), fresh, 0),
+        Ok(Err(e)) if e.problem == Problem::PermissionDenied => {
+            (unanswered(m, Health::NotPermitted), 0)
+        }
+        Ok(Err(e)) => (unanswered(m, Health::Unreachable(e)), 0),
         Err(_) => {
             let e = EtcdError::timeout(&client.endpoint, spec.command_timeout);
-            (unanswered(m, Health::Unreachable(e)), fresh, 0)
+            (unanswered(m, Health::Unreachable(e)), 0)
         }
-    }
+    };
+    (MemberStatus { probes, ..status }, fresh, rev)
 }
 
 fn unanswered(m: Listed, health: Health) -> MemberStatus {
@@ -425,6 +503,7 @@ fn unanswered(m: Listed, health: Health) -> MemberStatus {
         quota: None,
         rtt: None,
         since_36: None,
+        probes: Probes::default(),
     }
 }
 

@@ -8,12 +8,15 @@ use std::time::{Duration, SystemTime};
 
 use etcd_client::GetOptions;
 
-use crate::checks::{AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, SecretFacts, x509};
+use crate::checks::{
+    AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, MemberHealth, MemberState, SecretFacts,
+    x509,
+};
 use crate::metrics::{Scrape, parse, summarize};
 
-use super::cluster::{Health, MemberClients, cluster_status};
+use super::cluster::{ClusterSnapshot, Health, MemberClients, MemberStatus, cluster_status};
 use super::connect::{EndpointClient, LoadedTls, connect_endpoint, load_tls};
-use super::errors::Problem;
+use super::errors::{EtcdError, Problem};
 use super::metrics_scrape::scrape;
 use super::spec::ConnectSpec;
 
@@ -22,17 +25,41 @@ const SECRETS: &str = "/registry/secrets/";
 const PAGE: i64 = 500;
 
 pub async fn gather(seed: &EndpointClient, spec: &ConnectSpec, backup_dir: &Path) -> Facts {
+    gather_from(std::slice::from_ref(seed), spec, backup_dir).await
+}
+
+/// [`gather`] with several endpoints to start from: the member list comes from the
+/// first that answers it, and every read any member can answer (auth, Secrets, alarms)
+/// goes to a member connected to the leader, failing over to the next.
+pub async fn gather_from(seeds: &[EndpointClient], spec: &ConnectSpec, backup_dir: &Path) -> Facts {
     let mut f = Facts::unmeasured();
+    let Some(first) = seeds.first() else {
+        f.health = Err("no endpoint answered".into());
+        return f;
+    };
     f.now = unix(SystemTime::now());
-    f.tls = seed.endpoint.starts_with("https://");
-    f.client_cert_sent = seed.has_identity;
+    f.tls = first.endpoint.starts_with("https://");
+    f.client_cert_sent = first.has_identity;
     let tls = spec.tls.as_ref().map(load_tls).transpose();
     let mut members = MemberClients::new(spec.clone());
-    let (status, auth, secrets, anonymous) = tokio::join!(
-        cluster_status(seed, &mut members),
-        auth(seed, spec.credentials.is_some()),
-        secrets(seed),
-        anonymous_accepted(seed, spec),
+    let (listed, anonymous) = tokio::join!(
+        members_from(seeds, &mut members),
+        anonymous_accepted(first, spec),
+    );
+    let (seed, status) = listed;
+    let mut readers = match &status {
+        Ok(s) => members.connected(&s.members, seed),
+        Err(_) => Vec::new(),
+    };
+    for c in std::iter::once(seed).chain(seeds) {
+        if !readers.iter().any(|r| r.endpoint == c.endpoint) {
+            readers.push(c.clone());
+        }
+    }
+    let with_user = spec.credentials.is_some();
+    let (auth, secrets) = tokio::join!(
+        failover(&readers, |c| async move { auth(&c, with_user).await }),
+        failover(&readers, |c| async move { secrets(&c).await }),
     );
     f.auth = auth;
     f.secrets = secrets;
@@ -50,8 +77,9 @@ pub async fn gather(seed: &EndpointClient, spec: &ConnectSpec, backup_dir: &Path
     match status {
         Ok(s) => {
             f.revision = s.revision;
+            f.health = Ok(s.members.iter().map(|m| health_of(&s, m)).collect());
             f.alarms = match &s.alarms_error {
-                Some(e) => Err(e.to_string()),
+                Some(e) => Err(in_place(e)),
                 None => Ok(s
                     .alarms
                     .iter()
@@ -66,7 +94,7 @@ pub async fn gather(seed: &EndpointClient, spec: &ConnectSpec, backup_dir: &Path
             };
             let scrapes = futures::future::join_all(s.members.iter().map(|m| {
                 let url = m.client_urls.first().cloned();
-                let up = m.health == Health::Up;
+                let up = !matches!(m.health, Health::Unreachable(_) | Health::NotStarted);
                 let tls = tls.clone();
                 async move {
                     match url.filter(|_| up) {
@@ -86,11 +114,84 @@ pub async fn gather(seed: &EndpointClient, spec: &ConnectSpec, backup_dir: &Path
                 f.members.push(member(m, sc));
             }
         }
-        Err(e) => f.alarms = Err(e.to_string()),
+        Err(e) => {
+            f.alarms = Err(e.to_string());
+            f.health = Err(in_place(&e));
+        }
     }
     f.certs.extend(certificates(seed, spec, tls.as_ref()).await);
     f.backups = backups(backup_dir);
     f
+}
+
+/// The member list and every member's status from the first seed that lists them; a
+/// seed that is down passes the turn, one that refuses the user does not (they all would).
+async fn members_from<'a>(
+    seeds: &'a [EndpointClient],
+    members: &mut MemberClients,
+) -> (&'a EndpointClient, Result<ClusterSnapshot, EtcdError>) {
+    let mut tried = None;
+    for seed in seeds {
+        match cluster_status(seed, members).await {
+            Err(e) if e.is_transient() => tried = Some((seed, Err(e))),
+            done => return (seed, done),
+        }
+    }
+    tried.unwrap_or((&seeds[0], Err(EtcdError::settings("no endpoint to ask"))))
+}
+
+/// `read` on the first reader that answers. A refusal (permission, auth) is final:
+/// every member would say the same. Errors name the endpoints that failed.
+async fn failover<T, F, Fut>(readers: &[EndpointClient], read: F) -> Result<T, String>
+where
+    F: Fn(EndpointClient) -> Fut,
+    Fut: std::future::Future<Output = Result<T, EtcdError>>,
+{
+    let mut failed = Vec::new();
+    for c in readers {
+        match read(c.clone()).await {
+            Ok(v) => return Ok(v),
+            Err(e) if e.is_transient() => failed.push(e.to_string()),
+            Err(e) => return Err(in_place(&e)),
+        }
+    }
+    Err(if failed.is_empty() {
+        "no member answers".into()
+    } else {
+        failed.join("; ")
+    })
+}
+
+/// "not permitted" in place of an error that only says this user may not look.
+fn in_place(e: &EtcdError) -> String {
+    if e.problem == Problem::PermissionDenied {
+        format!("not permitted for this user ({e})")
+    } else {
+        e.to_string()
+    }
+}
+
+fn health_of(s: &ClusterSnapshot, m: &MemberStatus) -> MemberHealth {
+    let state = match &m.health {
+        Health::Up => MemberState::Ok,
+        Health::Unhealthy(why) => MemberState::Unhealthy(why.clone()),
+        Health::CutOff(why) => MemberState::CutOff(why.clone()),
+        Health::NotPermitted => MemberState::NotPermitted,
+        Health::NotStarted => MemberState::NotStarted,
+        Health::Unreachable(e) => MemberState::Down(e.headline().to_string()),
+    };
+    MemberHealth {
+        name: if m.name.is_empty() {
+            format!("{:x}", m.id)
+        } else {
+            m.name.clone()
+        },
+        url: m.client_urls.first().cloned().unwrap_or_default(),
+        learner: m.is_learner,
+        state,
+        lag: s.lag(m),
+        probes: m.probes.summary(),
+    }
 }
 
 fn unix(t: SystemTime) -> i64 {
@@ -119,7 +220,7 @@ fn member(m: &super::cluster::MemberStatus, sc: Result<Scrape, String>) -> Membe
             m.name.clone()
         },
         down: match &m.health {
-            Health::Up => None,
+            Health::Up | Health::Unhealthy(_) | Health::CutOff(_) | Health::NotPermitted => None,
             Health::Unreachable(e) => Some(e.to_string()),
             Health::NotStarted => Some("not started".into()),
         },
@@ -138,7 +239,7 @@ fn member(m: &super::cluster::MemberStatus, sc: Result<Scrape, String>) -> Membe
 /// etcd 3.4 has no AuthStatus call: a user and password that connected means auth is
 /// on (etcd refuses them when it is off); without them, listing users works only when
 /// auth is off.
-async fn auth(c: &EndpointClient, with_user: bool) -> Result<AuthFacts, String> {
+async fn auth(c: &EndpointClient, with_user: bool) -> Result<AuthFacts, EtcdError> {
     let users = c
         .call(|mut cl| async move { cl.user_list().await })
         .await
@@ -164,11 +265,11 @@ async fn auth(c: &EndpointClient, with_user: bool) -> Result<AuthFacts, String> 
                 root_user: None,
             })
         }
-        (false, Err(e)) => Err(e.to_string()),
+        (false, Err(e)) => Err(e),
     }
 }
 
-async fn secrets(c: &EndpointClient) -> Result<SecretFacts, String> {
+async fn secrets(c: &EndpointClient) -> Result<SecretFacts, EtcdError> {
     let mut s = SecretFacts::default();
     let end = b"/registry/secrets0".to_vec();
     let mut from = SECRETS.as_bytes().to_vec();
@@ -182,8 +283,7 @@ async fn secrets(c: &EndpointClient) -> Result<SecretFacts, String> {
                 )
                 .await
             })
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         for kv in page.kvs() {
             s.total += 1;
             if let Some(rest) = kv.value().strip_prefix(b"k8s:enc:") {

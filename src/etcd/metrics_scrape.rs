@@ -31,9 +31,39 @@ pub async fn scrape(
     tls: Option<&LoadedTls>,
     timeout: Duration,
 ) -> Result<String, EtcdError> {
-    let target = Target::parse(url, tls.is_some())?;
+    let (status, body, target) = get(url, "/metrics", tls, timeout).await?;
+    if status == 200 {
+        return Ok(body);
+    }
+    // Go's TLS server answers plain HTTP with a 400 that says so.
+    let problem = if body.contains("HTTP request to an HTTPS server") {
+        Problem::TlsRequired
+    } else {
+        Problem::Other
+    };
+    let excerpt: String = body.chars().take(200).collect();
+    Err(EtcdError::new(
+        problem,
+        Some(&target),
+        format!("GET /metrics answered HTTP {status}: {}", excerpt.trim()),
+    ))
+}
+
+/// GETs `path` (`/health`, `/readyz?verbose`, ...) on the member serving `url` and
+/// returns the HTTP status, the body and the URL asked, for messages; any status is
+/// an answer. Bounded by `timeout` like [`scrape`].
+pub async fn get(
+    url: &str,
+    path: &str,
+    tls: Option<&LoadedTls>,
+    timeout: Duration,
+) -> Result<(u16, String, String), EtcdError> {
+    let mut target = Target::parse(url, tls.is_some())?;
+    target.path = path.to_string();
+    let asked = format!("{}{}", target.base(), path);
     match tokio::time::timeout(timeout, fetch(&target, tls)).await {
-        Ok(result) => result,
+        Ok(Ok((status, body))) => Ok((status, body, asked)),
+        Ok(Err(e)) => Err(e),
         Err(_) => Err(EtcdError::timeout(&target.url, timeout)),
     }
 }
@@ -52,6 +82,12 @@ struct Target {
 }
 
 impl Target {
+    /// Scheme and authority, without the path.
+    fn base(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.authority)
+    }
+
     fn parse(url: &str, tls: bool) -> Result<Target, EtcdError> {
         let url = normalize_endpoint(url, tls);
         let bad = |why: &str| EtcdError::settings(format!("bad metrics URL {url}: {why}"));
@@ -97,7 +133,7 @@ impl Target {
     }
 }
 
-async fn fetch(target: &Target, tls: Option<&LoadedTls>) -> Result<String, EtcdError> {
+async fn fetch(target: &Target, tls: Option<&LoadedTls>) -> Result<(u16, String), EtcdError> {
     let io_err = |e: std::io::Error| {
         let chain = cause_chain(&e);
         EtcdError::new(classify_at(&target.url, &chain), Some(&target.url), chain)
@@ -122,7 +158,7 @@ async fn fetch(target: &Target, tls: Option<&LoadedTls>) -> Result<String, EtcdE
 async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
     target: &Target,
-) -> Result<String, EtcdError> {
+) -> Result<(u16, String), EtcdError> {
     let io_err = |e: std::io::Error| {
         let chain = cause_chain(&e);
         EtcdError::new(classify_at(&target.url, &chain), Some(&target.url), chain)
@@ -138,26 +174,7 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     let mut reader = BufReader::new(stream);
     let (status, headers) = read_head(&mut reader).await.map_err(io_err)?;
     let body = read_body(&mut reader, &headers).await.map_err(io_err)?;
-    let body = String::from_utf8_lossy(&body).into_owned();
-    if status == 200 {
-        return Ok(body);
-    }
-    // Go's TLS server answers plain HTTP with a 400 that says so.
-    let problem = if body.contains("HTTP request to an HTTPS server") {
-        Problem::TlsRequired
-    } else {
-        Problem::Other
-    };
-    let excerpt: String = body.chars().take(200).collect();
-    Err(EtcdError::new(
-        problem,
-        Some(&target.url),
-        format!(
-            "GET {} answered HTTP {status}: {}",
-            target.path,
-            excerpt.trim()
-        ),
-    ))
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
 fn invalid(msg: impl Into<String>) -> std::io::Error {

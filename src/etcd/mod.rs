@@ -13,6 +13,7 @@ mod insecure;
 pub mod keys;
 pub mod leases;
 pub mod livekeys;
+pub mod member_health;
 pub mod metrics_scrape;
 pub mod operations;
 pub mod permissions;

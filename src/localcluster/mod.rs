@@ -4,6 +4,7 @@
 //! [`ClusterOptions::data_root`] keeps the data somewhere that outlives it.
 
 mod error;
+mod netns;
 mod ready;
 mod system;
 
@@ -44,6 +45,11 @@ pub struct ClusterOptions {
     /// `--initial-cluster-state existing`. Only a single-member cluster can be
     /// reused this way: peer URLs are stored in the data and ports change per run.
     pub data_root: Option<PathBuf>,
+    /// Run each member in a network namespace of its own (root only), on an address
+    /// of a private 10.x subnet, so [`LocalCluster::partition`] can cut it off from its
+    /// peers while clients still reach it. Plain HTTP only: the test certificates
+    /// name 127.0.0.1.
+    pub netns: bool,
 }
 
 impl ClusterOptions {
@@ -56,6 +62,7 @@ impl ClusterOptions {
             extra_args: Vec::new(),
             quiet: true,
             data_root: None,
+            netns: false,
         }
     }
 }
@@ -96,6 +103,8 @@ pub struct LocalCluster {
     initial_cluster: String,
     members: Vec<Member>,
     dir: TempDir,
+    /// Dropped after the members (field order), which are killed in `drop`.
+    netns: Option<netns::NetNs>,
 }
 
 impl LocalCluster {
@@ -119,8 +128,27 @@ impl LocalCluster {
             .prefix("etcdtui-cluster-")
             .tempdir()
             .map_err(LocalClusterError::io("creating the cluster directory"))?;
-        let ports = free_ports(opts.size * 3)
-            .map_err(LocalClusterError::io("finding free loopback ports"))?;
+        if opts.netns && opts.tls.is_some() {
+            return Err(LocalClusterError::InvalidOptions(
+                "members in namespaces serve plain HTTP only".into(),
+            ));
+        }
+        if opts.netns && !opts.etcd_bin.is_file() {
+            // `ip netns exec` would only say so in the member's log.
+            return Err(LocalClusterError::BinaryNotFound(opts.etcd_bin.clone()));
+        }
+        let netns = if opts.netns {
+            Some(netns::NetNs::create(opts.size)?)
+        } else {
+            None
+        };
+        // In its own namespace every member has its own address, so etcd's usual
+        // ports cannot collide with anything.
+        let ports = match &netns {
+            Some(_) => [2379, 2380, 2381].repeat(opts.size),
+            None => free_ports(opts.size * 3)
+                .map_err(LocalClusterError::io("finding free loopback ports"))?,
+        };
         let scheme = if opts.tls.is_some() { "https" } else { "http" };
         let mut members = Vec::with_capacity(opts.size);
         for (i, p) in ports.chunks(3).enumerate() {
@@ -141,10 +169,13 @@ impl LocalCluster {
                 }
                 None => member_dir.join("data"),
             };
+            let host = netns
+                .as_ref()
+                .map_or_else(|| "127.0.0.1".to_string(), |n| n.member_ip(i));
             let info = MemberInfo {
-                client_url: format!("{scheme}://127.0.0.1:{}", p[0]),
-                peer_url: format!("http://127.0.0.1:{}", p[1]),
-                metrics_url: format!("http://127.0.0.1:{}", p[2]),
+                client_url: format!("{scheme}://{host}:{}", p[0]),
+                peer_url: format!("http://{host}:{}", p[1]),
+                metrics_url: format!("http://{host}:{}", p[2]),
                 data_dir,
                 log: member_dir.join("etcd.log"),
                 name,
@@ -165,6 +196,7 @@ impl LocalCluster {
             initial_cluster,
             members,
             dir,
+            netns,
         };
         for i in 0..opts.size {
             let existing = cluster.members[i].info.data_dir.join("member").is_dir();
@@ -259,6 +291,25 @@ impl LocalCluster {
         self.wait_ready(i..i + 1).await
     }
 
+    /// Cuts member `i` off from all its peers, both ways, while clients still reach
+    /// it. Needs [`ClusterOptions::netns`].
+    pub fn partition(&self, i: usize) -> Result<(), LocalClusterError> {
+        self.namespaces()?.partition(i)
+    }
+
+    /// Undoes [`LocalCluster::partition`] of member `i`.
+    pub fn heal(&self, i: usize) -> Result<(), LocalClusterError> {
+        self.namespaces()?.heal(i)
+    }
+
+    fn namespaces(&self) -> Result<&netns::NetNs, LocalClusterError> {
+        self.netns.as_ref().ok_or_else(|| {
+            LocalClusterError::InvalidOptions(
+                "partitions need the members in namespaces (ClusterOptions::netns)".into(),
+            )
+        })
+    }
+
     /// The temporary directory holding every member's log, and its data unless
     /// [`ClusterOptions::data_root`] put that elsewhere.
     pub fn dir(&self) -> &Path {
@@ -267,7 +318,17 @@ impl LocalCluster {
 
     fn spawn(&mut self, i: usize, state: &str) -> Result<(), LocalClusterError> {
         let info = &self.members[i].info;
-        let mut cmd = Command::new(&self.opts.etcd_bin);
+        let mut cmd = match &self.netns {
+            // `ip netns exec` execs etcd in place: the child's pid is etcd's own, so
+            // kill and SIGSTOP reach it.
+            Some(n) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", &n.namespace(i)])
+                    .arg(&self.opts.etcd_bin);
+                c
+            }
+            None => Command::new(&self.opts.etcd_bin),
+        };
         cmd.arg("--name")
             .arg(&info.name)
             .arg("--data-dir")

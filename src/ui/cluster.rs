@@ -5,22 +5,22 @@ use std::time::Instant;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Sparkline, Wrap};
 
 use crate::app::App;
 use crate::app::cluster::ClusterState;
-use crate::etcd::cluster::{ClusterSnapshot, Health, MemberStatus};
+use crate::etcd::cluster::{ClusterSnapshot, Health};
+use crate::etcd::member_health::Probe;
 use crate::theme::Theme;
 
 use super::text::safe;
 
-fn pane<'a>(title: &str, theme: &Theme) -> Block<'a> {
+pub(super) fn pane<'a>(title: &str, theme: &Theme) -> Block<'a> {
     super::pane(format!(" {title} "), false, theme)
 }
 
-fn mib(b: i64) -> String {
+pub(super) fn mib(b: i64) -> String {
     let f = b as f64;
     if b >= 1 << 30 {
         format!("{:.1}G", f / (1u64 << 30) as f64)
@@ -35,6 +35,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let c = &app.cluster;
     let Some(s) = &c.snapshot else {
         let text = match &c.error {
+            // A least-privilege user: say so in place, it is no fault of the cluster.
+            Some(e) if e.problem == crate::etcd::Problem::PermissionDenied => Line::styled(
+                "member list: not permitted for this user (it needs a role with more rights)",
+                theme.muted,
+            ),
             Some(e) => Line::styled(
                 format!("cannot read the cluster: {}", safe(&e.to_string())),
                 theme.error,
@@ -45,14 +50,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let rows = s.members.len() as u16 + 1;
+    let summary_text = summary_lines(s, theme);
     let [summary, table, bottom] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(summary_text.len() as u16),
         Constraint::Length(rows + 2),
         Constraint::Min(0),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(summary_lines(s, theme)), summary);
-    draw_table(frame, table, c, s, theme);
+    frame.render_widget(Paragraph::new(summary_text), summary);
+    super::cluster_table::draw_table(frame, table, c, s, theme);
     let [detail, log] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
     draw_detail(frame, detail, c, theme);
@@ -76,7 +82,15 @@ fn summary_lines<'a>(s: &ClusterSnapshot, theme: &Theme) -> Vec<Line<'a>> {
                 m.name.clone()
             }
         })
-        .unwrap_or_else(|| "none".into());
+        .unwrap_or_else(|| {
+            let denied =
+                !s.members.is_empty() && s.members.iter().all(|m| m.health == Health::NotPermitted);
+            if denied {
+                "unknown (status not permitted)".into()
+            } else {
+                "none".into()
+            }
+        });
     let term = s
         .leader
         .and_then(|l| s.member(l))
@@ -97,6 +111,9 @@ fn summary_lines<'a>(s: &ClusterSnapshot, theme: &Theme) -> Vec<Line<'a>> {
         ),
     ]);
     let alarms = match (&s.alarms_error, s.alarms.is_empty()) {
+        (Some(e), _) if e.problem == crate::etcd::Problem::PermissionDenied => {
+            "alarms: not permitted".to_string()
+        }
         (Some(_), _) => "alarms unknown (no quorum)".to_string(),
         (None, true) => "no alarms".to_string(),
         (None, false) => s
@@ -119,222 +136,35 @@ fn summary_lines<'a>(s: &ClusterSnapshot, theme: &Theme) -> Vec<Line<'a>> {
             },
         ),
     ]);
-    vec![first, second]
-}
-
-struct Col {
-    title: &'static str,
-    width: usize,
-    /// Dropped first on narrow terminals (lower keeps longer).
-    keep: u8,
-}
-
-const COLS: &[Col] = &[
-    Col {
-        title: "",
-        width: 2,
-        keep: 9,
-    },
-    Col {
-        title: "name",
-        width: 12,
-        keep: 9,
-    },
-    Col {
-        title: "health",
-        width: 12,
-        keep: 9,
-    },
-    Col {
-        title: "lag",
-        width: 6,
-        keep: 8,
-    },
-    Col {
-        title: "db",
-        width: 7,
-        keep: 7,
-    },
-    Col {
-        title: "quota",
-        width: 6,
-        keep: 7,
-    },
-    Col {
-        title: "rtt",
-        width: 7,
-        keep: 6,
-    },
-    Col {
-        title: "version",
-        width: 8,
-        keep: 5,
-    },
-    Col {
-        title: "in use",
-        width: 7,
-        keep: 4,
-    },
-    Col {
-        title: "term",
-        width: 5,
-        keep: 3,
-    },
-    Col {
-        title: "index",
-        width: 9,
-        keep: 2,
-    },
-    Col {
-        title: "applied",
-        width: 9,
-        keep: 2,
-    },
-    Col {
-        title: "id",
-        width: 17,
-        keep: 1,
-    },
-];
-
-fn shown_cols(width: usize) -> Vec<usize> {
-    let mut keep = 0;
-    loop {
-        let cols: Vec<usize> = (0..COLS.len()).filter(|&i| COLS[i].keep > keep).collect();
-        let need: usize = cols.iter().map(|&i| COLS[i].width + 1).sum();
-        if need <= width || keep >= 8 {
-            return cols;
-        }
-        keep += 1;
+    let mut lines = vec![first, second];
+    if let Some(problems) = problems(s) {
+        lines.push(Line::styled(format!(" {}", safe(&problems)), theme.error));
     }
+    lines
 }
 
-/// The quota to measure against: etcd's own answer, else configured, else the default.
-fn quota_of(c: &ClusterState, m: &MemberStatus) -> i64 {
-    c.quota_for(m).bytes
-}
-
-fn cells(
-    c: &ClusterState,
-    s: &ClusterSnapshot,
-    m: &MemberStatus,
-    theme: &Theme,
-) -> Vec<(String, Style)> {
-    let t = theme.text;
-    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-    let leader = s.leader == Some(m.id);
-    let marker = if leader {
-        "★"
-    } else if m.is_learner {
-        "L"
-    } else {
-        " "
-    };
-    let (health, hs) = match &m.health {
-        Health::Up => ("up".to_string(), theme.healthy),
-        Health::NotStarted => ("not started".to_string(), theme.warning),
-        Health::Unreachable(e) => (short_problem(e).to_string(), theme.error),
-    };
-    let lag = s.lag(m);
-    let quota = quota_of(c, m);
-    let share = m.db_size.map(|d| d as f64 * 100.0 / quota as f64);
-    vec![
-        (
-            marker.into(),
-            if m.is_learner && !leader {
-                theme.learner
-            } else {
-                theme.leader
-            },
-        ),
-        (
-            if m.name.is_empty() {
-                "(unstarted)".into()
+/// The members that are not up, by name and why in a few words: a partition must be
+/// named at the top, not only in a table cell.
+fn problems(s: &ClusterSnapshot) -> Option<String> {
+    let named: Vec<String> = s
+        .members
+        .iter()
+        .filter_map(|m| {
+            let name = if m.name.is_empty() {
+                format!("{:x}", m.id)
             } else {
                 m.name.clone()
-            },
-            if leader { theme.leader } else { t },
-        ),
-        (health, hs),
-        (
-            opt(lag.map(|l| l.to_string())),
-            if lag.is_some_and(|l| l > 1000) {
-                theme.warning
-            } else {
-                t
-            },
-        ),
-        (opt(m.db_size.map(mib)), t),
-        (
-            opt(share.map(|p| format!("{p:.0}%"))),
-            if share.is_some_and(|p| p >= 80.0) {
-                theme.error
-            } else {
-                t
-            },
-        ),
-        (opt(m.rtt.map(|d| format!("{}ms", d.as_millis()))), t),
-        (opt(m.version.clone()), t),
-        (opt(m.db_size_in_use.map(mib)), t),
-        (opt(m.raft_term.map(|v| v.to_string())), t),
-        (opt(m.raft_index.map(|v| v.to_string())), t),
-        (opt(m.raft_applied_index.map(|v| v.to_string())), t),
-        (format!("{:x}", m.id), theme.muted),
-    ]
-}
-
-/// A word for the table; the detail pane has the whole sentence.
-fn short_problem(e: &crate::etcd::EtcdError) -> &'static str {
-    use crate::etcd::Problem::*;
-    match e.problem {
-        Unreachable => "DOWN",
-        Timeout => "NO ANSWER",
-        TlsUnknownCa | TlsWrongHost | TlsExpired | TlsNotOffered | TlsRequired => "TLS ERROR",
-        TlsClientCertRequired | TlsClientCertRejected => "CERT REFUSED",
-        AuthFailed | AuthRequired | AuthDisabled | PermissionDenied => "AUTH ERROR",
-        _ => "ERROR",
-    }
-}
-
-fn fit(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n > w {
-        let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    } else {
-        format!("{s:<w$}")
-    }
-}
-
-fn draw_table(frame: &mut Frame, area: Rect, c: &ClusterState, s: &ClusterSnapshot, theme: &Theme) {
-    let block = pane("Members", theme);
-    let inner = block.inner(area);
-    let cols = shown_cols(usize::from(inner.width));
-    let mut lines = vec![Line::from(
-        cols.iter()
-            .map(|&i| {
-                Span::styled(
-                    format!("{} ", fit(COLS[i].title, COLS[i].width)),
-                    theme.muted,
-                )
-            })
-            .collect::<Vec<_>>(),
-    )];
-    for (row, m) in s.members.iter().enumerate() {
-        let cs = cells(c, s, m, theme);
-        let spans: Vec<Span> = cols
-            .iter()
-            .map(|&i| Span::styled(format!("{} ", fit(&safe(&cs[i].0), COLS[i].width)), cs[i].1))
-            .collect();
-        let line = Line::from(spans);
-        lines.push(if row == c.cursor {
-            line.style(theme.selection)
-        } else {
-            line
-        });
-    }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+            };
+            let what = match &m.health {
+                Health::Up | Health::NotPermitted | Health::NotStarted => return None,
+                Health::CutOff(_) => "cut off from its peers (partitioned)".to_string(),
+                Health::Unhealthy(why) => format!("unhealthy: {why}"),
+                Health::Unreachable(e) => e.headline().to_string(),
+            };
+            Some(format!("{name} {what}"))
+        })
+        .collect();
+    (!named.is_empty()).then(|| named.join(" · "))
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, c: &ClusterState, theme: &Theme) {
@@ -359,11 +189,48 @@ fn draw_detail(frame: &mut Frame, area: Rect, c: &ClusterState, theme: &Theme) {
             Span::styled(safe(&m.peer_urls.join(", ")).into_owned(), theme.text),
         ]),
     ];
-    if let Health::Unreachable(e) = &m.health {
-        lines.push(Line::styled(safe(&e.to_string()).into_owned(), theme.error));
+    match &m.health {
+        Health::Unreachable(e) => {
+            lines.push(Line::styled(safe(&e.to_string()).into_owned(), theme.error));
+        }
+        Health::CutOff(why) => lines.push(Line::styled(
+            format!("cut off from its peers (partitioned): {}", safe(why)),
+            theme.error,
+        )),
+        Health::Unhealthy(why) => {
+            lines.push(Line::styled(
+                format!("unhealthy: {}", safe(why)),
+                theme.warning,
+            ));
+        }
+        Health::NotPermitted => lines.push(Line::styled(
+            "status: not permitted for this user",
+            theme.muted,
+        )),
+        Health::Up | Health::NotStarted => {}
     }
-    for e in &m.errors {
-        lines.push(Line::styled(safe(e).into_owned(), theme.error));
+    // One line each: a reason such as a failed linearizable read is long.
+    for (path, probe) in [
+        ("/health ", &m.probes.health),
+        ("/livez  ", &m.probes.livez),
+        ("/readyz ", &m.probes.readyz),
+    ] {
+        // A member that is down has said why above; "no answer" thrice adds nothing.
+        let down = matches!(m.health, Health::Unreachable(_));
+        let Some(p) = probe
+            .as_ref()
+            .filter(|p| **p != Probe::NotServed && !(down && matches!(p, Probe::Failed(_))))
+        else {
+            continue;
+        };
+        let style = match p {
+            Probe::Healthy => theme.healthy,
+            _ => theme.error,
+        };
+        lines.push(Line::from(vec![
+            Span::styled(path, theme.muted),
+            Span::styled(safe(&p.describe()).into_owned(), style),
+        ]));
     }
     if let Some(e) = c.metrics_errors.get(&m.id) {
         lines.push(Line::styled(format!("metrics: {}", safe(e)), theme.warning));

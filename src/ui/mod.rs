@@ -5,6 +5,7 @@ mod body;
 mod checks;
 mod cluster;
 mod cluster_details;
+mod cluster_table;
 mod confirm;
 mod footer;
 mod header;
@@ -43,7 +44,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         leases::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Watch {
         watch::draw(frame, body_area, app, theme);
-    } else if app.view == crate::app::ViewId::Cluster && app.cluster.snapshot.is_some() {
+    } else if app.view == crate::app::ViewId::Cluster
+        && (app.cluster.snapshot.is_some() || (connected && app.cluster.error.is_some()))
+    {
         // Stale but still shown while disconnected: a dead cluster is exactly when
         // people need to see which members were up.
         cluster::draw(frame, body_area, app, theme);

@@ -70,6 +70,25 @@ pub async fn start_cluster(size: usize) -> Option<LocalCluster> {
     Some(start(ClusterOptions::new(size, bin)).await)
 }
 
+/// A plain-HTTP cluster whose members run in network namespaces of their own, so a
+/// test can partition them; `None` (skip) when etcd is missing, or outside CI when not
+/// root (namespaces need it).
+pub async fn start_partitionable(size: usize) -> Option<LocalCluster> {
+    let bin = etcd_bin_or_skip()?;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        assert!(
+            !in_ci(),
+            "partition tests need root (network namespaces) in CI"
+        );
+        eprintln!("skipping: network namespaces need root");
+        return None;
+    }
+    let mut opts = ClusterOptions::new(size, bin);
+    opts.netns = true;
+    Some(start(opts).await)
+}
+
 /// Starts a cluster from explicit options, failing the test with etcd's
 /// own explanation if it does not come up.
 pub async fn start(opts: ClusterOptions) -> LocalCluster {
@@ -426,6 +445,7 @@ pub fn member_status(
         quota: None,
         rtt: up.then_some(Duration::from_millis(3)),
         since_36: None,
+        probes: Default::default(),
     }
 }
 

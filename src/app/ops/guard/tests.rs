@@ -25,6 +25,7 @@ fn member(id: u64, up: bool, learner: bool, index: u64) -> MemberStatus {
         quota: None,
         rtt: None,
         since_36: None,
+        probes: Default::default(),
     }
 }
 
