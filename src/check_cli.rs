@@ -5,6 +5,7 @@ use crate::checks::{self, Check, Thresholds};
 use crate::cli::CheckOutput;
 use crate::etcd::ConnectSpec;
 use crate::etcd::connect::connect_all;
+use crate::etcd::errors::Problem;
 
 /// Connects every endpoint and runs every check from those that connected: the member
 /// list from the first that answers it, reads from members connected to the leader.
@@ -20,6 +21,24 @@ pub async fn run_checks(spec: &ConnectSpec, t: &Thresholds) -> Result<Vec<Check>
             Err(e) => errors.push(format!("{e}: {}", e.advice())),
         }
     }
+    // A client is made without a connection: ask each endpoint once, in parallel, and
+    // keep those that answer. A refusal ("permission denied") is an answer: a
+    // least-privilege user may be denied Status and still be checked.
+    let answers = futures::future::join_all(
+        seeds
+            .iter()
+            .map(|c| c.call(|mut cl| async move { cl.status().await })),
+    )
+    .await;
+    let mut answering = Vec::new();
+    for (c, a) in seeds.into_iter().zip(answers) {
+        match a {
+            Ok(_) => answering.push(c),
+            Err(e) if e.problem == Problem::PermissionDenied => answering.push(c),
+            Err(e) => errors.push(format!("{e}: {}", e.advice())),
+        }
+    }
+    let seeds = answering;
     if seeds.is_empty() {
         return Err(if errors.is_empty() {
             "no endpoint to check".to_string()

@@ -74,6 +74,39 @@ async fn connect(spec: ConnectSpec) -> Headless {
     h
 }
 
+/// `etcdtui check -o json` with the certificate, from the real binary: its exit code
+/// and the `security / authentication` row.
+fn check_auth_row(
+    t: &common::TlsCluster,
+    cert: &Path,
+    key: &Path,
+) -> (Option<i32>, serde_json::Value) {
+    let home = tempfile::tempdir().expect("home");
+    let out = common::etcdtui_at_home(home.path())
+        .args(["check", "-o", "json", "--endpoints"])
+        .arg(t.cluster.client_urls().join(","))
+        .arg("--cacert")
+        .arg(&t.pki.ca)
+        .arg("--cert")
+        .arg(cert)
+        .arg("--key")
+        .arg(key)
+        .args(["--kubeadm-manifest", "/nonexistent"])
+        .output()
+        .expect("run etcdtui check");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check -o json printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let row = v["checks"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["name"] == "authentication").cloned())
+        .unwrap_or_else(|| panic!("no authentication check: {v}"));
+    (out.status.code(), row)
+}
+
 fn header(h: &Headless) -> String {
     h.render(120, 30)
         .lines()
@@ -107,6 +140,18 @@ async fn a_certificate_with_cn_root_is_root_and_auth_reads_enabled() {
         "{screen}"
     );
     assert!(!screen.contains("disabled"), "{screen}");
+
+    // `check` asks AuthStatus too (3.5+; inferred on 3.4), instead of concluding "off"
+    // because this user may list users.
+    let (code, row) = check_auth_row(&t, &t.pki.root_cert, &t.pki.root_key);
+    assert_eq!(row["status"], "ok", "{row}");
+    assert!(
+        row["value"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("enabled")),
+        "{row}"
+    );
+    assert_ne!(code, Some(2), "a healthy cluster with auth on: {row}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,4 +185,14 @@ async fn a_certificate_for_a_prefix_scoped_user_browses_its_prefix() {
     let screen = h.render_body(120, 28);
     assert!(screen.contains("authentication enabled"), "{screen}");
     assert!(matches!(h.app.conn, ConnState::Connected { .. }));
+
+    // `check` as this user: connected (not "nothing answered"), auth on.
+    let (code, row) = check_auth_row(&t, &t.pki.client_cert, &t.pki.client_key);
+    assert!(
+        row["value"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("enabled")),
+        "{row}"
+    );
+    assert_ne!(code, Some(2), "{row}");
 }

@@ -34,6 +34,7 @@ fn facts() -> Facts {
     f.auth = Ok(AuthFacts {
         enabled: false,
         root_user: Some(false),
+        ..AuthFacts::default()
     });
     f.secrets = Ok(SecretFacts {
         total: 40,

@@ -31,6 +31,8 @@ pub struct Facts {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuthFacts {
     pub enabled: bool,
+    /// etcd 3.4 has no `AuthStatus`: `enabled` was worked out another way.
+    pub inferred: bool,
     /// `None` when we may not list users (auth on and we are not root).
     pub root_user: Option<bool>,
 }

@@ -140,7 +140,14 @@ fn auth(f: &Facts) -> Check {
             format!("could not read the auth status: {e}"),
             "",
         ),
-        Ok(a) if a.enabled => c.set(Status::Ok, "enabled (a root user exists)", ""),
+        Ok(a) if a.enabled => {
+            let how = if a.inferred {
+                " (inferred: etcd 3.4 has no AuthStatus)"
+            } else {
+                ""
+            };
+            c.set(Status::Ok, format!("enabled{how}"), "")
+        }
         Ok(_) if certs => c.set(
             Status::Ok,
             "off, but client certificates are required (as Kubernetes does)",

@@ -14,6 +14,12 @@ use super::errors::{EtcdError, Problem};
 use super::member_health::{Probes, Progress, classify, majority_view, probe as probe_health};
 use super::spec::ConnectSpec;
 
+/// The longest a member's own health endpoints may hold up a refresh. A cut-off member
+/// answers `status` at once but holds `/readyz` until its linearizable read times out
+/// (8 s on 3.6): waiting for that delayed naming it by a whole command timeout per
+/// refresh. A probe that does not answer in time decides nothing; `status` does.
+const HEALTH_BUDGET: Duration = Duration::from_millis(1500);
+
 /// One client per member, kept across refreshes: connecting (and authenticating)
 /// every few seconds would cost more than the status call itself.
 pub struct MemberClients {
@@ -455,18 +461,26 @@ async fn probe(
             }
         }
     };
-    let started = Instant::now();
     let url = client.endpoint.clone();
-    let budget = deadline.saturating_duration_since(tokio::time::Instant::now());
+    let learner = m.is_learner;
+    let budget = deadline
+        .saturating_duration_since(tokio::time::Instant::now())
+        .min(HEALTH_BUDGET);
     let tls = tls.ok().flatten();
-    let (answer, probes) = tokio::join!(
-        timeout_at(
+    // The round trip is that of `status` alone, not of the health probes beside it.
+    let timed_status = async {
+        let started = Instant::now();
+        let answer = timeout_at(
             deadline,
             client.call(|mut c| async move { c.status().await }),
-        ),
-        probe_health(&url, tls.as_ref(), budget),
+        )
+        .await;
+        (answer, started.elapsed())
+    };
+    let ((answer, rtt), probes) = tokio::join!(
+        timed_status,
+        probe_health(&url, tls.as_ref(), budget, learner)
     );
-    let rtt = started.elapsed();
     let (status, rev) = match answer {
         Ok(Ok(s)) => {
             let revision = s.header().map(|h| h.revision()).unwrap_or_default();

@@ -56,9 +56,8 @@ pub async fn gather_from(seeds: &[EndpointClient], spec: &ConnectSpec, backup_di
             readers.push(c.clone());
         }
     }
-    let with_user = spec.credentials.is_some();
     let (auth, secrets) = tokio::join!(
-        failover(&readers, |c| async move { auth(&c, with_user).await }),
+        failover(&readers, |c| async move { auth(&c, spec).await }),
         failover(&readers, |c| async move { secrets(&c).await }),
     );
     f.auth = auth;
@@ -236,37 +235,29 @@ fn member(m: &super::cluster::MemberStatus, sc: Result<Scrape, String>) -> Membe
     }
 }
 
-/// etcd 3.4 has no AuthStatus call: a user and password that connected means auth is
-/// on (etcd refuses them when it is off); without them, listing users works only when
-/// auth is off.
-async fn auth(c: &EndpointClient, with_user: bool) -> Result<AuthFacts, EtcdError> {
-    let users = c
-        .call(|mut cl| async move { cl.user_list().await })
-        .await
-        .map(|r| r.users().iter().any(|u| u == "root"));
-    match (with_user, users) {
-        (true, Ok(root)) => Ok(AuthFacts {
-            enabled: true,
-            root_user: Some(root),
-        }),
-        (true, Err(_)) => Ok(AuthFacts {
-            enabled: true,
-            root_user: None,
-        }),
-        (false, Ok(root)) => Ok(AuthFacts {
-            enabled: false,
-            root_user: Some(root),
-        }),
-        (false, Err(e))
-            if matches!(e.problem, Problem::AuthRequired | Problem::PermissionDenied) =>
-        {
-            Ok(AuthFacts {
-                enabled: true,
-                root_user: None,
-            })
-        }
-        (false, Err(e)) => Err(e),
-    }
+/// Whether auth is on comes from etcd's `AuthStatus` (3.5+), never from what this user
+/// may do: a client certificate whose CN is root lists users whether auth is on or not.
+/// Only 3.4, which lacks the call, needs an inference (and the check says so).
+async fn auth(c: &EndpointClient, spec: &ConnectSpec) -> Result<AuthFacts, EtcdError> {
+    let (state, users) = tokio::join!(
+        super::access::auth_state(c, spec),
+        c.call(|mut cl| async move { cl.user_list().await }),
+    );
+    let Some(enabled) = state.is_enabled() else {
+        return Err(users.err().unwrap_or_else(|| {
+            EtcdError::new(
+                Problem::Unreachable,
+                Some(&c.endpoint),
+                "neither AuthStatus nor an inference told whether authentication is on",
+            )
+        }));
+    };
+    Ok(AuthFacts {
+        enabled,
+        inferred: state.inferred(),
+        // Listing users needs root once auth is on.
+        root_user: users.ok().map(|r| r.users().iter().any(|u| u == "root")),
+    })
 }
 
 async fn secrets(c: &EndpointClient) -> Result<SecretFacts, EtcdError> {

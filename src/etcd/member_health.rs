@@ -90,21 +90,29 @@ impl Probes {
     }
 }
 
-/// Asks all three endpoints at once, each within `timeout`.
-pub async fn probe(url: &str, tls: Option<&LoadedTls>, timeout: Duration) -> Probes {
+/// Asks all three endpoints at once, each within `timeout`. A learner serves no
+/// linearizable reads, and 3.6's `/readyz` has a `non_learner` check that fails on every
+/// learner by design: a learner is asked what it can answer (a serializable `/health`,
+/// `/readyz` without those two checks), or a healthy learner would look unhealthy.
+pub async fn probe(url: &str, tls: Option<&LoadedTls>, timeout: Duration, learner: bool) -> Probes {
+    let (health_path, readyz_path) = if learner {
+        (
+            "/health?serializable=true",
+            "/readyz?verbose&exclude=non_learner&exclude=linearizable_read",
+        )
+    } else {
+        ("/health", "/readyz?verbose")
+    };
     let ask = |path: &'static str| async move {
         match get(url, path, tls, timeout).await {
             Ok((404, _, _)) => Probe::NotServed,
-            Ok((status, body, _)) if path == "/health" => from_health(status, &body),
+            Ok((status, body, _)) if path.starts_with("/health") => from_health(status, &body),
             Ok((status, body, _)) => from_readyz(status, &body),
             Err(e) => Probe::Failed(e),
         }
     };
-    let (health, livez, readyz) = tokio::join!(
-        ask("/health"),
-        ask("/livez?verbose"),
-        ask("/readyz?verbose")
-    );
+    let (health, livez, readyz) =
+        tokio::join!(ask(health_path), ask("/livez?verbose"), ask(readyz_path));
     Probes {
         health: Some(health),
         livez: Some(livez),
