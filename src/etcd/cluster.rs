@@ -11,7 +11,9 @@ use tokio::time::timeout_at;
 
 use super::connect::{EndpointClient, LoadedTls, connect_endpoint, load_tls};
 use super::errors::{EtcdError, Problem};
-use super::member_health::{Probes, Progress, classify, majority_view, probe as probe_health};
+use super::member_health::{
+    Probes, Progress, classify, excuse_nospace, majority_view, probe as probe_health,
+};
 use super::spec::ConnectSpec;
 
 /// The longest a member's own health endpoints may hold up a refresh. A cut-off member
@@ -375,6 +377,7 @@ pub async fn cluster_status(
         ),
         Err(e) => (Vec::new(), Some(e)),
     };
+    excuse_nospace(&mut statuses, &alarms);
     Ok(ClusterSnapshot {
         leader: majority_view(&statuses).map(|(leader, _)| leader),
         members: statuses,

@@ -213,6 +213,24 @@ pub fn classify(members: &mut [MemberStatus], progress: &mut Progress) {
     progress.leader_index = leader_index;
 }
 
+/// `/health` is false while a NOSPACE alarm is raised (3.5+ say "ALARM NOSPACE", 3.4
+/// gives no reason). The member still votes and serves reads and deletes, and the alarm
+/// is shown on its own: calling the member unhealthy for it would also take it out of
+/// the quorum count. `/readyz` does not look at NOSPACE, so only `/health` verdicts are
+/// excused, and only when a NOSPACE alarm is actually raised on that member.
+pub fn excuse_nospace(members: &mut [MemberStatus], alarms: &[(u64, String)]) {
+    for m in members.iter_mut() {
+        let raised = alarms.iter().any(|(id, a)| *id == m.id && a == "NOSPACE");
+        if let Health::Unhealthy(why) = &m.health
+            && raised
+            && why.starts_with("/health")
+            && (why == "/health unhealthy" || why.contains("NOSPACE"))
+        {
+            m.health = Health::Up;
+        }
+    }
+}
+
 fn judge(
     m: &MemberStatus,
     view: Option<(u64, u64)>,
@@ -276,6 +294,31 @@ mod tests {
             probes: Probes::default(),
             since_36: None,
         }
+    }
+
+    #[test]
+    fn a_nospace_alarm_does_not_make_its_member_unhealthy() {
+        let mut a = member(1, Some(1), 2, 10);
+        a.health = Health::Unhealthy("/health unhealthy: ALARM NOSPACE".into());
+        let mut b = member(2, Some(1), 2, 10);
+        b.health = Health::Unhealthy("/health unhealthy".into());
+        let mut c = member(3, Some(1), 2, 10);
+        c.health = Health::Unhealthy("/health unhealthy: RAFT NO LEADER".into());
+        let mut ms = vec![a, b, c];
+        excuse_nospace(&mut ms, &[(1, "NOSPACE".into()), (2, "NOSPACE".into())]);
+        assert_eq!(ms[0].health, Health::Up);
+        assert_eq!(ms[1].health, Health::Up, "3.4 gives no reason");
+        assert!(
+            matches!(ms[2].health, Health::Unhealthy(_)),
+            "no alarm on m3"
+        );
+        let mut d = vec![member(4, Some(1), 2, 10)];
+        d[0].health = Health::Unhealthy("/health unhealthy".into());
+        excuse_nospace(&mut d, &[(1, "CORRUPT".into())]);
+        assert!(
+            matches!(d[0].health, Health::Unhealthy(_)),
+            "no NOSPACE on it"
+        );
     }
 
     fn judged(members: &[MemberStatus], progress: &mut Progress) -> Vec<Health> {
