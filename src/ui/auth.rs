@@ -113,7 +113,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Line::styled(safe(why).into_owned(), theme.muted),
         ];
         text.extend(own_permissions(app, theme));
-        frame.render_widget(Paragraph::new(text).block(pane("Auth", true, theme)), body);
+        // etcd's reason is a sentence: wrapped, not cut at the pane's edge.
+        let text = Paragraph::new(text)
+            .wrap(ratatui::widgets::Wrap { trim: false })
+            .block(pane("Auth", true, theme));
+        frame.render_widget(text, body);
         return;
     }
     let [left, right] =
