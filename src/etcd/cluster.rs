@@ -299,9 +299,7 @@ pub async fn cluster_status(
     seed: &EndpointClient,
     members: &mut MemberClients,
 ) -> Result<ClusterSnapshot, EtcdError> {
-    let list = seed
-        .call(|mut c| async move { c.member_list().await })
-        .await?;
+    let (list, list_from) = member_list(seed, members).await?;
     let header = list.header();
     let cluster_id = header.map(|h| h.cluster_id()).unwrap_or_default();
     let list_revision = header.map(|h| h.revision()).unwrap_or_default();
@@ -385,8 +383,41 @@ pub async fn cluster_status(
         alarms_error,
         cluster_id,
         revision,
-        member_list_from: seed.endpoint.clone(),
+        member_list_from: list_from,
     })
+}
+
+/// How long the seed has to give the member list before the other members are asked.
+const MEMBER_LIST_HEAD_START: Duration = Duration::from_millis(500);
+
+/// The member list from the seed, or from the first other member that gives it. etcd
+/// 3.6+ serve the list linearizably: a seed cut off from its peers holds it until the
+/// command timeout (seen: 10 s on 3.7), which delayed every refresh and the naming of
+/// that very member. The seed gets a head start, so a healthy cluster is asked once.
+async fn member_list(
+    seed: &EndpointClient,
+    members: &MemberClients,
+) -> Result<(etcd_client::MemberListResponse, String), EtcdError> {
+    let mut askers = vec![seed.clone()];
+    for c in members.clients.values() {
+        if !askers.iter().any(|a| a.endpoint == c.client.endpoint) {
+            askers.push(c.client.clone());
+        }
+    }
+    let asks = askers.into_iter().enumerate().map(|(i, c)| {
+        Box::pin(async move {
+            if i > 0 {
+                tokio::time::sleep(MEMBER_LIST_HEAD_START).await;
+            }
+            let list = c
+                .call(|mut cl| async move { cl.member_list().await })
+                .await?;
+            Ok::<_, EtcdError>((list, c.endpoint.clone()))
+        })
+    });
+    futures::future::select_ok(asks)
+        .await
+        .map(|(found, _)| found)
 }
 
 struct Listed {

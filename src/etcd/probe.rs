@@ -9,7 +9,10 @@ use super::session::ClusterInfo;
 use super::spec::ConnectSpec;
 
 /// Asks every endpoint for its status in parallel and reports from the first that
-/// answers, in the order the user listed them. An endpoint that refuses `Status` to
+/// answers, in the order the user listed them, preferring one that knows a leader: a
+/// member cut off from its peers answers `status` at once but holds every linearizable
+/// read (keys, the member list on 3.6+) until the timeout, so it must not serve the
+/// session while another endpoint can. An endpoint that refuses `Status` to
 /// this user has answered all the same: it is connected, and what `Status` would have
 /// told is marked as not permitted.
 pub(super) async fn probe(
@@ -29,7 +32,14 @@ pub(super) async fn probe(
     for (c, a) in clients.iter().zip(answers) {
         match a {
             Ok(status) => {
-                answered.get_or_insert((c, status));
+                let led = status.leader() != 0;
+                match &answered {
+                    None => answered = Some((c, status)),
+                    Some((_, first)) if first.leader() == 0 && led => {
+                        answered = Some((c, status));
+                    }
+                    Some(_) => {}
+                }
             }
             Err(e) if e.problem == Problem::PermissionDenied => {
                 denied.get_or_insert(c);
