@@ -8,28 +8,11 @@ mod tmux;
 
 use std::time::Duration;
 
-use tmux::{Tmux, require_tmux};
+use tmux::{Tmux, leader_on, require_tmux, row};
 
 const T: Duration = Duration::from_secs(30);
 
 /// The member named after "leader " in the Cluster view's summary.
-fn leader_on(screen: &str) -> Option<String> {
-    screen
-        .lines()
-        .find_map(|l| l.trim_start().strip_prefix("leader "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .map(str::to_string)
-}
-
-/// The member table row of `name`.
-fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
-    screen.lines().find(|l| {
-        l.starts_with('│')
-            && l.split_whitespace()
-                .any(|w| w == name || w.trim_start_matches('★') == name)
-    })
-}
-
 async fn leader_lost_under_the_cluster_view(freeze: bool) {
     let Some(()) = require_tmux() else { return };
     let Some(mut c) = common::start_cluster(3).await else {

@@ -8,26 +8,9 @@ mod tmux;
 
 use std::time::Duration;
 
-use tmux::{Tmux, require_tmux};
+use tmux::{Tmux, leader_on, require_tmux, row};
 
 const T: Duration = Duration::from_secs(30);
-
-/// The member table row of `name`.
-fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
-    screen.lines().find(|l| {
-        l.starts_with('│')
-            && l.split_whitespace()
-                .any(|w| w == name || w.trim_start_matches('★') == name)
-    })
-}
-
-fn leader_on(screen: &str) -> Option<String> {
-    screen
-        .lines()
-        .find_map(|l| l.trim_start().strip_prefix("leader "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .map(str::to_string)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cluster_view_names_a_partitioned_leader_at_100x30() {

@@ -145,13 +145,6 @@ fn etcd_status(file: &Path) -> Value {
     serde_json::from_slice(&out.stdout).expect("snapshot status prints JSON")
 }
 
-/// etcdutl 3.6 changed what `totalKey` counts: live etcd keys, where 3.5's etcdutl and
-/// 3.4's etcdctl counted every entry of every bucket. 3.6's JSON is the one with a
-/// `version` field (the storage version, empty for files older etcd wrote).
-pub fn counts_live_keys(theirs: &Value) -> bool {
-    theirs.get("version").is_some()
-}
-
 fn assert_status_matches_etcd(s: &etcdtui::snapfile::Status, file: &Path) {
     let theirs = etcd_status(file);
     assert_eq!(
@@ -161,12 +154,11 @@ fn assert_status_matches_etcd(s: &etcdtui::snapfile::Status, file: &Path) {
         file.display()
     );
     assert_eq!(theirs["revision"], s.revision, "revision");
-    let counted = if counts_live_keys(&theirs) {
-        s.live_keys
-    } else {
-        s.bucket_entries
-    };
-    assert_eq!(theirs["totalKey"], counted, "totalKey");
+    assert_eq!(
+        theirs["totalKey"],
+        common::total_key_as_etcd_counts(&theirs, s),
+        "totalKey"
+    );
     assert_eq!(theirs["totalSize"], s.total_size, "totalSize");
 }
 
@@ -315,7 +307,7 @@ fn cli_on(file: &Path) {
     for field in ["hash", "revision", "totalSize"] {
         assert_eq!(ours[field], theirs[field], "{field}");
     }
-    if counts_live_keys(&theirs) {
+    if common::counts_live_keys(&theirs) {
         assert_eq!(
             ours["totalKey"], theirs["totalKey"],
             "totalKey (etcdutl 3.6+)"

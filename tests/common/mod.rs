@@ -483,3 +483,23 @@ pub fn etcdtui_at_home(home: &Path) -> Command {
         .env("XDG_STATE_HOME", home.join(".state"));
     cmd
 }
+
+/// etcdutl 3.6 changed what `snapshot status` counts as `totalKey`: live etcd keys,
+/// where 3.5's etcdutl and 3.4's etcdctl counted every entry of every bucket. 3.6's
+/// JSON is the one with a `version` field (the storage version, empty for files older
+/// etcd wrote).
+pub fn counts_live_keys(theirs: &serde_json::Value) -> bool {
+    theirs.get("version").is_some()
+}
+
+/// Our count that the tool which printed `theirs` calls `totalKey`.
+pub fn total_key_as_etcd_counts(
+    theirs: &serde_json::Value,
+    ours: &etcdtui::snapfile::Status,
+) -> u64 {
+    if counts_live_keys(theirs) {
+        ours.live_keys
+    } else {
+        ours.bucket_entries
+    }
+}

@@ -175,3 +175,21 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     std::fs::write(&p, text).expect("write test file");
     p
 }
+
+/// The leader named in the Cluster view's summary line (`leader NAME  term …`).
+pub fn leader_on(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("leader "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+}
+
+/// The Cluster view's member table row of `name` (the leader's name carries a ★).
+pub fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
+    screen.lines().find(|l| {
+        l.starts_with('│')
+            && l.split_whitespace()
+                .any(|w| w == name || w.trim_start_matches('★') == name)
+    })
+}
