@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::privilege::{Seeded, seed, spec};
+use common::privilege::{Seeded, connect_learnt, seed, spec};
 use etcdtui::app::{ConnState, Msg};
 use etcdtui::headless::Headless;
 
@@ -23,18 +23,7 @@ fn status(h: &Headless) -> String {
 
 /// Connected as `user`, with the access learnt; never "disconnected" on the way.
 async fn connect(s: &Seeded, user: &str) -> Headless {
-    let mut h = Headless::connect_spec(spec(&s.cluster, user), 120, 30, false);
-    h.settle_until("access learnt", |a| {
-        assert!(
-            !matches!(a.conn, ConnState::Disconnected { .. }),
-            "{user} was shown as disconnected: {:?}",
-            a.conn
-        );
-        a.access.is_some() && a.keys.loaded && matches!(a.conn, ConnState::Connected { .. })
-    })
-    .await;
-    h.settle().await;
-    h
+    connect_learnt(spec(&s.cluster, user), user).await
 }
 
 /// The header agrees with what etcd says when this user asks for its status.

@@ -60,18 +60,7 @@ async fn seeded() -> Option<common::TlsCluster> {
 }
 
 async fn connect(spec: ConnectSpec) -> Headless {
-    let mut h = Headless::connect_spec(spec, 120, 30, false);
-    h.settle_until("access learnt", |a| {
-        assert!(
-            !matches!(a.conn, ConnState::Disconnected { .. }),
-            "shown as disconnected: {:?}",
-            a.conn
-        );
-        a.access.is_some() && a.keys.loaded && matches!(a.conn, ConnState::Connected { .. })
-    })
-    .await;
-    h.settle().await;
-    h
+    common::privilege::connect_learnt(spec, "the certificate user").await
 }
 
 /// `etcdtui check -o json` with the certificate, from the real binary: its exit code

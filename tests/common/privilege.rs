@@ -114,3 +114,21 @@ pub fn spec(c: &LocalCluster, user: &str) -> ConnectSpec {
         ..ConnectSpec::default()
     }
 }
+
+/// Connected with `spec` (as `who`), with the user's access learnt; never shown as
+/// "disconnected" on the way.
+pub async fn connect_learnt(spec: ConnectSpec, who: &str) -> etcdtui::headless::Headless {
+    use etcdtui::app::ConnState;
+    let mut h = etcdtui::headless::Headless::connect_spec(spec, 120, 30, false);
+    h.settle_until("access learnt", |a| {
+        assert!(
+            !matches!(a.conn, ConnState::Disconnected { .. }),
+            "{who} was shown as disconnected: {:?}",
+            a.conn
+        );
+        a.access.is_some() && a.keys.loaded && matches!(a.conn, ConnState::Connected { .. })
+    })
+    .await;
+    h.settle().await;
+    h
+}
