@@ -9,11 +9,10 @@ use super::error::ConfigError;
 use super::file::{Config, ContextConfig};
 use super::kubeadm::KubeadmEtcd;
 use super::overrides::{Overrides, gather};
-use crate::etcd::spec::{ConnectSpec, TlsFiles};
+use crate::etcd::spec::{ConnectSpec, TlsFiles, UserFlag};
 
-/// The connection flags, named and shaped as etcdctl's. `Debug` is written by hand:
-/// `user` may hold a password.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// The connection flags, named and shaped as etcdctl's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConnectFlags {
     /// Comma separated.
     pub endpoints: Option<String>,
@@ -21,29 +20,12 @@ pub struct ConnectFlags {
     pub cert: Option<PathBuf>,
     pub key: Option<PathBuf>,
     /// `name` or `name:password`.
-    pub user: Option<String>,
+    pub user: Option<UserFlag>,
     pub insecure_skip_tls_verify: bool,
     pub dial_timeout: Option<Duration>,
     pub command_timeout: Option<Duration>,
     pub context: Option<String>,
     pub read_only: bool,
-}
-
-impl std::fmt::Debug for ConnectFlags {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectFlags")
-            .field("endpoints", &self.endpoints)
-            .field("cacert", &self.cacert)
-            .field("cert", &self.cert)
-            .field("key", &self.key)
-            .field("user", &crate::etcd::spec::redact_user(&self.user))
-            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
-            .field("dial_timeout", &self.dial_timeout)
-            .field("command_timeout", &self.command_timeout)
-            .field("context", &self.context)
-            .field("read_only", &self.read_only)
-            .finish()
-    }
 }
 
 pub struct ResolveInputs<'a> {
