@@ -53,8 +53,8 @@ impl Headless {
         width: u16,
         height: u16,
     ) -> Result<Headless, String> {
-        let (file, source) = crate::snapbrowse::open(path)?;
-        let info = crate::snapbrowse::context(&source);
+        let (file, source) = crate::etcd::snapkeys::open_file(path)?;
+        let info = crate::app::source_context(&source);
         let mut app = App::new(info, Keymap::defaults(), Vec::new(), Instant::now());
         app.snapshot = Some(source);
         let first = Request::OpenSnapshot {

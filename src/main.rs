@@ -114,7 +114,7 @@ fn browse_snapshot(
     setup: Setup,
     theme: Theme,
 ) -> ExitCode {
-    if let Err(e) = etcdtui::snapbrowse::check(path) {
+    if let Err(e) = etcdtui::etcd::snapkeys::check_file(path) {
         eprintln!("etcdtui: {e}");
         return ExitCode::FAILURE;
     }
@@ -122,11 +122,7 @@ fn browse_snapshot(
         Ok(s) => s,
         Err(e) => return usage_error(&e),
     };
-    let app = new_app(
-        etcdtui::snapbrowse::reading_context(path),
-        &setup.config,
-        sep,
-    );
+    let app = new_app(etcdtui::app::reading_context(path), &setup.config, sep);
     let path = path.to_path_buf();
     finish(rt.block_on(runtime::run_snapshot(app, path, theme, setup.resolver())))
 }
@@ -166,7 +162,7 @@ fn check(
             // Member names and etcd's error messages are in it: a terminal gets them
             // escaped, as `decode` does.
             if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                text = etcdtui::ui::text::safe_lines(&text);
+                text = etcdtui::text::safe_lines(&text);
             }
             print!("{text}");
             ExitCode::from(code)
@@ -204,7 +200,7 @@ fn decode(args: etcdtui::cli::DecodeArgs) -> ExitCode {
     // Pipes and files get the value as decoded, like kubectl's output; a terminal gets
     // control characters escaped, so a hostile value cannot drive it.
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        text = etcdtui::ui::text::safe_lines(&text);
+        text = etcdtui::text::safe_lines(&text);
     }
     match std::io::stdout().write_all(text.as_bytes()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -223,7 +219,7 @@ fn snapshot_diff(
         Ok(r) => r,
         Err(code) => return code,
     };
-    let report = rt.block_on(etcdtui::snapshot_diff::run(
+    let report = rt.block_on(etcdtui::snapshot_diff_cli::run(
         &args.file,
         &ctx.spec,
         args.prefix.as_bytes(),

@@ -35,8 +35,7 @@ pub fn status(path: &Path, output: StatusOutput) -> Report {
             return Report {
                 stdout: String::new(),
                 stderr: vec![
-                    crate::ui::text::safe(&format!("cannot read {}: {e}", path.display()))
-                        .into_owned(),
+                    crate::text::safe(&format!("cannot read {}: {e}", path.display())).into_owned(),
                 ],
                 ok: false,
             };
@@ -53,7 +52,7 @@ pub fn status(path: &Path, output: StatusOutput) -> Report {
     // Problems quote names from the file: escape control characters for the terminal.
     let stderr: Vec<String> = complaints(&snap)
         .iter()
-        .map(|l| crate::ui::text::safe(l).into_owned())
+        .map(|l| crate::text::safe(l).into_owned())
         .collect();
     Report {
         stdout,
@@ -146,7 +145,7 @@ fn table(snap: &StatusReport) -> String {
     for (k, v) in rows {
         // Keys and values come from the file: escape control characters so a hostile
         // file cannot drive the terminal.
-        let v = crate::ui::text::safe(&v).into_owned();
+        let v = crate::text::safe(&v).into_owned();
         let _ = writeln!(out, "{k:<width$}  {v}");
     }
     out

@@ -10,8 +10,9 @@ pub mod leases;
 mod mouse;
 pub mod ops;
 mod ops_keys;
-pub mod render_value;
+pub use crate::decode::render_value;
 mod source;
+pub use source::{context as source_context, reading_context};
 mod update;
 pub mod watch;
 
@@ -23,77 +24,7 @@ pub use update::update;
 use crate::etcd::{ClusterInfo, ConnectSpec, EtcdError};
 use crate::keymap::{Key, Keymap};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ViewId {
-    Keys,
-    Watch,
-    Cluster,
-    Leases,
-    Auth,
-    Checks,
-}
-
-impl ViewId {
-    pub const ALL: [ViewId; 6] = [
-        ViewId::Keys,
-        ViewId::Watch,
-        ViewId::Cluster,
-        ViewId::Leases,
-        ViewId::Auth,
-        ViewId::Checks,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            ViewId::Keys => "Keys",
-            ViewId::Watch => "Watch",
-            ViewId::Cluster => "Cluster",
-            ViewId::Leases => "Leases",
-            ViewId::Auth => "Auth",
-            ViewId::Checks => "Checks",
-        }
-    }
-
-    pub fn digit(self) -> char {
-        match self {
-            ViewId::Keys => '1',
-            ViewId::Watch => '2',
-            ViewId::Cluster => '3',
-            ViewId::Leases => '4',
-            ViewId::Auth => '5',
-            ViewId::Checks => '6',
-        }
-    }
-
-    pub fn help_line(self) -> &'static str {
-        match self {
-            ViewId::Keys => "Keys view",
-            ViewId::Watch => "Watch view",
-            ViewId::Cluster => "Cluster view",
-            ViewId::Leases => "Leases view",
-            ViewId::Auth => "Auth view",
-            ViewId::Checks => "Checks view",
-        }
-    }
-
-    fn index(self) -> usize {
-        ViewId::ALL.iter().position(|v| *v == self).unwrap_or(0)
-    }
-
-    pub fn next(self) -> ViewId {
-        ViewId::ALL[(self.index() + 1) % ViewId::ALL.len()]
-    }
-
-    pub fn prev(self) -> ViewId {
-        ViewId::ALL[(self.index() + ViewId::ALL.len() - 1) % ViewId::ALL.len()]
-    }
-
-    pub fn from_name(name: &str) -> Option<ViewId> {
-        ViewId::ALL
-            .into_iter()
-            .find(|v| v.title().eq_ignore_ascii_case(name) || name == v.digit().to_string())
-    }
-}
+pub use crate::keymap::ViewId;
 
 /// What the header and the connection panel say about where we are connected.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,17 +40,7 @@ pub struct ContextInfo {
     pub details: Vec<String>,
 }
 
-/// A snapshot file the Keys view browses instead of a cluster (`--snapshot`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SnapshotSource {
-    /// The file as the user named it.
-    pub path: String,
-    pub revision: i64,
-    /// Keys alive at `revision`.
-    pub keys: u64,
-    /// Why the file may not be what was saved: damaged pages or a wrong SHA-256.
-    pub warning: Option<String>,
-}
+pub use crate::etcd::snapkeys::SnapshotSource;
 
 /// What views other than Keys say while a snapshot file is open.
 pub const NEEDS_CLUSTER: &str = crate::etcd::snapkeys::NEEDS_CLUSTER;

@@ -2,6 +2,8 @@
 //! Either way the old source's tree, members, leases, users and watches are dropped and
 //! a new generation starts, so a late answer from the old one cannot paint over it.
 
+use std::path::Path;
+
 use super::{App, Command, ConnState, ContextInfo, Effect, Level, SnapshotSource};
 
 /// Starts a new generation for `context`; the caller sends what connects it.
@@ -47,7 +49,7 @@ pub fn snapshot_opened(app: &mut App, result: Result<SnapshotSource, String>) ->
             source.path, source.revision
         ),
     );
-    switch(app, crate::snapbrowse::context(&source));
+    switch(app, context(&source));
     app.snapshot = Some(source);
     app.view = super::ViewId::Keys;
     Vec::new()
@@ -103,4 +105,34 @@ pub fn needs_cluster(command: &Result<Command, String>) -> bool {
             | Command::UserAdd(_)
             | Command::Op(_))
     )
+}
+
+/// What the header shows while `--snapshot FILE` is still being read.
+pub fn reading_context(path: &Path) -> ContextInfo {
+    ContextInfo {
+        name: "snapshot".into(),
+        endpoints: Vec::new(),
+        source: format!("snapshot file {}", path.display()),
+        read_only: true,
+        user: None,
+        tls: false,
+        details: vec!["reading the file…".into()],
+    }
+}
+
+/// A snapshot session is read-only whatever the config says: this strips every write
+/// binding, and the actor refuses writes to a file anyway.
+pub fn context(source: &SnapshotSource) -> ContextInfo {
+    ContextInfo {
+        name: "snapshot".into(),
+        endpoints: Vec::new(),
+        source: format!("snapshot file {}", source.path),
+        read_only: true,
+        user: None,
+        tls: false,
+        details: vec![format!(
+            "revision {}, {} keys",
+            source.revision, source.keys
+        )],
+    }
 }

@@ -91,7 +91,7 @@ impl Tab {
     }
 
     pub fn title(&self) -> String {
-        let k = crate::ui::text::bytes(&self.spec.key);
+        let k = crate::text::bytes(&self.spec.key);
         if self.spec.prefix { format!("{k}*") } else { k }
     }
 
@@ -101,8 +101,7 @@ impl Tab {
             KindFilter::Puts => r.ev.kind == EventKind::Put,
             KindFilter::Deletes => r.ev.kind == EventKind::Delete,
         };
-        kind_ok
-            && (self.filter.is_empty() || crate::ui::text::bytes(&r.ev.key).contains(&self.filter))
+        kind_ok && (self.filter.is_empty() || crate::text::bytes(&r.ev.key).contains(&self.filter))
     }
 
     /// The rows shown, as indices into `events`: filtered, and frozen while paused.
@@ -179,7 +178,7 @@ fn not_permitted(key: &[u8]) -> String {
     let key = if key.is_empty() {
         "the whole keyspace".to_string()
     } else {
-        crate::ui::text::bytes(key)
+        crate::text::bytes(key)
     };
     format!("not permitted: this user may not watch {key}")
 }

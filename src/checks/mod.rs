@@ -3,15 +3,15 @@
 //! value, the threshold, why it matters, the next step and the etcdctl commands to see
 //! the same by hand. Pure: the Checks view and `etcdtui check` both print this.
 
-mod facts;
 mod members;
 mod rules;
 mod versions;
-pub mod x509;
 
 use serde::{Deserialize, Serialize};
 
-pub use facts::{
+// The facts are gathered by the etcd layer; the rules here only read them.
+use crate::etcd::facts;
+pub use crate::etcd::facts::{
     AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, MemberHealth, MemberState, SecretFacts,
 };
 pub use rules::evaluate;
@@ -93,7 +93,7 @@ impl Thresholds {
     pub fn backup_dir(&self) -> std::path::PathBuf {
         self.backup_dir
             .clone()
-            .unwrap_or_else(crate::app::ops::default_snapshot_dir)
+            .unwrap_or_else(crate::paths::default_snapshot_dir)
     }
 }
 

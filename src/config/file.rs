@@ -1,5 +1,6 @@
 //! `config.yaml`: named contexts (clusters) and UI preferences.
 
+pub use crate::paths::{default_config_dir, default_config_path, state_dir};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
@@ -117,24 +118,6 @@ impl Config {
     pub fn context_names(&self) -> Vec<String> {
         self.contexts.keys().cloned().collect()
     }
-}
-
-/// `~/.config/etcdtui` on Linux (the platform's config directory elsewhere).
-pub fn default_config_dir() -> Option<PathBuf> {
-    dirs::config_dir().map(|d| d.join("etcdtui"))
-}
-
-/// Where etcdtui keeps what it writes (drafts, snapshots, the audit log): the platform's
-/// state directory, else its cache directory, else the temporary directory.
-pub fn state_dir() -> PathBuf {
-    dirs::state_dir()
-        .or_else(dirs::cache_dir)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("etcdtui")
-}
-
-pub fn default_config_path() -> Option<PathBuf> {
-    default_config_dir().map(|d| d.join("config.yaml"))
 }
 
 /// Loads `path`, or the default file when `path` is `None`. A missing default file is

@@ -64,6 +64,7 @@ pub mod json;
 pub mod k8s;
 pub mod node;
 mod render;
+pub mod render_value;
 mod secrets;
 pub mod wire;
 pub mod yaml;

@@ -134,7 +134,7 @@ fn write_export(
     format: ExportFormat,
 ) -> Result<Exported, EtcdError> {
     let doc = Export {
-        prefix: crate::ui::text::bytes(prefix),
+        prefix: crate::text::bytes(prefix),
         revision,
         count: keys.len(),
         keys,

@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use etcd_client::GetOptions;
 
-use crate::checks::{
+use super::cert_expiry as x509;
+use super::facts::{
     AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, MemberHealth, MemberState, SecretFacts,
-    x509,
 };
 use crate::metrics::{Scrape, parse, summarize};
 

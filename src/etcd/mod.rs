@@ -2,12 +2,14 @@
 
 pub mod access;
 pub mod auth;
+pub mod cert_expiry;
 mod cert_reason;
 pub mod cluster;
 pub mod cluster_ops;
 pub mod connect;
 pub mod errors;
 pub mod export;
+pub mod facts;
 pub mod gather;
 mod insecure;
 pub mod keys;

@@ -123,7 +123,7 @@ pub enum Event {
     SnapshotRead {
         generation: u64,
         path: std::path::PathBuf,
-        result: Result<crate::app::SnapshotSource, String>,
+        result: Result<super::snapkeys::SnapshotSource, String>,
     },
     Connecting {
         generation: u64,
@@ -179,7 +179,7 @@ pub enum Event {
     Checks {
         generation: u64,
         id: u64,
-        facts: Box<crate::checks::Facts>,
+        facts: Box<super::facts::Facts>,
     },
     /// Who we are, whether auth is on and what we may do with keys, once per connection.
     Access {

@@ -264,7 +264,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                         }
                     },
                     move |e| {
-                        let mut facts = crate::checks::Facts::unmeasured();
+                        let mut facts = super::facts::Facts::unmeasured();
                         facts.alarms = Err(e.to_string());
                         Event::Checks {
                             generation,

@@ -8,6 +8,7 @@ use super::keys::{ChildPage, History, HistoryEnd, KeyBatch, KeyValue, KeysAnswer
 use super::protocol::{ClusterInfo, Event};
 use super::skipscan::{Next, fold_batch};
 use crate::snapfile::{Entry, SnapError, SnapshotFile};
+use std::path::Path;
 use std::sync::Arc;
 
 /// Keys folded per step while listing children, as the live listing's range size.
@@ -15,6 +16,18 @@ const SCAN_BATCH: usize = 64;
 
 /// Why a write is refused, in the words the status line shows.
 pub const READ_ONLY: &str = "this is a snapshot file: it is read-only, nothing is written";
+
+/// A snapshot file the Keys view browses instead of a cluster (`--snapshot`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotSource {
+    /// The file as the user named it.
+    pub path: String,
+    pub revision: i64,
+    /// Keys alive at `revision`.
+    pub keys: u64,
+    /// Why the file may not be what was saved: damaged pages or a wrong SHA-256.
+    pub warning: Option<String>,
+}
 
 /// Why a view that needs a server has nothing to show.
 pub const NEEDS_CLUSTER: &str =
@@ -104,7 +117,7 @@ pub async fn read_file(
     // tasks when it shuts down, and quitting must not wait for a 1 GiB read to end.
     let started = std::thread::Builder::new()
         .name("snapshot-read".into())
-        .spawn(move || tx.send(crate::snapbrowse::open(&owned)));
+        .spawn(move || tx.send(open_file(&owned)));
     let opened = match started {
         Ok(_) => rx
             .await
@@ -183,7 +196,7 @@ fn value_error(file: &SnapshotFile, key: &[u8], e: &SnapError) -> EtcdError {
         None,
         format!(
             "cannot read the value of {} from {}: {e}",
-            crate::ui::text::bytes(key),
+            crate::text::bytes(key),
             file.path().display()
         ),
     )
@@ -296,4 +309,26 @@ fn index_page(file: &SnapshotFile, from: &[u8], limit: i64) -> KeysAnswer {
         revision: file.status().revision,
         remaining,
     }
+}
+
+fn cannot_open(path: &Path, e: &crate::snapfile::SnapError) -> String {
+    crate::text::safe(&format!("cannot open snapshot {}: {e}", path.display())).into_owned()
+}
+
+/// Quick checks only (the file exists and is bbolt): what `--snapshot` does before the
+/// terminal is taken over.
+pub fn check_file(path: &Path) -> Result<(), String> {
+    crate::snapfile::check(path).map_err(|e| cannot_open(path, &e))
+}
+
+/// The opened file and what the header shows of it; the error is one line for the user.
+pub fn open_file(path: &Path) -> Result<(Arc<SnapshotFile>, SnapshotSource), String> {
+    let file = SnapshotFile::open(path).map_err(|e| cannot_open(path, &e))?;
+    let source = SnapshotSource {
+        path: path.display().to_string(),
+        revision: file.status().revision,
+        keys: file.keys().count() as u64,
+        warning: file.warning(),
+    };
+    Ok((Arc::new(file), source))
 }

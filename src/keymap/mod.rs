@@ -5,10 +5,11 @@
 //! terminal and bindings can be written as strings in `config.yaml`.
 
 mod overrides;
+mod view;
 
 use std::fmt;
 
-use crate::app::ViewId;
+pub use view::ViewId;
 
 pub use overrides::{KeySpec, Overrides, action_name};
 

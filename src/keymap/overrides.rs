@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::ViewId;
 use super::{Action, Key, Keymap, Scope};
-use crate::app::ViewId;
 
 /// One key or a list of them.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]

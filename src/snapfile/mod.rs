@@ -145,6 +145,20 @@ fn read(path: &Path, with_hash: bool) -> Result<(StatusReport, History, Pager), 
 }
 
 impl SnapshotFile {
+    /// Damage the reader worked around, or a checksum that does not match: the header
+    /// keeps saying so, since every value shown may be affected.
+    pub fn warning(&self) -> Option<String> {
+        if let Integrity::Mismatch { .. } = self.status().integrity {
+            return Some("SHA-256 MISMATCH: the file changed after it was saved".into());
+        }
+        match self.problems().len() {
+            0 => None,
+            n => Some(format!(
+                "{n} damaged part(s), see `etcdtui snapshot status`"
+            )),
+        }
+    }
+
     /// Reads and checks the whole file, keeping every key's history (without values) in
     /// memory. The status leaves out etcd's hash (see [`read_status`] for it). Errors as
     /// [`read_status`] does.

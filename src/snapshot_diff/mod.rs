@@ -5,15 +5,11 @@
 //! apart as "rewritten".
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Serialize;
 use serde_json::json;
 
-use crate::etcd::ConnectSpec;
-use crate::etcd::livekeys;
-use crate::snapfile::SnapshotFile;
-use crate::ui::text::{bytes, safe};
+use crate::text::{bytes, safe};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum DiffOutput {
@@ -273,7 +269,7 @@ pub fn value_diff(key: &[u8], before: Option<&[u8]>, after: Option<&[u8]>) -> St
     let show = |v: Option<&[u8]>| match v {
         Some(v) => {
             let format = crate::decode::detect(key, v);
-            let mut t = crate::app::render_value::render(key, v, format, false).text;
+            let mut t = crate::decode::render_value::render(key, v, format, false).text;
             if !t.ends_with('\n') {
                 t.push('\n');
             }
@@ -291,97 +287,6 @@ pub fn value_diff(key: &[u8], before: Option<&[u8]>, after: Option<&[u8]>) -> St
         .header(&format!("snapshot {name}"), &format!("live {name}"))
         .to_string();
     diff.lines().map(|l| safe(l).into_owned() + "\n").collect()
-}
-
-/// What to print and whether it worked; errors are lines for standard error.
-pub struct Report {
-    pub stdout: String,
-    pub error: Option<String>,
-    /// The file is damaged or its checksum is wrong: the diff may be too.
-    pub warning: Option<String>,
-}
-
-pub async fn run(
-    path: &Path,
-    spec: &ConnectSpec,
-    prefix: &[u8],
-    key: Option<&[u8]>,
-    output: DiffOutput,
-) -> Report {
-    match diff(path, spec, prefix, key, output).await {
-        Ok((stdout, warning)) => Report {
-            stdout,
-            error: None,
-            warning: warning
-                .map(|w| format!("warning: {}: {w}", safe(&path.display().to_string()))),
-        },
-        Err(e) => Report {
-            stdout: String::new(),
-            error: Some(safe(&e).into_owned()),
-            warning: None,
-        },
-    }
-}
-
-async fn diff(
-    path: &Path,
-    spec: &ConnectSpec,
-    prefix: &[u8],
-    key: Option<&[u8]>,
-    output: DiffOutput,
-) -> Result<(String, Option<String>), String> {
-    let file = SnapshotFile::open(path)
-        .map_err(|e| format!("cannot read snapshot {}: {e}", path.display()))?;
-    let file = std::sync::Arc::new(file);
-    let client = livekeys::first_answering(spec)
-        .await
-        .map_err(|e| format!("cannot reach the cluster: {e}: {}", e.advice()))?;
-    let (live, live_rev) = livekeys::keys_with_revisions(&client, prefix)
-        .await
-        .map_err(|e| format!("cannot list the cluster's keys: {e}"))?;
-    let snap: Vec<(Vec<u8>, i64)> = file
-        .keys_with_prefix(prefix)
-        .map(|e| (e.key.to_vec(), e.event.mod_revision))
-        .collect();
-    let mut d = compare(&snap, &live, (file.status().revision, live_rev));
-    let same = livekeys::same_values(&client, &file, d.candidates(), live_rev)
-        .await
-        .map_err(|e| format!("cannot compare values: {e}"))?;
-    d.set_rewritten(&same);
-    let value = match key {
-        Some(k) => {
-            let now = livekeys::value(&client, k)
-                .await
-                .map_err(|e| format!("cannot read {}: {e}", bytes(k)))?;
-            let then = file
-                .get(k)
-                .map_err(|e| format!("cannot read {} from the snapshot: {e}", bytes(k)))?;
-            Some(value_diff(
-                k,
-                then.as_ref().map(|kv| kv.value.as_slice()),
-                now.as_ref().map(|kv| kv.value.as_slice()),
-            ))
-        }
-        None => None,
-    };
-    let text = match output {
-        DiffOutput::Table => {
-            let mut t = table(&d);
-            if let Some(v) = value {
-                t.push('\n');
-                t.push_str(&v);
-            }
-            t
-        }
-        DiffOutput::Json => {
-            let mut j = to_json(&d);
-            if let Some(v) = value {
-                j["value_diff"] = json!(v);
-            }
-            format!("{j:#}\n")
-        }
-    };
-    Ok((text, crate::snapbrowse::warning(&file)))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use crate::app::auth::Pane;
 use crate::etcd::auth::Span as KeySpan;
 use crate::theme::Theme;
 
-use super::text::{bytes, safe};
+use crate::text::{bytes, safe};
 
 fn pane<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
     super::pane(format!(" {title} "), focused, theme)

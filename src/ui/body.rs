@@ -11,7 +11,7 @@ use crate::app::{App, ConnState};
 use crate::keymap::{Action, keys_label};
 use crate::theme::Theme;
 
-use super::text::safe;
+use crate::text::safe;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = Block::default()

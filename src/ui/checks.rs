@@ -11,8 +11,8 @@ use crate::app::App;
 use crate::checks::{Check, Status};
 use crate::theme::Theme;
 
-use super::text::safe;
 use super::{pane, popup_for};
+use crate::text::safe;
 
 fn style(s: Status, theme: &Theme) -> Style {
     match s {

@@ -14,7 +14,7 @@ use crate::etcd::cluster::{ClusterSnapshot, Health};
 use crate::etcd::member_health::Probe;
 use crate::theme::Theme;
 
-use super::text::safe;
+use crate::text::safe;
 
 pub(super) fn pane<'a>(title: &str, theme: &Theme) -> Block<'a> {
     super::pane(format!(" {title} "), false, theme)

@@ -10,7 +10,7 @@ use crate::etcd::cluster::{Health, MemberStatus};
 use crate::metrics::{FeatureGate, QuotaSource};
 use crate::theme::Theme;
 
-use super::text::{human_size, safe};
+use crate::text::{human_size, safe};
 
 const NONE: &str = "—";
 

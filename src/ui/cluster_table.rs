@@ -13,7 +13,7 @@ use crate::etcd::member_health::Probe;
 use crate::theme::Theme;
 
 use super::cluster::{mib, pane};
-use super::text::safe;
+use crate::text::safe;
 
 struct Col {
     title: &'static str,

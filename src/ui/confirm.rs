@@ -10,7 +10,7 @@ use crate::app::keys::write::Confirm;
 use crate::theme::Theme;
 
 use super::popup_for;
-use super::text::safe;
+use crate::text::safe;
 
 pub fn draw(frame: &mut Frame, area: Rect, c: &Confirm, theme: &Theme) {
     let mut lines: Vec<Line> = c

@@ -9,7 +9,7 @@ use crate::app::{App, CommandLine, Level};
 use crate::keymap::Scope;
 use crate::theme::Theme;
 
-use super::text::safe;
+use crate::text::safe;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let line = match &app.status {

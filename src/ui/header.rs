@@ -9,7 +9,7 @@ use crate::app::{App, ConnState, ViewId};
 use crate::etcd::fmt_duration;
 use crate::theme::Theme;
 
-use super::text::safe;
+use crate::text::safe;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let lines = vec![

@@ -11,7 +11,7 @@ use crate::etcd::keys::HistoryEnd;
 use crate::theme::Theme;
 
 use super::keys::group;
-use super::text::{bytes, safe};
+use crate::text::{bytes, safe};
 
 pub fn draw(frame: &mut Frame, area: Rect, h: &HistoryPane, theme: &Theme) {
     let block = Block::default()

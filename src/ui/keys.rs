@@ -12,7 +12,7 @@ use crate::app::keys::{Focus, KeysState, Row, ValuePane};
 use crate::theme::Theme;
 
 use super::pane;
-use super::text::{bytes, safe};
+use crate::text::{bytes, safe};
 
 /// Below this width only the focused pane is shown.
 const SPLIT_MIN_WIDTH: u16 = 70;
@@ -309,7 +309,7 @@ fn meta_lines<'a>(v: &ValuePane, theme: &Theme) -> Vec<Line<'a>> {
     first.extend(field("version", kv.version.to_string(), theme.text));
     first.extend(field(
         "size",
-        super::text::human_size(kv.value.len()),
+        crate::text::human_size(kv.value.len()),
         theme.text,
     ));
     let mut second = Vec::new();

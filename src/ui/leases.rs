@@ -12,7 +12,7 @@ use crate::theme::Theme;
 
 use super::keys::group;
 use super::pane;
-use super::text::bytes;
+use crate::text::bytes;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let ls = &app.leases;

@@ -15,7 +15,7 @@ mod history;
 pub mod keys;
 mod leases;
 pub mod ops;
-pub mod text;
+
 mod watch;
 
 use ratatui::Frame;

@@ -11,8 +11,8 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Gauge, Padding, Paragr
 use crate::app::ops::{Finished, Running};
 use crate::theme::Theme;
 
-use super::text::{human_size, safe};
 use super::{centered, popup_for};
+use crate::text::{human_size, safe};
 
 fn window<'a>(
     title: &str,

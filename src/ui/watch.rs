@@ -10,13 +10,13 @@ use ratatui::widgets::{Block, Paragraph, Sparkline, Wrap};
 
 use crate::app::App;
 use crate::app::keys::history::{DiffLine, diff_lines};
-use crate::app::render_value::{formats_for, render};
 use crate::app::watch::{KindFilter, Tab, TabState};
+use crate::decode::render_value::{formats_for, render};
 use crate::etcd::watch::EventKind;
 use crate::theme::Theme;
 
 use super::keys::group;
-use super::text::{bytes, safe};
+use crate::text::{bytes, safe};
 
 fn pane<'a>(title: String, theme: &Theme) -> Block<'a> {
     super::pane(title, false, theme)

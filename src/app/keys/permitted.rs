@@ -5,7 +5,7 @@ use crate::app::Effect;
 use crate::etcd::permissions::{Entry, Permissions};
 use crate::etcd::skipscan::Child;
 use crate::etcd::{EtcdError, Problem};
-use crate::ui::text::bytes;
+use crate::text::bytes;
 
 use super::{KeysState, ROOT};
 

@@ -330,7 +330,7 @@ fn advance_goto(ks: &mut KeysState) -> Vec<Effect> {
             }
             ks.goto = None;
             if !ks.goto_quiet {
-                ks.error = Some(format!("{} not found", crate::ui::text::bytes(&target)));
+                ks.error = Some(format!("{} not found", crate::text::bytes(&target)));
             }
             return select_node(ks, node);
         };
@@ -541,7 +541,7 @@ fn write_failed(key: &[u8], e: &EtcdError, msg: String) -> String {
     if matches!(e.problem, Problem::Timeout | Problem::Other) {
         format!(
             "{}: {}, so it may or may not have been written (r shows the value now); {msg}",
-            crate::ui::text::bytes(key),
+            crate::text::bytes(key),
             e.headline()
         )
     } else {

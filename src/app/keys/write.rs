@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::app::Effect;
 use crate::etcd::keys::{KeysOp, WriteResult};
-use crate::ui::text::bytes;
+use crate::text::bytes;
 
 use super::{KeysState, Pending};
 

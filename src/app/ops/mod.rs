@@ -71,10 +71,7 @@ impl OpsState {
     }
 }
 
-/// Where `s` saves snapshots unless told otherwise.
-pub fn default_snapshot_dir() -> PathBuf {
-    crate::config::state_dir().join("snapshots")
-}
+pub use crate::paths::default_snapshot_dir;
 
 /// The user confirmed: start it.
 pub fn start(s: &mut OpsState, op: Operation, title: String, now: Instant) -> Vec<Effect> {

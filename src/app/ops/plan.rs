@@ -10,7 +10,7 @@ use crate::app::keys::write::{Confirm, WriteOp};
 use crate::etcd::cluster::{ClusterSnapshot, MemberStatus};
 use crate::etcd::operations::{MemberRef, Operation};
 use crate::etcd::snapshot_save::Saved;
-use crate::ui::text::human_size;
+use crate::text::human_size;
 
 use super::{KEEP_REVISIONS, guard};
 

@@ -7,7 +7,7 @@ pub(super) fn copy(ks: &super::super::keys::KeysState, value: bool) -> Vec<Effec
     let Some(id) = ks.current_node() else {
         return Vec::new();
     };
-    let key = crate::ui::text::bytes(&ks.tree.node(id).key);
+    let key = crate::text::bytes(&ks.tree.node(id).key);
     if !value {
         return vec![Effect::Copy {
             text: key,
@@ -163,7 +163,7 @@ pub(super) fn write_action(app: &mut App, action: Action) -> Vec<Effect> {
                 })
                 .unwrap_or_default();
             let mut line = CommandLine::with_history(app.command_history.clone());
-            for c in format!("put {}", crate::ui::text::bytes(&dir)).chars() {
+            for c in format!("put {}", crate::text::bytes(&dir)).chars() {
                 line.insert(c);
             }
             app.overlay = Overlay::Command(line);
