@@ -226,10 +226,13 @@ fn snapshot_diff(
     args: etcdtui::cli::SnapshotDiffArgs,
 ) -> ExitCode {
     use std::io::Write;
-    let (_, ctx) = match connect_setup(conn) {
+    let (setup, ctx) = match connect_setup(conn) {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if let Some(w) = etcdtui::encryption::setup(conn, &setup.config, Some(&ctx.name)) {
+        eprintln!("etcdtui: warning: {w}");
+    }
     let report = rt.block_on(etcdtui::snapshot_diff::run(
         &args.file,
         &ctx.spec,

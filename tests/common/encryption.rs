@@ -187,3 +187,91 @@ pub fn secret_json(ns: &str, name: &str, password: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// A kubeadm-style controller layout in a temp dir: `manifests/kube-apiserver.yaml`
+/// whose `--encryption-provider-config` names `pki/enc.yaml` (no etcd manifest: the
+/// tests give `--endpoints`).
+pub struct Layout {
+    pub dir: tempfile::TempDir,
+    pub keys: Keys,
+}
+
+impl Layout {
+    pub fn new() -> Layout {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let keys = Keys::generate();
+        let enc = dir.path().join("pki").join("enc.yaml");
+        std::fs::create_dir_all(dir.path().join("pki")).expect("pki dir");
+        std::fs::create_dir_all(dir.path().join("manifests")).expect("manifests dir");
+        std::fs::write(&enc, keys.config_yaml(None)).expect("write enc.yaml");
+        let manifest = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  containers:\n  - name: kube-apiserver\n    command:\n    - kube-apiserver\n    - --etcd-servers=https://127.0.0.1:2379\n    - --encryption-provider-config={}\n",
+            enc.display()
+        );
+        std::fs::write(dir.path().join("manifests/kube-apiserver.yaml"), manifest)
+            .expect("write manifest");
+        Layout { dir, keys }
+    }
+
+    /// The `--kubeadm-manifest` that puts etcdtui in this layout.
+    pub fn etcd_manifest(&self) -> PathBuf {
+        self.dir.path().join("manifests").join("etcd.yaml")
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("pki").join("enc.yaml")
+    }
+}
+
+/// (etcd key, original plaintext) of what [`seed_encrypted`] wrote.
+pub type Originals = Vec<(String, Vec<u8>)>;
+
+/// Secrets as a rotation leaves them: `prod/db` under the new key2 (written by
+/// Kubernetes' transformer), `prod/old-a` and `prod/old-b` under the old key1, `prod/gcm`
+/// under aesgcm, `prod/plain` in plain text; and a ConfigMap under secretbox.
+pub async fn seed_encrypted(client: &mut etcd_client::Client, keys: &Keys) -> Originals {
+    let mut out = Vec::new();
+    let secret = |name: &str| {
+        (
+            format!("/registry/secrets/prod/{name}"),
+            secret_json("prod", name, &format!("pw-{name}-Zq8")),
+        )
+    };
+    let items: Vec<(String, Vec<u8>, Vec<u8>)> = vec![
+        {
+            let (k, p) = secret("db");
+            let v = seal("aescbc", "key2", &keys.cbc_new, &k, &p);
+            (k, p, v)
+        },
+        {
+            let (k, p) = secret("old-a");
+            let v = etcdtui::encryption::seal::aescbc("key1", &keys.cbc_old, &p);
+            (k, p, v)
+        },
+        {
+            let (k, p) = secret("old-b");
+            let v = seal("aescbc", "key1", &keys.cbc_old, &k, &p);
+            (k, p, v)
+        },
+        {
+            let (k, p) = secret("gcm");
+            let v = seal("aesgcm", "g1", &keys.gcm, &k, &p);
+            (k, p, v)
+        },
+        {
+            let (k, p) = secret("plain");
+            (k, p.clone(), p)
+        },
+        {
+            let k = "/registry/configmaps/prod/cfg".to_string();
+            let p = br#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cfg","namespace":"prod"},"data":{"mode":"fast"}}"#.to_vec();
+            let v = seal("secretbox", "s1", &keys.secretbox, &k, &p);
+            (k, p, v)
+        },
+    ];
+    for (k, p, v) in items {
+        client.put(k.as_bytes(), v, None).await.expect("put");
+        out.push((k, p));
+    }
+    out
+}
