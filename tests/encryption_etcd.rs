@@ -77,7 +77,7 @@ async fn encrypted_secrets_read_as_their_originals_and_rotation_is_counted() {
         .expect("a secrets rotation check");
     assert_eq!(
         secrets["value"],
-        "secrets: 2 aescbc key1, 1 aescbc key2, 1 aesgcm g1, 1 plain text"
+        "secrets: 2 aescbc key1 (old), 1 aescbc key2, 1 aesgcm g1 (old), 1 plain text"
     );
     assert_eq!(secrets["status"], "warn");
     let next = secrets["next"].as_str().unwrap_or_default();

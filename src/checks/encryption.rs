@@ -126,7 +126,9 @@ fn rotation(
     )
     .threshold("every value under the first key of the EncryptionConfiguration");
     c.commands = vec![
-        format!("etcdctl get {prefix} --prefix --print-value-only | cut -c1-40 | sort | uniq -c"),
+        format!(
+            "etcdctl get {prefix} --prefix --print-value-only | grep -ao '^k8s:enc:[a-z0-9]*:v[0-9]*:[^:]*' | sort | uniq -c"
+        ),
         rewrite_command(resource),
     ];
     let counts = match counted {
@@ -142,16 +144,22 @@ fn rotation(
         }
         Ok(k) => k,
     };
+    let conf = configured.filter(|_| have_config);
+    let writer = conf.and_then(|c| c.keys.first());
     let words: Vec<String> = counts
         .by_key
         .iter()
         .map(|((p, k), n)| match p.as_str() {
             "identity" => format!("{n} plain text"),
+            // With a configuration, say which values a rotation has left behind.
+            _ if writer.is_some_and(|w| (&w.0, &w.1) != (p, k)) => {
+                format!("{n} {p} {k} (old)")
+            }
             _ => format!("{n} {p} {k}"),
         })
         .collect();
     let value = format!("{resource}: {}", words.join(", "));
-    let Some(conf) = configured.filter(|_| have_config) else {
+    let Some(conf) = conf else {
         return c.set(
             Status::Unknown,
             value,

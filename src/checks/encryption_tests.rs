@@ -57,7 +57,7 @@ fn unfinished_rotation_names_the_old_key_and_the_command() {
     assert_eq!(c.status, Status::Warn);
     assert_eq!(
         c.value,
-        "secrets: 2 aescbc key1, 1 aescbc key2, 1 plain text"
+        "secrets: 2 aescbc key1 (old), 1 aescbc key2, 1 plain text"
     );
     assert_eq!(
         c.next,
