@@ -79,6 +79,38 @@ fn kms_v2_values_open_through_the_plugin_socket() {
             "{shown}"
         );
     }
+    // Through the binary, logging at trace level (gRPC to the plugin included): the
+    // object comes out, the log holds none of it.
+    let stored = kms_seal(&plugin.socket, "testkms", ETCD_KEY, true, &plain);
+    let dir2 = tempfile::tempdir().expect("tempdir");
+    let (value, enc) = (dir2.path().join("value"), dir2.path().join("enc.yaml"));
+    std::fs::write(&value, &stored).expect("write value");
+    std::fs::write(&enc, &yaml).expect("write config");
+    let o = common::etcdtui_at_home(dir2.path())
+        .env("ETCDTUI_LOG", "trace")
+        .args(["decode", "--etcd-key", ETCD_KEY, "--encryption-config"])
+        .arg(&enc)
+        .arg(&value)
+        .output()
+        .expect("run etcdtui decode");
+    let out = String::from_utf8_lossy(&o.stdout);
+    let pw = common::encryption::b64(b"kms-Pa55");
+    assert!(out.contains(&format!("password: {pw}")), "{out}");
+    let log = std::fs::read_to_string(dir2.path().join(".state/etcdtui/etcdtui.log")).expect("log");
+    assert!(log.contains("encryption config"), "{log}");
+    // The plugin call is in the log at trace level, frames and all (not their payload).
+    assert!(
+        log.contains("frame=Data"),
+        "trace logging of the KMS call is off?\n{log}"
+    );
+    assert!(!log.contains(&pw) && !log.contains("kms-Pa55"), "{log}");
+    for k in keys.all() {
+        assert!(
+            !log.contains(&common::encryption::b64(k)),
+            "a key is in the log"
+        );
+    }
+
     // The plugin gone: the value says which plugin did not answer.
     let stored = kms_seal(&plugin.socket, "testkms", ETCD_KEY, true, &plain);
     drop(plugin);

@@ -193,7 +193,7 @@ pub fn parse(text: &str, path: &Path) -> Result<EncryptionConfig, ConfigFileErro
         if let Some(at) = msg.find(" at line ") {
             msg.truncate(at);
         }
-        fail(line, msg)
+        fail(line, redact_quoted(&msg))
     })?;
     if raw.kind != "EncryptionConfiguration" {
         return Err(fail(
@@ -320,6 +320,26 @@ fn keys(kind: &str, raw: RawKeys, sizes: &[usize], text: &str) -> Result<Vec<Key
         });
     }
     Ok(out)
+}
+
+/// serde quotes the offending value (`invalid type: string "…", expected ...`); in this
+/// file that value may be key material, so quoted text is left out.
+fn redact_quoted(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut inside = false;
+    for c in msg.chars() {
+        if c == '"' {
+            if inside {
+                out.push_str("…\"");
+            } else {
+                out.push('"');
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The first line (1-based) containing `needle`, so a semantic error points somewhere

@@ -111,3 +111,17 @@ fn key_material_never_prints() {
     assert!(!debug.contains("0123456789abcdef"), "{debug}");
     assert!(!debug.contains("48, 49, 50"), "{debug}");
 }
+
+#[test]
+fn serde_errors_do_not_quote_values() {
+    let text = cfg(
+        "- resources: [secrets]\n  providers:\n  - aescbc:\n      keys: TOPSECRETKEYMATERIAL\n",
+    );
+    let e = parse(&text, Path::new("/e")).unwrap_err();
+    let s = e.to_string();
+    assert!(
+        !s.contains("TOPSECRET") && s.contains("invalid type"),
+        "{s}"
+    );
+    assert!(e.line.is_some(), "{s}");
+}
