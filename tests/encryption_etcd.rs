@@ -103,12 +103,39 @@ async fn encrypted_secrets_read_as_their_originals_and_rotation_is_counted() {
     let at_rest = named("secrets encrypted at rest");
     assert_eq!(at_rest[0]["value"], "4 of 5 encrypted (aescbc 3, aesgcm 1)");
 
+    // A snapshot, then old-a rewritten under the new key as `kubectl replace` would: the
+    // ciphertext changed, the object did not, and `snapshot diff` says so.
+    let snap = home.path().join("before.db");
+    let snap_arg = snap.display().to_string();
+    common::etcdctl_ok(&c, &["snapshot", "save", &snap_arg]);
+    let (old_a, plain_a) = originals
+        .iter()
+        .find(|(k, _)| k.ends_with("/old-a"))
+        .expect("old-a");
+    let rewritten = etcdtui::encryption::seal::aescbc("key2", &layout.keys.cbc_new, plain_a);
+    client
+        .put(old_a.as_bytes(), rewritten, None)
+        .await
+        .expect("put");
+    let o = common::etcdtui_at_home(home.path())
+        .args(["--endpoints", &c.client_urls()[0], "--kubeadm-manifest"])
+        .arg(layout.etcd_manifest())
+        .args(["snapshot", "diff", &snap_arg, "--etcd-key", old_a])
+        .output()
+        .expect("run etcdtui snapshot diff");
+    let diff = String::from_utf8_lossy(&o.stdout).into_owned();
+    let diff_err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        diff.contains(&format!("{old_a}: value unchanged")),
+        "{diff}\n{diff_err}"
+    );
+
     // Nothing of a key or a plaintext in the trace log or the output.
     let log_path = home.path().join(".state/etcdtui/etcdtui.log");
     let log = std::fs::read_to_string(&log_path).expect("log");
     assert!(log.lines().count() > 20, "trace logging is off?\n{log}");
     assert!(log.contains("encryption config"), "{log}");
-    assert_no_secret(&[&log, &out, &err], &layout, &originals);
+    assert_no_secret(&[&log, &out, &err, &diff, &diff_err], &layout, &originals);
 }
 
 /// No key (raw or base64) and no encrypted Secret's password in any of `texts`.
