@@ -82,9 +82,10 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
     };
     // --theme, else the context's theme, else the config's (resolved with the context).
     let (theme, theme_warning) = pick_theme(cli.theme.as_deref().or(ctx.theme.as_deref()));
-    let mut app = new_app(context_info(&ctx), &setup.config, sep);
-    let cli_password = etcdtui::config::command_line_password_warning(cli.conn.user.as_deref());
     let encryption = etcdtui::encryption::setup(&cli.conn, &setup.config, Some(&ctx.name));
+    let mut app = new_app(context_info(&ctx), &setup.config, sep);
+    app.context.details.extend(etcdtui::encryption::summary());
+    let cli_password = etcdtui::config::command_line_password_warning(cli.conn.user.as_deref());
     let warnings: Vec<String> = [
         theme_warning,
         ctx.password_file_warning.clone(),

@@ -29,6 +29,13 @@ async fn a_secret_reads_as_yaml_after_x_and_checks_name_the_old_key() {
     );
     let t = Tmux::start(&args, &[("ETCDTUI_LOG", "trace")], 160, 45);
     t.wait_for("● connected", T);
+    // Where the configuration came from, in the connection details.
+    t.type_text(":info");
+    t.key("Enter");
+    let s = t.wait_for(" Connection ", T);
+    assert!(s.contains("encryption config") && s.contains("enc.yaml"), "{s}");
+    t.key("Escape");
+    t.wait_gone(" Connection ", T);
     t.type_text(":goto /registry/secrets/prod/old-a");
     t.key("Enter");
     let s = t.wait_for("decrypted with aescbc key key1", T);

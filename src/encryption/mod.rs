@@ -254,6 +254,27 @@ pub fn installed() -> Option<Arc<EncryptionConfig>> {
     INSTALLED.read().ok().and_then(|g| g.clone())
 }
 
+/// One line for the connection details: which file, and the resources it encrypts.
+pub fn summary() -> Option<String> {
+    let cfg = installed()?;
+    let keys: usize = cfg
+        .rules
+        .iter()
+        .flat_map(|r| &r.providers)
+        .map(|p| p.key_labels().len())
+        .sum();
+    let resources: Vec<&str> = cfg
+        .rules
+        .iter()
+        .flat_map(|r| r.resources.iter().map(String::as_str))
+        .collect();
+    Some(format!(
+        "encryption config {} ({keys} keys; {})",
+        cfg.path.display(),
+        resources.join(", ")
+    ))
+}
+
 /// What start-up found: the configuration, where from, or why it could not be used
 /// (the rest of etcdtui works on without it).
 #[derive(Debug, Default)]

@@ -101,3 +101,22 @@ fn resource_of_keys() {
         Some(("aescbc", "v1", "key1", b"a:b".as_slice()))
     );
 }
+
+proptest::proptest! {
+    /// Damaged or hostile values after a known prefix: an error naming provider and key,
+    /// never a panic.
+    #[test]
+    fn garbage_after_a_prefix_is_an_error(
+        provider in proptest::sample::select(vec!["aescbc", "aesgcm", "secretbox"]),
+        name in proptest::sample::select(vec!["key2", "key1", "g1", "s1"]),
+        body in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+    ) {
+        let c = config(&[1; 32], &[2; 32], &[3; 16], &[4; 32]);
+        let mut v = format!("k8s:enc:{provider}:v1:{name}:").into_bytes();
+        v.extend(&body);
+        if let Err(e) = decrypt(&c, KEY, &v) {
+            let s = e.to_string();
+            proptest::prop_assert!(s.contains(name), "{}", s);
+        }
+    }
+}
