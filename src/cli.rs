@@ -37,8 +37,8 @@ pub struct Cli {
     pub command: Option<Cmd>,
 }
 
-/// `Debug` is written by hand: `user` may hold a password.
-#[derive(Args, Default)]
+/// etcdctl's connection flags. `user` may hold a password; its type hides it from `Debug`.
+#[derive(Args, Debug, Default)]
 pub struct ConnArgs {
     /// gRPC endpoints, comma separated [default: 127.0.0.1:2379]
     #[arg(global = true, long, value_name = "HOST:PORT,...")]
@@ -58,7 +58,7 @@ pub struct ConnArgs {
 
     /// User name, or name:password (better: ETCDCTL_PASSWORD, a password_file, or the prompt)
     #[arg(global = true, long, value_name = "NAME[:PASSWORD]")]
-    pub user: Option<String>,
+    pub user: Option<crate::etcd::spec::UserFlag>,
 
     /// Skip server certificate verification (testing only)
     #[arg(global = true, long)]
@@ -107,28 +107,6 @@ pub struct ConnArgs {
         hide = true
     )]
     pub kubeadm_manifest: PathBuf,
-}
-
-impl std::fmt::Debug for ConnArgs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnArgs")
-            .field("endpoints", &self.endpoints)
-            .field("cacert", &self.cacert)
-            .field("cert", &self.cert)
-            .field("key", &self.key)
-            .field("user", &crate::etcd::spec::redact_user(&self.user))
-            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
-            .field("dial_timeout", &self.dial_timeout)
-            .field("command_timeout", &self.command_timeout)
-            .field("context", &self.context)
-            .field("config", &self.config)
-            .field("read_only", &self.read_only)
-            .field("quota_bytes", &self.quota_bytes)
-            .field("refresh", &self.refresh)
-            .field("kubeadm_manifest", &self.kubeadm_manifest)
-            .field("encryption_config", &self.encryption_config)
-            .finish()
-    }
 }
 
 fn duration_arg(s: &str) -> Result<Duration, String> {

@@ -85,7 +85,12 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
     let encryption = etcdtui::encryption::setup(&cli.conn, &setup.config, Some(&ctx.name));
     let mut app = new_app(context_info(&ctx), &setup.config, sep);
     app.context.details.extend(etcdtui::encryption::summary());
-    let cli_password = etcdtui::config::command_line_password_warning(cli.conn.user.as_deref());
+    let cli_password = etcdtui::config::command_line_password_warning(
+        cli.conn
+            .user
+            .as_ref()
+            .map(etcdtui::etcd::spec::UserFlag::as_str),
+    );
     let warnings: Vec<String> = [
         theme_warning,
         ctx.password_file_warning.clone(),
@@ -141,7 +146,11 @@ fn connect_setup(
 ) -> Result<(Setup, etcdtui::config::ResolvedContext), ExitCode> {
     let setup = Setup::load(conn).map_err(|e| usage_error(&e.to_string()))?;
     let mut ctx = setup.resolve().map_err(|e| usage_error(&e.to_string()))?;
-    let cli_password = etcdtui::config::command_line_password_warning(conn.user.as_deref());
+    let cli_password = etcdtui::config::command_line_password_warning(
+        conn.user
+            .as_ref()
+            .map(etcdtui::etcd::spec::UserFlag::as_str),
+    );
     for w in ctx.password_file_warning.iter().chain(&cli_password) {
         eprintln!("etcdtui: warning: {w}");
     }

@@ -33,7 +33,10 @@ async fn a_secret_reads_as_yaml_after_x_and_checks_name_the_old_key() {
     t.type_text(":info");
     t.key("Enter");
     let s = t.wait_for(" Connection ", T);
-    assert!(s.contains("encryption config") && s.contains("enc.yaml"), "{s}");
+    assert!(
+        s.contains("encryption config") && s.contains("enc.yaml"),
+        "{s}"
+    );
     t.key("Escape");
     t.wait_gone(" Connection ", T);
     t.type_text(":goto /registry/secrets/prod/old-a");

@@ -11,6 +11,8 @@ mod kubeadm;
 mod kubeconfig;
 mod overrides;
 mod resolve;
+#[cfg(test)]
+mod resolve_tests;
 
 pub use credentials::command_line_password_warning;
 pub use duration::parse_duration;

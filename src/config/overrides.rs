@@ -51,7 +51,7 @@ pub(crate) fn gather(
         };
 
     let (user, user_password) = match (&flags.user, var("ETCDCTL_USER")) {
-        (Some(u), _) => split_user(u, "--user")?,
+        (Some(u), _) => split_user(u.as_str(), "--user")?,
         (None, Some(u)) => split_user(&u, "ETCDCTL_USER")?,
         (None, None) => (None, None),
     };

@@ -8,7 +8,7 @@ use super::auth::{auth_status, certificate_cn, user_permissions};
 use super::connect::{EndpointClient, raw_channel};
 use super::errors::{EtcdError, Problem};
 use super::permissions::{AuthState, Permissions, SessionAccess};
-use super::session::Event;
+use super::protocol::Event;
 use super::spec::ConnectSpec;
 
 /// The CN of the client certificate of the spec, if there is one to read.

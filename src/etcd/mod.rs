@@ -19,6 +19,8 @@ pub mod metrics_scrape;
 pub mod operations;
 pub mod permissions;
 mod probe;
+pub mod protocol;
+mod reconnect;
 pub mod scan;
 pub mod session;
 pub mod skipscan;
@@ -28,7 +30,8 @@ pub mod spec;
 pub mod watch;
 
 pub use errors::{EtcdError, Problem};
-pub use session::{ClusterInfo, EtcdHandle, Event, Request};
+pub use protocol::{ClusterInfo, Event, Request};
+pub use session::EtcdHandle;
 pub use spec::ConnectSpec;
 
 /// Short human form: `500ms`, `2s`, `1m30s`.

@@ -5,7 +5,7 @@ use etcd_client::GetOptions;
 
 use super::connect::EndpointClient;
 use super::errors::{EtcdError, Problem};
-use super::session::ClusterInfo;
+use super::protocol::ClusterInfo;
 use super::spec::ConnectSpec;
 
 /// Asks every endpoint for its status in parallel and reports from the first that

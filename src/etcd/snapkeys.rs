@@ -5,7 +5,7 @@
 
 use super::errors::{EtcdError, Problem};
 use super::keys::{ChildPage, History, HistoryEnd, KeyBatch, KeyValue, KeysAnswer, KeysOp};
-use super::session::{ClusterInfo, Event};
+use super::protocol::{ClusterInfo, Event};
 use super::skipscan::{Next, fold_batch};
 use crate::snapfile::{Entry, SnapError, SnapshotFile};
 use std::sync::Arc;

@@ -24,13 +24,38 @@ impl fmt::Debug for Password {
     }
 }
 
-/// etcdctl's `--user name:password` for `Debug` output: the password becomes `***`, so
-/// a panic report or a debug log line cannot show it.
-pub fn redact_user(user: &Option<String>) -> Option<String> {
-    user.as_ref().map(|u| match u.split_once(':') {
-        Some((name, _)) => format!("{name}:***"),
-        None => u.clone(),
-    })
+/// etcdctl's `--user name[:password]` as typed. Its `Debug` prints the password as
+/// `***`, so a panic report or a debug log line cannot show it, and the structs that
+/// hold it can derive `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserFlag(String);
+
+impl UserFlag {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for UserFlag {
+    fn from(s: &str) -> Self {
+        UserFlag(s.to_string())
+    }
+}
+
+impl std::str::FromStr for UserFlag {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(UserFlag(s.to_string()))
+    }
+}
+
+impl fmt::Debug for UserFlag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.split_once(':') {
+            Some((name, _)) => write!(f, "{:?}", format!("{name}:***")),
+            None => write!(f, "{:?}", self.0),
+        }
+    }
 }
 
 /// Certificate files, as etcdctl's `--cacert`, `--cert`, `--key`.
