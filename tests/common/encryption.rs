@@ -17,6 +17,12 @@ pub fn b64(b: &[u8]) -> String {
 /// name that changes with its sources (so an edit rebuilds it). Go and the module
 /// proxy are needed, as in CI.
 pub fn goencrypt() -> PathBuf {
+    // Once per test process: tests in one binary run in parallel.
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(build_goencrypt).clone()
+}
+
+fn build_goencrypt() -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go-encrypt");
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for f in ["main.go", "go.mod", "go.sum"] {
@@ -36,7 +42,8 @@ pub fn goencrypt() -> PathBuf {
         return bin;
     }
     std::fs::create_dir_all(&cache).expect("go-encrypt cache dir");
-    // Another test binary may build at the same time: build aside, then rename.
+    // Another test binary may build at the same time: build aside, then rename. A cold
+    // build (Go's own cache empty) takes minutes; later runs find the binary.
     let tmp = cache.join(format!("goencrypt-{hash:016x}.{}", std::process::id()));
     let out = Command::new("go")
         .args(["build", "-o"])
