@@ -86,7 +86,13 @@ const REWRITE: &str = "kubectl get secrets -A -o json | kubectl replace -f -";
 
 pub fn checks(f: &Facts) -> Vec<Check> {
     let e = &f.encryption;
-    if e.counted.is_empty() {
+    // Not a Kubernetes etcd (or Secrets unreadable, which the Secrets check reports) and
+    // no configuration given: nothing to say.
+    let stored = e
+        .counted
+        .values()
+        .any(|c| c.as_ref().is_ok_and(|k| k.total > 0));
+    if e.counted.is_empty() || (e.config_path.is_none() && !stored) {
         return Vec::new();
     }
     let mut out = Vec::new();

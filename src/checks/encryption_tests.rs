@@ -92,6 +92,9 @@ fn without_a_configuration_the_counts_are_still_shown() {
     assert_eq!(all[0].status, Status::Unknown);
     assert_eq!(all[0].value, "secrets: 1 secretbox s1");
     assert!(checks(&Facts::unmeasured()).is_empty());
+    // No Secrets and no configuration: a plain etcd, nothing to say.
+    f.encryption.counted = BTreeMap::from([("secrets".to_string(), Ok(KeyCounts::default()))]);
+    assert!(checks(&f).is_empty());
 }
 
 #[test]
