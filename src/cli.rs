@@ -92,6 +92,12 @@ pub struct ConnArgs {
     #[arg(global = true, long, value_name = "DURATION", value_parser = duration_arg)]
     pub refresh: Option<Duration>,
 
+    /// The API server's EncryptionConfiguration, to read values encrypted at rest
+    /// [default: the context's encryption_config, else kube-apiserver.yaml's
+    /// --encryption-provider-config next to the kubeadm etcd manifest]
+    #[arg(global = true, long, value_name = "FILE")]
+    pub encryption_config: Option<PathBuf>,
+
     /// kubeadm etcd static pod manifest to detect
     #[arg(
         global = true,

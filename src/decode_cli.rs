@@ -2,6 +2,7 @@
 //! kubectl would, without a cluster. Pure: the caller reads the input and prints the result.
 
 use crate::decode::{self, RenderOptions, k8s};
+use crate::encryption::EncryptionConfig;
 
 /// `-o yaml|json`; derives clap's `ValueEnum` so the CLI can take it as is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -16,7 +17,19 @@ pub enum OutputFormat {
 /// kubectl shows them; in YAML, notes about undecodable parts lead as `#` comments. Any
 /// other value is printed as the Keys view would show it (`output` does not apply).
 pub fn run_decode(input: &[u8], output: OutputFormat, key: Option<&str>) -> String {
-    let (text, notes) = run_decode_with_notes(input, output, key);
+    run_decode_keys(input, output, key, None)
+}
+
+/// [`run_decode`] with the API server's EncryptionConfiguration: a value encrypted at
+/// rest that its keys open is decoded as its plaintext (AES-GCM and KMS v2 need the
+/// etcd key it was stored under, `key`).
+pub fn run_decode_keys(
+    input: &[u8],
+    output: OutputFormat,
+    key: Option<&str>,
+    keys: Option<&EncryptionConfig>,
+) -> String {
+    let (text, notes) = run_decode_with_keys(input, output, key, keys);
     if output == OutputFormat::Yaml && !notes.is_empty() {
         let mut out: String = notes.iter().map(|n| format!("# note: {n}\n")).collect();
         out.push_str(&text);
@@ -32,7 +45,55 @@ pub fn run_decode_with_notes(
     output: OutputFormat,
     key: Option<&str>,
 ) -> (String, Vec<String>) {
+    run_decode_with_keys(input, output, key, None)
+}
+
+fn run_decode_with_keys(
+    input: &[u8],
+    output: OutputFormat,
+    key: Option<&str>,
+    keys: Option<&EncryptionConfig>,
+) -> (String, Vec<String>) {
+    let named_key = key.is_some();
     let key = key.unwrap_or("").as_bytes();
+    let open = |v: &[u8]| keys.map(|k| crate::encryption::decrypt(k, key, v));
+    let mut opened = open(input);
+    // `etcdctl get --print-value-only` adds a newline; ciphertext may end in one too.
+    if matches!(opened, Some(Err(_)))
+        && let Some(trimmed) = input.strip_suffix(b"\n")
+        && let Some(Ok(o)) = open(trimmed)
+    {
+        opened = Some(Ok(o));
+    }
+    let bound = matches!(
+        crate::encryption::split(input),
+        Some(("aesgcm", ..) | ("kms", "v2", ..))
+    );
+    let mut lead = Vec::new();
+    let input: &[u8] = match &opened {
+        Some(Ok(o)) => {
+            lead.push(format!("decrypted with {} key {}", o.provider, o.key));
+            &o.plaintext
+        }
+        Some(Err(_)) if bound && !named_key => {
+            lead.push(
+                "AES-GCM and KMS v2 values are bound to their etcd key: give --etcd-key".into(),
+            );
+            input
+        }
+        _ => input,
+    };
+    let (text, notes) = decode_plain(input, output, key, keys);
+    lead.extend(notes);
+    (text, lead)
+}
+
+fn decode_plain(
+    input: &[u8],
+    output: OutputFormat,
+    key: &[u8],
+    keys: Option<&EncryptionConfig>,
+) -> (String, Vec<String>) {
     let value = strip_shell_newline(input);
     let opts = RenderOptions {
         reveal_secrets: true,
@@ -47,7 +108,7 @@ pub fn run_decode_with_notes(
         (decode::Format::Kubernetes, OutputFormat::Json) => decode::Format::Json,
         (f, _) => f,
     };
-    let r = decode::render(key, value, format, &opts);
+    let r = decode::render_keys(key, value, format, &opts, keys);
     let mut text = r.text;
     if !text.ends_with('\n') {
         text.push('\n');

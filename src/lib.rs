@@ -10,6 +10,7 @@ pub mod decode;
 pub mod decode_cli;
 pub mod demo;
 pub mod editor;
+pub mod encryption;
 pub mod etcd;
 pub mod headless;
 pub mod keymap;

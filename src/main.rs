@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             let (theme, _) = pick_theme(cli.theme.as_deref());
             rt.block_on(etcdtui::demo::run(args, theme))
         }
-        Some(Cmd::Decode(args)) => return decode(args),
+        Some(Cmd::Decode(args)) => return decode(args, &cli.conn),
         Some(Cmd::Check(args)) => return check(&rt, &cli.conn, args),
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Diff(args))) => {
             return snapshot_diff(&rt, &cli.conn, args);
@@ -62,7 +62,7 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
     if let Some(path) = &cli.snapshot {
         let wanted = cli.theme.clone().or_else(|| setup.config.theme.clone());
         let (theme, _) = pick_theme(wanted.as_deref());
-        return browse_snapshot(rt, path, setup, theme);
+        return browse_snapshot(rt, path, setup, theme, &cli.conn);
     }
     let mut ctx = match setup.resolve() {
         Ok(c) => c,
@@ -82,7 +82,9 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
     };
     // --theme, else the context's theme, else the config's (resolved with the context).
     let (theme, theme_warning) = pick_theme(cli.theme.as_deref().or(ctx.theme.as_deref()));
+    let encryption = etcdtui::startup::setup_encryption(&cli.conn, &setup.config, Some(&ctx.name));
     let mut app = new_app(context_info(&ctx), &setup.config, sep);
+    app.context.details.extend(etcdtui::encryption::summary());
     let cli_password = etcdtui::config::command_line_password_warning(
         cli.conn
             .user
@@ -93,6 +95,7 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
         theme_warning,
         ctx.password_file_warning.clone(),
         cli_password,
+        encryption,
     ]
     .into_iter()
     .flatten()
@@ -113,6 +116,7 @@ fn browse_snapshot(
     path: &std::path::Path,
     setup: Setup,
     theme: Theme,
+    cli_conn: &etcdtui::cli::ConnArgs,
 ) -> ExitCode {
     if let Err(e) = etcdtui::etcd::snapkeys::check_file(path) {
         eprintln!("etcdtui: {e}");
@@ -122,6 +126,11 @@ fn browse_snapshot(
         Ok(s) => s,
         Err(e) => return usage_error(&e),
     };
+    let context = setup.config.current_context.clone();
+    if let Some(w) = etcdtui::startup::setup_encryption(cli_conn, &setup.config, context.as_deref())
+    {
+        eprintln!("etcdtui: warning: {w}");
+    }
     let app = new_app(etcdtui::app::reading_context(path), &setup.config, sep);
     let path = path.to_path_buf();
     finish(rt.block_on(runtime::run_snapshot(app, path, theme, setup.resolver())))
@@ -155,6 +164,9 @@ fn check(
         Ok(r) => r,
         Err(code) => return code,
     };
+    if let Some(w) = etcdtui::startup::setup_encryption(conn, &setup.config, Some(&ctx.name)) {
+        eprintln!("etcdtui: warning: {w}");
+    }
     let thresholds = setup.config.checks.clone();
     match rt.block_on(etcdtui::check_cli::run_checks(&ctx.spec, &thresholds)) {
         Ok(checks) => {
@@ -174,7 +186,7 @@ fn check(
     }
 }
 
-fn decode(args: etcdtui::cli::DecodeArgs) -> ExitCode {
+fn decode(args: etcdtui::cli::DecodeArgs, conn: &etcdtui::cli::ConnArgs) -> ExitCode {
     use std::io::{Read, Write};
     let input = match &args.file {
         Some(path) => {
@@ -196,7 +208,13 @@ fn decode(args: etcdtui::cli::DecodeArgs) -> ExitCode {
         etcdtui::cli::DecodeOutput::Yaml => etcdtui::decode_cli::OutputFormat::Yaml,
         etcdtui::cli::DecodeOutput::Json => etcdtui::decode_cli::OutputFormat::Json,
     };
-    let mut text = etcdtui::decode_cli::run_decode(&input, output, args.key.as_deref());
+    let config = etcdtui::config::load_config(conn.config.as_deref()).unwrap_or_default();
+    if let Some(w) = etcdtui::startup::setup_encryption(conn, &config, conn.context.as_deref()) {
+        eprintln!("etcdtui: warning: {w}");
+    }
+    let keys = etcdtui::encryption::installed();
+    let mut text =
+        etcdtui::decode_cli::run_decode_keys(&input, output, args.key.as_deref(), keys.as_deref());
     // Pipes and files get the value as decoded, like kubectl's output; a terminal gets
     // control characters escaped, so a hostile value cannot drive it.
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
@@ -215,10 +233,13 @@ fn snapshot_diff(
     args: etcdtui::cli::SnapshotDiffArgs,
 ) -> ExitCode {
     use std::io::Write;
-    let (_, ctx) = match connect_setup(conn) {
+    let (setup, ctx) = match connect_setup(conn) {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if let Some(w) = etcdtui::startup::setup_encryption(conn, &setup.config, Some(&ctx.name)) {
+        eprintln!("etcdtui: warning: {w}");
+    }
     let report = rt.block_on(etcdtui::snapshot_diff_cli::run(
         &args.file,
         &ctx.spec,

@@ -224,3 +224,33 @@ pub fn plain_context(name: &str, source: &str, spec: &ConnectSpec) -> ContextInf
         details: Vec::new(),
     }
 }
+
+/// Start-up: find and load the configuration for `context` (flag, the context's
+/// `encryption_config`, the kubeadm manifests next to `--kubeadm-manifest`), install it
+/// for the views, and return a warning to show when a file was named but is unusable.
+pub fn setup_encryption(
+    args: &crate::cli::ConnArgs,
+    config: &crate::config::Config,
+    context: Option<&str>,
+) -> Option<String> {
+    let from_context = context
+        .and_then(|c| config.contexts.get(c))
+        .and_then(|c| c.encryption_config.as_deref());
+    let manifest_dir = args
+        .kubeadm_manifest
+        .parent()
+        .unwrap_or_else(|| std::path::Path::new("."));
+    let loaded = crate::encryption::load(
+        args.encryption_config.as_deref(),
+        from_context,
+        manifest_dir,
+    );
+    if let Some(info) = &loaded.info {
+        tracing::info!("{info}");
+    }
+    if let Some(w) = &loaded.warning {
+        tracing::warn!("{w}");
+    }
+    crate::encryption::install(loaded.config);
+    loaded.warning
+}

@@ -3,6 +3,7 @@
 //! value, the threshold, why it matters, the next step and the etcdctl commands to see
 //! the same by hand. Pure: the Checks view and `etcdtui check` both print this.
 
+pub mod encryption;
 mod members;
 mod rules;
 mod versions;

@@ -65,6 +65,7 @@ pub fn evaluate(f: &Facts, t: &Thresholds) -> Vec<Check> {
     ];
     all.extend(f.certs.iter().map(|c| cert(c, f.now, t)));
     all.extend(super::versions::evaluate(f));
+    all.extend(super::encryption::checks(f));
     sort(&mut all);
     all
 }

@@ -80,6 +80,9 @@ pub struct ContextConfig {
     /// How often the Cluster view refreshes, e.g. "2s".
     #[serde(default)]
     pub refresh: Option<String>,
+    /// The API server's EncryptionConfiguration, to read Secrets encrypted at rest.
+    #[serde(default)]
+    pub encryption_config: Option<PathBuf>,
 }
 
 /// "8GiB", "512MiB", "2G", "100M", or plain bytes.

@@ -26,7 +26,7 @@
 //! | `Yaml` | multi-line text whose top level is a YAML mapping or sequence | the text as is; a JSON value converted to YAML in its own key order |
 //! | `Text` | valid UTF-8 without control characters other than `\n` `\t` `\r` | the text as is; forced on binary, control bytes and invalid UTF-8 become `\xNN` |
 //! | `Hex` | anything else | `hexdump -C` style lines (always offered) |
-//! | `Encrypted` | `k8s:enc:<provider>:v1:<key>:` or `k8s:enc:kms:v2:<name>:` | `encrypted at rest (provider aescbc, key key1), N bytes` |
+//! | `Encrypted` | `k8s:enc:<provider>:v1:<key>:` or `k8s:enc:kms:v2:<name>:` | `encrypted at rest (provider aescbc, key key1), N bytes` (and a KMS envelope's fields); with keys ([`render_keys`]) the decrypted object |
 //!
 //! CRD objects stay `Format::Kubernetes` (not `Json`): the user sees them like any other
 //! object, with a "stored as JSON" note, and can cycle to `Json` for the raw value.
@@ -152,7 +152,22 @@ pub fn formats_for(value: &[u8]) -> Vec<Format> {
 
 /// Renders `value` (stored under `key`) in `format`. Never fails; see the module docs.
 pub fn render(key: &[u8], value: &[u8], format: Format, opts: &RenderOptions) -> Rendered {
-    render::render(key, value, format, opts)
+    render::render(key, value, format, opts, None)
+}
+
+/// [`render`], opening values encrypted at rest with `keys` (the API server's
+/// EncryptionConfiguration): an `Encrypted` value that opens is shown as its plaintext
+/// decodes (Secrets still masked unless revealed), with a first note naming the provider
+/// and key; one that does not says why. A KMS v2 value asks the configured plugin's unix
+/// socket for its DEK once (cached), the only I/O decoding ever does.
+pub fn render_keys(
+    key: &[u8],
+    value: &[u8],
+    format: Format,
+    opts: &RenderOptions,
+    keys: Option<&crate::encryption::EncryptionConfig>,
+) -> Rendered {
+    render::render(key, value, format, opts, keys)
 }
 
 /// kubectl's `-o yaml` text for a decoded object.

@@ -5,8 +5,15 @@ use super::detect::{Shape, classify};
 use super::node::Node;
 use super::secrets::{self, SECRETS_PREFIX};
 use super::{Format, RenderOptions, Rendered, encrypted, hex, json, k8s, yaml};
+use crate::encryption::EncryptionConfig;
 
-pub fn render(key: &[u8], value: &[u8], format: Format, opts: &RenderOptions) -> Rendered {
+pub fn render(
+    key: &[u8],
+    value: &[u8],
+    format: Format,
+    opts: &RenderOptions,
+    keys: Option<&EncryptionConfig>,
+) -> Rendered {
     let (shape, mut parsed) = classify(value);
     let hide = !opts.reveal_secrets && is_secret(key, value, shape);
     let rendered = match format {
@@ -39,13 +46,11 @@ pub fn render(key: &[u8], value: &[u8], format: Format, opts: &RenderOptions) ->
         Format::Text => Some(plain(Format::Text, text_view(value))),
         Format::Hex if hide => Some(hidden(Format::Hex, value.len())),
         Format::Hex => Some(plain(Format::Hex, hex::dump(value))),
-        Format::Encrypted => {
-            encrypted::parse(value).map(|e| plain(Format::Encrypted, e.describe(value.len())))
-        }
+        Format::Encrypted => encrypted::show(key, value, opts, keys),
     };
     rendered.unwrap_or_else(|| {
         let actual = super::detect(key, value);
-        let mut r = render(key, value, actual, opts);
+        let mut r = render(key, value, actual, opts, keys);
         r.notes.insert(
             0,
             format!(
@@ -69,7 +74,7 @@ fn is_secret(key: &[u8], value: &[u8], shape: Shape) -> bool {
             && k8s::peek_type(value).is_some_and(|(av, kind)| av == "v1" && kind == "Secret"))
 }
 
-fn plain(format: Format, text: String) -> Rendered {
+pub(super) fn plain(format: Format, text: String) -> Rendered {
     Rendered {
         format,
         text,

@@ -4,7 +4,7 @@
 
 pub use crate::decode::{Format as ValueFormat, Rendered};
 
-use crate::decode::{RenderOptions, detect, formats_for as decoder_formats, render as decode};
+use crate::decode::{RenderOptions, detect, formats_for as decoder_formats, render_keys as decode};
 
 /// The formats the `f` key cycles through, starting with the detected one.
 pub fn formats_for(key: &[u8], value: &[u8]) -> Vec<ValueFormat> {
@@ -19,7 +19,10 @@ pub fn formats_for(key: &[u8], value: &[u8]) -> Vec<ValueFormat> {
     all
 }
 
+/// Values encrypted at rest are opened with the EncryptionConfiguration installed at
+/// start (`crate::startup::setup_encryption`), in every pane that shows values.
 pub fn render(key: &[u8], value: &[u8], format: ValueFormat, reveal: bool) -> Rendered {
+    let keys = crate::encryption::installed();
     decode(
         key,
         value,
@@ -27,6 +30,7 @@ pub fn render(key: &[u8], value: &[u8], format: ValueFormat, reveal: bool) -> Re
         &RenderOptions {
             reveal_secrets: reveal,
         },
+        keys.as_deref(),
     )
 }
 

@@ -26,6 +26,8 @@ pub struct Facts {
     pub backups: BackupFacts,
     /// Seconds since the epoch when the facts were gathered.
     pub now: i64,
+    /// Which keys protect the encrypted resources (empty: not counted).
+    pub encryption: super::encryption_facts::EncryptionFacts,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -131,6 +133,7 @@ impl Facts {
                 newest: not(),
             },
             now: 0,
+            encryption: Default::default(),
         }
     }
 }

@@ -6,23 +6,18 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use etcd_client::GetOptions;
-
 use super::cert_expiry as x509;
 use super::facts::{
-    AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, MemberHealth, MemberState, SecretFacts,
+    AuthFacts, BackupFacts, CertFacts, Facts, MemberFacts, MemberHealth, MemberState,
 };
 use crate::metrics::{Scrape, parse, summarize};
 
 use super::cluster::{ClusterSnapshot, Health, MemberClients, MemberStatus, cluster_status};
 use super::connect::{EndpointClient, LoadedTls, connect_endpoint, load_tls};
+use super::encryption_scan as scan;
 use super::errors::{EtcdError, Problem};
 use super::metrics_scrape::scrape;
 use super::spec::ConnectSpec;
-
-const SECRETS: &str = "/registry/secrets/";
-/// Values per range while counting Secrets: bounded memory on a big cluster.
-const PAGE: i64 = 500;
 
 pub async fn gather(seed: &EndpointClient, spec: &ConnectSpec, backup_dir: &Path) -> Facts {
     gather_from(std::slice::from_ref(seed), spec, backup_dir).await
@@ -58,10 +53,17 @@ pub async fn gather_from(seeds: &[EndpointClient], spec: &ConnectSpec, backup_di
     }
     let (auth, secrets) = tokio::join!(
         failover(&readers, |c| async move { auth(&c, spec).await }),
-        failover(&readers, |c| async move { secrets(&c).await }),
+        failover(
+            &readers,
+            |c| async move { scan::count(&c, "secrets").await }
+        ),
     );
     f.auth = auth;
-    f.secrets = secrets;
+    f.secrets = secrets
+        .as_ref()
+        .map(scan::secret_facts)
+        .map_err(Clone::clone);
+    f.encryption = encryption_facts(&readers, secrets).await;
     f.anonymous_tls_accepted = anonymous;
     let tls = match tls {
         Ok(t) => t,
@@ -260,39 +262,24 @@ async fn auth(c: &EndpointClient, spec: &ConnectSpec) -> Result<AuthFacts, EtcdE
     })
 }
 
-async fn secrets(c: &EndpointClient) -> Result<SecretFacts, EtcdError> {
-    let mut s = SecretFacts::default();
-    let end = b"/registry/secrets0".to_vec();
-    let mut from = SECRETS.as_bytes().to_vec();
-    loop {
-        let (start, end) = (from.clone(), end.clone());
-        let page = c
-            .call(|mut cl| async move {
-                cl.get(
-                    start,
-                    Some(GetOptions::new().with_range(end).with_limit(PAGE)),
-                )
-                .await
-            })
-            .await?;
-        for kv in page.kvs() {
-            s.total += 1;
-            if let Some(rest) = kv.value().strip_prefix(b"k8s:enc:") {
-                s.encrypted += 1;
-                let provider = rest.split(|b| *b == b':').next().unwrap_or_default();
-                *s.providers
-                    .entry(String::from_utf8_lossy(provider).into_owned())
-                    .or_default() += 1;
-            }
-        }
-        match page.kvs().last() {
-            Some(last) if page.more() => {
-                from = last.key().to_vec();
-                from.push(0);
-            }
-            _ => return Ok(s),
-        }
+/// Secrets (counted already) and every other resource the EncryptionConfiguration
+/// names, by key.
+async fn encryption_facts(
+    readers: &[EndpointClient],
+    secrets: Result<super::encryption_facts::KeyCounts, String>,
+) -> super::encryption_facts::EncryptionFacts {
+    let installed = crate::encryption::installed();
+    let mut e = super::encryption_facts::EncryptionFacts::from_config(installed.as_deref());
+    e.counted.insert("secrets".into(), secrets);
+    for r in e.resources().into_iter().skip(1) {
+        let counted = failover(readers, |c| {
+            let r = r.clone();
+            async move { scan::count(&c, &r).await }
+        })
+        .await;
+        e.counted.insert(r, counted);
     }
+    e
 }
 
 /// Over TLS: does the server let in a client that shows no certificate?

@@ -7,6 +7,8 @@ mod cert_reason;
 pub mod cluster;
 pub mod cluster_ops;
 pub mod connect;
+pub mod encryption_facts;
+pub mod encryption_scan;
 pub mod errors;
 pub mod export;
 pub mod facts;
