@@ -25,3 +25,4 @@ pub mod startup;
 pub mod theme;
 pub mod tui;
 pub mod ui;
+pub mod upgrade;
