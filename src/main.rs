@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Status(args))) => {
             return snapshot_status(args);
         }
+        Some(Cmd::Upgrade(cmd)) => return etcdtui::upgrade::cli::main(&rt, &cli.conn, cmd),
         Some(Cmd::Completions { shell }) => return print(etcdtui::cli::completions(shell)),
         Some(Cmd::Man) => return print(etcdtui::cli::man_page()),
         None => return run_tui(&rt, cli),

@@ -2,6 +2,8 @@
 //! next allowed step with its pre-flight checks ([`plan`]), and the rolling upgrade
 //! watched member by member ([`watch`]). Pure: the callers measure, this judges.
 
+pub mod cli;
+pub mod plan;
 pub mod rules;
 pub mod version;
 

@@ -92,14 +92,15 @@ pub fn check_step(from: Version, to: Version) -> Result<&'static Step, String> {
         Some(s) => {
             let next = format!("{}.{}", s.to.0, s.to.1);
             let guide = step_to(to).map(|t| t.guide).unwrap_or(s.guide);
-            let needs = step_to(to)
-                .map(|t| format!("; {}", t.why))
-                .unwrap_or_default();
+            let before = step_to(to)
+                .map(|t| format!("{}.{}", t.from.0, t.from.1))
+                .unwrap_or_else(|| next.clone());
             Err(format!(
-                "{} → {} skips a minor version: {ONE_MINOR_AT_A_TIME}. Upgrade to {next} first{needs} \
-                 ({guide})",
+                "{} → {} skips a minor version: {ONE_MINOR_AT_A_TIME}, and to upgrade to {} the \
+                 running cluster must be {before} or greater. Upgrade to {next} first ({guide})",
                 from.minor_name(),
-                to.minor_name()
+                to.minor_name(),
+                to.minor_name(),
             ))
         }
         None => Err(format!(

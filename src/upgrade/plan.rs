@@ -1,0 +1,571 @@
+//! The next allowed step and its pre-flight checks, from what was measured: the members
+//! (versions, health, leader, learners), the cluster version, alarms, the newest backup,
+//! and the kubeadm manifest's flags. Pure, so every case is a unit test.
+
+use crate::etcd::cluster::{ClusterSnapshot, Health, MemberStatus};
+
+use super::rules::{self, Step};
+use super::version::Version;
+
+/// A snapshot older than this does not count as the backup before an upgrade.
+pub const BACKUP_MAX_AGE: i64 = 3600;
+
+/// What the plan is made from. The caller measures; nothing here does I/O.
+pub struct Input<'a> {
+    pub snapshot: &'a ClusterSnapshot,
+    /// From `etcd_cluster_version` in a member's metrics; `None` if unknown.
+    pub cluster_version: Option<String>,
+    /// `--to`; `None`: the next minor after the oldest member's.
+    pub target: Option<Version>,
+    /// The backups directory and its newest `*.db` with its modification time.
+    pub backups: &'a crate::checks::BackupFacts,
+    /// Seconds since the epoch.
+    pub now: i64,
+    /// The quota each member runs with, by id.
+    pub quota: &'a dyn Fn(&MemberStatus) -> i64,
+    /// The flags of the kubeadm manifest on this host: `None` when there is none.
+    pub manifest: Option<Result<Vec<String>, String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warn => "warn",
+            Status::Fail => "FAIL",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PreCheck {
+    pub name: &'static str,
+    pub status: Status,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct MemberLine {
+    pub name: String,
+    #[serde(serialize_with = "hex")]
+    pub id: u64,
+    pub version: Option<String>,
+    pub storage_version: Option<String>,
+    pub leader: bool,
+    pub learner: bool,
+    pub healthy: bool,
+    /// Runs the target's minor line already.
+    pub done: bool,
+}
+
+fn hex<S: serde::Serializer>(id: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{id:x}"))
+}
+
+/// What to do now.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Next {
+    /// etcd would refuse the step: the guide's reason.
+    Refused { reason: String },
+    /// Every member runs the newest line etcdtui knows a step to, or `--to` is reached.
+    UpToDate { version: String },
+    /// A pre-flight check failed before any member was restarted: fix it first.
+    FixFirst { checks: Vec<String> },
+    /// A member is down or unhealthy mid-upgrade: wait for it.
+    WaitFor { member: String, why: String },
+    /// The member to restart next is the leader: move leadership away first.
+    MoveLeader { from: String, to: String },
+    /// Stop this member and start it with the target binary on the same data dir.
+    Restart { member: String, leader: bool },
+    /// Every member runs the target; the cluster version follows within seconds.
+    WaitClusterVersion { have: String, want: String },
+    /// Done: members, cluster version (and storage version, 3.6+) on the target.
+    Done { version: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Plan {
+    pub members: Vec<MemberLine>,
+    pub cluster_version: Option<String>,
+    /// The common storage version, `mixed: a, b`, or `None` before 3.6.
+    pub storage_version: Option<String>,
+    /// The oldest member's version: where the step starts.
+    pub from: Option<String>,
+    /// The minor line being upgraded to, e.g. `3.6`.
+    pub target: Option<String>,
+    pub checks: Vec<PreCheck>,
+    pub next: Next,
+    /// The guide of the step.
+    pub guide: Option<&'static str>,
+    /// etcdctl (and etcdutl) commands that show or do the same.
+    pub commands: Vec<String>,
+}
+
+pub fn name(m: &MemberStatus) -> String {
+    if m.name.is_empty() {
+        format!("{:x}", m.id)
+    } else {
+        m.name.clone()
+    }
+}
+
+fn version_of(m: &MemberStatus) -> Option<Version> {
+    m.version.as_deref().and_then(Version::parse)
+}
+
+fn storage_of(m: &MemberStatus) -> Option<String> {
+    m.since_36.as_ref()?.storage_version.clone()
+}
+
+/// The common storage version of the members that report one.
+pub fn storage_version(s: &ClusterSnapshot) -> Option<String> {
+    let mut seen: Vec<String> = s.members.iter().filter_map(storage_of).collect();
+    seen.sort();
+    seen.dedup();
+    match seen.len() {
+        0 => None,
+        1 => seen.pop(),
+        _ => Some(format!("mixed: {}", seen.join(", "))),
+    }
+}
+
+pub fn plan(i: &Input) -> Plan {
+    let s = i.snapshot;
+    let versions: Vec<Version> = s.members.iter().filter_map(version_of).collect();
+    let oldest = versions.iter().min().copied();
+    let newest = versions.iter().max().copied();
+    let cluster = i.cluster_version.as_deref().and_then(Version::parse);
+    let target = match (i.target, oldest, newest) {
+        (Some(t), _, _) => Some(t),
+        // Mid-upgrade the newest member shows where the cluster is going...
+        (None, Some(o), Some(n)) if n.line() > o.line() => Some(n),
+        // ...and after the last restart, the cluster version still has to follow.
+        (None, Some(o), _) if cluster.is_some_and(|c| c.line() < o.line()) => Some(o),
+        (None, Some(o), _) => rules::step_from(o).map(|st| Version::new(st.to.0, st.to.1, 0)),
+        _ => None,
+    };
+    let members: Vec<MemberLine> = s
+        .members
+        .iter()
+        .map(|m| MemberLine {
+            name: name(m),
+            id: m.id,
+            version: m.version.clone(),
+            storage_version: storage_of(m),
+            leader: s.leader == Some(m.id),
+            learner: m.is_learner,
+            healthy: m.health == Health::Up,
+            done: match (version_of(m), target) {
+                (Some(v), Some(t)) => v.line() >= t.line(),
+                _ => false,
+            },
+        })
+        .collect();
+    let mut plan = Plan {
+        members,
+        cluster_version: i.cluster_version.clone(),
+        storage_version: storage_version(s),
+        from: oldest.map(|o| o.to_string()),
+        target: target.map(Version::minor_name),
+        checks: Vec::new(),
+        next: Next::UpToDate {
+            version: oldest.map(|o| o.to_string()).unwrap_or_default(),
+        },
+        guide: None,
+        commands: vec![
+            "etcdctl endpoint status --cluster -w table".into(),
+            "etcdctl endpoint health --cluster".into(),
+        ],
+    };
+    let Some(oldest) = oldest else {
+        plan.next = Next::WaitFor {
+            member: "every member".into(),
+            why: "no member reported its version".into(),
+        };
+        return plan;
+    };
+    let Some(target) = target else {
+        return plan;
+    };
+    if versions.iter().all(|v| v.line() >= target.line()) {
+        plan.guide = rules::step_to(target).map(|st| st.guide);
+        plan.next = match cluster {
+            Some(c) if c.line() < target.line() => Next::WaitClusterVersion {
+                have: c.minor_name(),
+                want: target.minor_name(),
+            },
+            _ => Next::Done {
+                version: target.minor_name(),
+            },
+        };
+        return plan;
+    }
+    let step = match rules::check_step(oldest, target) {
+        Ok(st) => st,
+        Err(reason) => {
+            plan.next = Next::Refused { reason };
+            return plan;
+        }
+    };
+    plan.guide = Some(step.guide);
+    plan.checks = checks(i, step, oldest, target);
+    plan.next = next(i, &plan, step);
+    plan.commands.extend(commands(&plan, step));
+    plan
+}
+
+fn check(name: &'static str, status: Status, reason: impl Into<String>) -> PreCheck {
+    PreCheck {
+        name,
+        status,
+        reason: reason.into(),
+    }
+}
+
+fn checks(i: &Input, step: &Step, oldest: Version, target: Version) -> Vec<PreCheck> {
+    let s = i.snapshot;
+    let mut out = Vec::new();
+    let unhealthy: Vec<String> = s
+        .members
+        .iter()
+        .filter(|m| m.health != Health::Up)
+        .map(|m| format!("{} ({})", name(m), health_words(&m.health)))
+        .collect();
+    out.push(if unhealthy.is_empty() {
+        check(
+            "members healthy",
+            Status::Ok,
+            format!("{}/{} up", s.members.len(), s.members.len()),
+        )
+    } else {
+        check("members healthy", Status::Fail, unhealthy.join(", "))
+    });
+    out.push(match (&s.alarms_error, s.alarms.is_empty()) {
+        (Some(e), _) => check(
+            "no alarms",
+            Status::Warn,
+            format!("unknown: {}", e.headline()),
+        ),
+        (None, true) => check("no alarms", Status::Ok, "none raised"),
+        (None, false) => check(
+            "no alarms",
+            Status::Fail,
+            s.alarms
+                .iter()
+                .map(|(id, a)| format!("{a} on {id:x}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+                + ": resolve and disarm first",
+        ),
+    });
+    let learners: Vec<String> = s
+        .members
+        .iter()
+        .filter(|m| m.is_learner)
+        .map(name)
+        .collect();
+    out.push(if learners.is_empty() {
+        check("no learner", Status::Ok, "all members vote")
+    } else {
+        check(
+            "no learner",
+            Status::Fail,
+            format!("{}: promote or remove it first", learners.join(", ")),
+        )
+    });
+    out.push(backup(i));
+    out.push(quota(i));
+    out.push(min_patch(s, step, oldest));
+    if step.v2store_check {
+        out.push(v2store(i));
+    }
+    out.push(flags(i, target));
+    out
+}
+
+fn health_words(h: &Health) -> String {
+    match h {
+        Health::Up => "up".into(),
+        Health::Unhealthy(why) => format!("unhealthy: {why}"),
+        Health::CutOff(why) => format!("cut off: {why}"),
+        Health::NotPermitted => "status not permitted".into(),
+        Health::Unreachable(e) => format!("down: {}", e.headline()),
+        Health::NotStarted => "not started".into(),
+    }
+}
+
+fn backup(i: &Input) -> PreCheck {
+    let dir = i.backups.dir.display();
+    match &i.backups.newest {
+        Err(e) => check(
+            "recent snapshot",
+            Status::Warn,
+            format!("cannot read {dir}: {e}"),
+        ),
+        Ok(None) => check(
+            "recent snapshot",
+            Status::Warn,
+            format!("none in {dir}: save one first (s)"),
+        ),
+        Ok(Some((file, t))) => {
+            let age = i.now.saturating_sub(*t);
+            if age <= BACKUP_MAX_AGE {
+                check(
+                    "recent snapshot",
+                    Status::Ok,
+                    format!("{file}, {} min old", age / 60),
+                )
+            } else {
+                check(
+                    "recent snapshot",
+                    Status::Warn,
+                    format!("{file} is {} h old: save a new one (s)", age / 3600),
+                )
+            }
+        }
+    }
+}
+
+fn quota(i: &Input) -> PreCheck {
+    let worst = i
+        .snapshot
+        .members
+        .iter()
+        .filter_map(|m| {
+            let q = (i.quota)(m);
+            let size = m.db_size?;
+            (q > 0).then(|| (size as f64 / q as f64, name(m), size, q))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let Some((ratio, who, size, q)) = worst else {
+        return check(
+            "quota headroom",
+            Status::Warn,
+            "no member reported its db size",
+        );
+    };
+    let pct = (ratio * 100.0).round();
+    let words = format!(
+        "fullest {who}: {} of {} ({pct}%)",
+        crate::ui::text::human_size(size as usize),
+        crate::ui::text::human_size(q as usize)
+    );
+    match ratio {
+        r if r >= 0.8 => check(
+            "quota headroom",
+            Status::Fail,
+            words + ": compact and defragment first",
+        ),
+        r if r >= 0.6 => check("quota headroom", Status::Warn, words),
+        _ => check("quota headroom", Status::Ok, words),
+    }
+}
+
+fn min_patch(s: &ClusterSnapshot, step: &Step, oldest: Version) -> PreCheck {
+    let Some(min) = step.min_patch else {
+        return check(
+            "minimum patch",
+            Status::Ok,
+            format!(
+                "any {} patch (no minimum in the guide)",
+                oldest.minor_name()
+            ),
+        );
+    };
+    let behind: Vec<String> = s
+        .members
+        .iter()
+        .filter_map(|m| Some((m, version_of(m)?)))
+        .filter(|(_, v)| v.line() == step.from && v.patch < min)
+        .map(|(m, v)| format!("{} runs {v}", name(m)))
+        .collect();
+    let wanted = format!("{}.{}.{min}", step.from.0, step.from.1);
+    if behind.is_empty() {
+        check(
+            "minimum patch",
+            Status::Ok,
+            format!("all at {wanted} or later"),
+        )
+    } else {
+        check(
+            "minimum patch",
+            Status::Fail,
+            format!("{}: {}", behind.join(", "), step.why),
+        )
+    }
+}
+
+fn v2store(i: &Input) -> PreCheck {
+    let enabled = match &i.manifest {
+        Some(Ok(flags)) => flags.iter().any(|f| f == "enable-v2"),
+        _ => false,
+    };
+    if enabled {
+        return check(
+            "v2 store",
+            Status::Fail,
+            "the manifest sets --enable-v2: run `etcdutl check v2store` on every member, clean \
+             what it finds, then remove --enable-v2",
+        );
+    }
+    check(
+        "v2 store",
+        Status::Warn,
+        "3.6 has no v2 store: on each member run `etcdutl check v2store --data-dir DIR` \
+         (etcdutl 3.5.32+); it must say \"No custom content found\"",
+    )
+}
+
+fn flags(i: &Input, target: Version) -> PreCheck {
+    let flags = match &i.manifest {
+        None => {
+            return check(
+                "manifest flags",
+                Status::Warn,
+                "no kubeadm manifest on this host: check each member's flags yourself",
+            );
+        }
+        Some(Err(e)) => return check("manifest flags", Status::Warn, format!("unreadable: {e}")),
+        Some(Ok(f)) => f,
+    };
+    let verdicts = rules::flag_verdicts(flags.iter().map(String::as_str), target);
+    if verdicts.is_empty() {
+        return check(
+            "manifest flags",
+            Status::Ok,
+            format!("none renamed or removed by {}", target.minor_name()),
+        );
+    }
+    let removed = verdicts.iter().any(|v| v.removed);
+    let list: Vec<String> = verdicts.iter().map(|v| v.describe()).collect();
+    check(
+        "manifest flags",
+        if removed { Status::Fail } else { Status::Warn },
+        format!(
+            "{} {}: {}",
+            target.minor_name(),
+            if removed { "refuses" } else { "deprecates" },
+            list.join(", ")
+        ),
+    )
+}
+
+/// The member to restart next: followers first (by name), the leader last.
+fn next(i: &Input, plan: &Plan, step: &Step) -> Next {
+    let s = i.snapshot;
+    let started = plan.members.iter().any(|m| m.done);
+    let target = format!("{}.{}", step.to.0, step.to.1);
+    if !started {
+        let failed: Vec<String> = plan
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| format!("{}: {}", c.name, c.reason))
+            .collect();
+        if !failed.is_empty() {
+            return Next::FixFirst { checks: failed };
+        }
+    }
+    if let Some(m) = s.members.iter().find(|m| m.health != Health::Up) {
+        return Next::WaitFor {
+            member: name(m),
+            why: health_words(&m.health),
+        };
+    }
+    let mut todo: Vec<&MemberLine> = plan.members.iter().filter(|m| !m.done).collect();
+    todo.sort_by_key(|m| (m.leader, m.name.clone()));
+    let Some(m) = todo.first() else {
+        let have = plan.cluster_version.as_deref().and_then(Version::parse);
+        return match have {
+            Some(c) if c.line() >= step.to => Next::Done { version: target },
+            Some(c) => Next::WaitClusterVersion {
+                have: c.minor_name(),
+                want: target,
+            },
+            None => Next::Done { version: target },
+        };
+    };
+    if m.leader {
+        // Hand over to a member already upgraded if there is one: it stays leader.
+        let to = plan
+            .members
+            .iter()
+            .filter(|o| !o.leader && !o.learner)
+            .max_by_key(|o| (o.done, std::cmp::Reverse(o.name.clone())));
+        if let Some(to) = to {
+            return Next::MoveLeader {
+                from: m.name.clone(),
+                to: to.name.clone(),
+            };
+        }
+    }
+    Next::Restart {
+        member: m.name.clone(),
+        leader: m.leader,
+    }
+}
+
+fn commands(plan: &Plan, step: &Step) -> Vec<String> {
+    let mut out = Vec::new();
+    match &plan.next {
+        Next::MoveLeader { to, .. } => {
+            if let Some(id) = plan.members.iter().find(|m| &m.name == to).map(|m| m.id) {
+                out.push(format!("etcdctl move-leader {id:x}   # sent to the leader"));
+            }
+        }
+        Next::Restart { .. } if !plan.members.iter().any(|m| m.done) => {
+            out.push("etcdctl snapshot save backup.db   # before the first restart".into());
+        }
+        _ => {}
+    }
+    if step.v2store_check {
+        out.push("etcdutl check v2store --data-dir DIR   # on each member".into());
+    }
+    out
+}
+
+impl Next {
+    /// One line for a person.
+    pub fn describe(&self) -> String {
+        match self {
+            Next::Refused { reason } => format!("refused: {reason}"),
+            Next::UpToDate { version } => format!("up to date ({version}): no newer step known"),
+            Next::FixFirst { checks } => format!("fix first: {}", checks.join("; ")),
+            Next::WaitFor { member, why } => {
+                format!("waiting for {member} ({why}) to come back healthy")
+            }
+            Next::MoveLeader { from, to } => {
+                format!("{from} leads and is last: move leadership to {to} first (select {to}, L)")
+            }
+            Next::Restart { member, leader } => format!(
+                "next: restart {member}{} with the new etcd on the same data dir and flags",
+                if *leader { " (the leader)" } else { "" }
+            ),
+            Next::WaitClusterVersion { have, want } => {
+                format!("every member upgraded; waiting for the cluster version {have} → {want}")
+            }
+            Next::Done { version } => format!("upgrade to {version} complete"),
+        }
+    }
+
+    /// The member this step is about, if any.
+    pub fn member(&self) -> Option<&str> {
+        match self {
+            Next::WaitFor { member, .. } | Next::Restart { member, .. } => Some(member),
+            Next::MoveLeader { from, .. } => Some(from),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
