@@ -100,6 +100,7 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
         app.set_status(etcdtui::app::Level::Warn, warnings.join("; "));
     }
     app.cluster.quota = prefs.quota;
+    app.upgrade.manifest = etcdtui::upgrade::cli::manifest_flags(&cli.conn.kubeadm_manifest);
     app.cluster.interval = prefs.refresh;
     finish(rt.block_on(runtime::run(app, ctx.spec, theme, setup.resolver())))
 }

@@ -13,6 +13,7 @@ mod ops_keys;
 pub mod render_value;
 mod source;
 mod update;
+pub mod upgrade;
 pub mod watch;
 
 use std::time::{Duration, Instant};
@@ -202,6 +203,7 @@ pub struct App {
     pub watch: watch::WatchState,
     pub ops: ops::OpsState,
     pub checks: checks::ChecksState,
+    pub upgrade: upgrade::UpgradeState,
     /// Why cluster operations are unavailable although the session may write: the etcd
     /// user lacks the root role.
     pub ops_denied: Option<String>,
@@ -386,6 +388,7 @@ impl App {
             watch: watch::WatchState::default(),
             ops: ops::OpsState::default(),
             checks: checks::ChecksState::default(),
+            upgrade: upgrade::UpgradeState::default(),
             ops_denied: None,
             access: None,
             width: 80,

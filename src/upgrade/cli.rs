@@ -27,11 +27,15 @@ pub fn manifest_flags(path: &Path) -> Option<Result<Vec<String>, String>> {
     }
 }
 
-/// The cluster version from the first member's metrics that say it.
+/// The cluster version from a member's metrics.
+/// etcd keeps the gauge of a former cluster version at 0: the one at 1 is current.
 pub fn cluster_version(scrape: &crate::metrics::Scrape) -> Option<String> {
     scrape
         .select("etcd_cluster_version", &[])
-        .find_map(|s| s.label("cluster_version").map(str::to_string))
+        .filter(|s| s.value > 0.0)
+        .filter_map(|s| s.label("cluster_version"))
+        .max_by_key(|v| Version::parse(v))
+        .map(str::to_string)
 }
 
 async fn measure(spec: &ConnectSpec) -> Result<(ClusterSnapshot, Option<String>), String> {
@@ -113,6 +117,7 @@ pub async fn run_plan(
         now,
         quota: &quota,
         manifest,
+        restarting: None,
     }))
 }
 

@@ -25,6 +25,8 @@ pub struct Input<'a> {
     pub quota: &'a dyn Fn(&MemberStatus) -> i64,
     /// The flags of the kubeadm manifest on this host: `None` when there is none.
     pub manifest: Option<Result<Vec<String>, String>>,
+    /// The member the watcher last named for a restart: its being down is expected.
+    pub restarting: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -141,9 +143,15 @@ pub fn storage_version(s: &ClusterSnapshot) -> Option<String> {
 pub fn plan(i: &Input) -> Plan {
     let s = i.snapshot;
     let versions: Vec<Version> = s.members.iter().filter_map(version_of).collect();
-    let oldest = versions.iter().min().copied();
-    let newest = versions.iter().max().copied();
     let cluster = i.cluster_version.as_deref().and_then(Version::parse);
+    // A member that does not answer may still run the old line: the cluster version
+    // (the lowest common one) stands in for it.
+    let silent = s.members.iter().any(|m| version_of(m).is_none());
+    let oldest = match (versions.iter().min().copied(), cluster) {
+        (Some(o), Some(c)) if silent && c.line() < o.line() => Some(c),
+        (o, _) => o,
+    };
+    let newest = versions.iter().max().copied();
     let target = match (i.target, oldest, newest) {
         (Some(t), _, _) => Some(t),
         // Mid-upgrade the newest member shows where the cluster is going...
@@ -186,6 +194,9 @@ pub fn plan(i: &Input) -> Plan {
             "etcdctl endpoint health --cluster".into(),
         ],
     };
+    if let Some(t) = downgrade_target(s) {
+        return downgrade(i, plan, t);
+    }
     let Some(oldest) = oldest else {
         plan.next = Next::WaitFor {
             member: "every member".into(),
@@ -196,7 +207,12 @@ pub fn plan(i: &Input) -> Plan {
     let Some(target) = target else {
         return plan;
     };
-    if versions.iter().all(|v| v.line() >= target.line()) {
+    // A member that does not answer has not reached it as far as anyone knows.
+    let reached = s
+        .members
+        .iter()
+        .all(|m| version_of(m).is_some_and(|v| v.line() >= target.line()));
+    if reached {
         plan.guide = rules::step_to(target).map(|st| st.guide);
         plan.next = match cluster {
             Some(c) if c.line() < target.line() => Next::WaitClusterVersion {
@@ -218,8 +234,46 @@ pub fn plan(i: &Input) -> Plan {
     };
     plan.guide = Some(step.guide);
     plan.checks = checks(i, step, oldest, target);
-    plan.next = next(i, &plan, step);
+    plan.next = next(i, &plan, step.to);
     plan.commands.extend(commands(&plan, step));
+    plan
+}
+
+/// The downgrade a member reports enabled (etcd 3.6+), if any.
+pub fn downgrade_target(s: &ClusterSnapshot) -> Option<Version> {
+    s.members.iter().find_map(|m| {
+        let d = m.since_36.as_ref()?.downgrade.as_ref()?;
+        d.enabled.then(|| Version::parse(&d.target)).flatten()
+    })
+}
+
+/// An enabled downgrade: the same member-by-member walk, to the older binary.
+fn downgrade(i: &Input, mut plan: Plan, t: Version) -> Plan {
+    plan.target = Some(t.minor_name());
+    plan.guide = match t.line() {
+        (3, 6) => Some(rules::DOWNGRADE_3_7),
+        (3, 5) => Some(rules::DOWNGRADE_3_6),
+        _ => None,
+    };
+    for m in &mut plan.members {
+        m.done = m
+            .version
+            .as_deref()
+            .and_then(Version::parse)
+            .is_some_and(|v| v.line() <= t.line());
+    }
+    let next = next(i, &plan, t.line());
+    plan.next = match next {
+        // The cluster version drops as soon as the downgrade is enabled.
+        Next::Done { .. } | Next::WaitClusterVersion { .. } => Next::Done {
+            version: t.minor_name(),
+        },
+        other => other,
+    };
+    plan.commands.push(
+        "etcdctl downgrade cancel   # to stop; then restart downgraded members on the newer etcd"
+            .to_string(),
+    );
     plan
 }
 
@@ -240,11 +294,22 @@ fn checks(i: &Input, step: &Step, oldest: Version, target: Version) -> Vec<PreCh
         .filter(|m| m.health != Health::Up)
         .map(|m| format!("{} ({})", name(m), health_words(&m.health)))
         .collect();
+    let restarting = s
+        .members
+        .iter()
+        .filter(|m| m.health != Health::Up)
+        .all(|m| i.restarting.as_deref() == Some(name(m).as_str()));
     out.push(if unhealthy.is_empty() {
         check(
             "members healthy",
             Status::Ok,
             format!("{}/{} up", s.members.len(), s.members.len()),
+        )
+    } else if restarting {
+        check(
+            "members healthy",
+            Status::Warn,
+            format!("{}: being restarted", unhealthy.join(", ")),
         )
     } else {
         check("members healthy", Status::Fail, unhealthy.join(", "))
@@ -460,10 +525,21 @@ fn flags(i: &Input, target: Version) -> PreCheck {
 }
 
 /// The member to restart next: followers first (by name), the leader last.
-fn next(i: &Input, plan: &Plan, step: &Step) -> Next {
+fn next(i: &Input, plan: &Plan, to: (u32, u32)) -> Next {
     let s = i.snapshot;
     let started = plan.members.iter().any(|m| m.done);
-    let target = format!("{}.{}", step.to.0, step.to.1);
+    let target = format!("{}.{}", to.0, to.1);
+    let expected = |m: &MemberStatus| i.restarting.as_deref() == Some(name(m).as_str());
+    if let Some(m) = s
+        .members
+        .iter()
+        .find(|m| m.health != Health::Up && expected(m))
+    {
+        return Next::WaitFor {
+            member: name(m),
+            why: health_words(&m.health),
+        };
+    }
     if !started {
         let failed: Vec<String> = plan
             .checks
@@ -486,7 +562,7 @@ fn next(i: &Input, plan: &Plan, step: &Step) -> Next {
     let Some(m) = todo.first() else {
         let have = plan.cluster_version.as_deref().and_then(Version::parse);
         return match have {
-            Some(c) if c.line() >= step.to => Next::Done { version: target },
+            Some(c) if c.line() >= to => Next::Done { version: target },
             Some(c) => Next::WaitClusterVersion {
                 have: c.minor_name(),
                 want: target,

@@ -62,6 +62,7 @@ fn plan_of(s: &ClusterSnapshot, cv: &str, to: Option<&str>, manifest: Option<Vec
         now: 1600,
         quota: &quota,
         manifest: manifest.map(|f| Ok(f.into_iter().map(String::from).collect())),
+        restarting: None,
     })
 }
 
@@ -256,6 +257,7 @@ fn alarms_learners_and_old_snapshots_are_named() {
         now: 7200,
         quota: &quota,
         manifest: None,
+        restarting: None,
     });
     let status = |n: &str| p.checks.iter().find(|c| c.name == n).unwrap().status;
     assert_eq!(status("no alarms"), Status::Fail);
