@@ -228,3 +228,95 @@ fn say(app: &mut App, text: String) -> Vec<Effect> {
     .to_string();
     vec![Effect::Audit { path, line }]
 }
+
+/// `:downgrade validate|enable VERSION`, `:downgrade cancel`: the confirmation, with
+/// the etcdctl equivalent, or why not. One minor line down from the cluster's, 3.6+
+/// only; enabling needs the version typed.
+pub fn plan_downgrade(
+    s: &crate::etcd::cluster::ClusterSnapshot,
+    action: crate::etcd::downgrade::DowngradeAction,
+    version: Option<String>,
+) -> Result<super::keys::write::Confirm, String> {
+    use crate::etcd::downgrade::DowngradeAction as A;
+    use crate::etcd::operations::Operation;
+    let oldest = s
+        .members
+        .iter()
+        .filter_map(|m| m.version.as_deref().and_then(Version::parse))
+        .min()
+        .ok_or("no member reported its version: refresh and retry")?;
+    if oldest.line() < (3, 6) {
+        return Err(format!(
+            "the members run etcd {oldest}: the downgrade API and guides start with 3.6 \
+             (3.4 has no Downgrade call; 3.5's is not a supported path). Restore the snapshot \
+             taken before the upgrade instead"
+        ));
+    }
+    let newest = s
+        .members
+        .iter()
+        .filter_map(|m| m.version.as_deref().and_then(Version::parse))
+        .max()
+        .unwrap_or(oldest);
+    let version = version.unwrap_or_default();
+    let mut lines = Vec::new();
+    let typed = match action {
+        A::Cancel => {
+            lines.push(
+                "ends the downgrade: restart members already on the older etcd with the newer one"
+                    .to_string(),
+            );
+            None
+        }
+        A::Validate | A::Enable => {
+            let t = Version::parse(&version)
+                .ok_or_else(|| format!("{version:?} is not a version (e.g. 3.6)"))?;
+            let one_down = (newest.major, newest.minor.saturating_sub(1));
+            if t.line() != one_down {
+                return Err(format!(
+                    "etcd downgrades one minor version at a time: from {} only to {}.{}",
+                    newest.minor_name(),
+                    one_down.0,
+                    one_down.1
+                ));
+            }
+            if action == A::Validate {
+                lines.push(
+                    "asks etcd whether the cluster can go down to it; changes nothing".into(),
+                );
+                None
+            } else {
+                lines.push(format!(
+                    "the cluster version drops to {} at once and the storage migrates to it; \
+                     then restart each member with etcd {} on its data dir, followers first \
+                     (the upgrade panel, U, names each)",
+                    t.minor_name(),
+                    t.minor_name()
+                ));
+                lines.push(format!("type {version} to confirm"));
+                Some(version.clone())
+            }
+        }
+    };
+    lines.push(action.etcdctl(&version));
+    let guide = match newest.line() {
+        (3, 7) => crate::upgrade::rules::DOWNGRADE_3_7,
+        _ => crate::upgrade::rules::DOWNGRADE_3_6,
+    };
+    lines.push(guide.to_string());
+    Ok(super::keys::write::Confirm {
+        title: format!("Downgrade {}", action.word()),
+        lines,
+        typed,
+        input: String::new(),
+        secret: false,
+        op: super::keys::write::WriteOp::Operation(Box::new(Operation::Downgrade {
+            action,
+            version: if action == A::Cancel {
+                String::new()
+            } else {
+                version
+            },
+        })),
+    })
+}

@@ -6,6 +6,7 @@ mod cert_reason;
 pub mod cluster;
 pub mod cluster_ops;
 pub mod connect;
+pub mod downgrade;
 pub mod errors;
 pub mod export;
 pub mod gather;
