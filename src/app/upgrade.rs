@@ -320,3 +320,6 @@ pub fn plan_downgrade(
         })),
     })
 }
+
+#[cfg(test)]
+mod tests;

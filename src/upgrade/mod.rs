@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod plan;
+mod preflight;
 pub mod rules;
 pub mod version;
 
