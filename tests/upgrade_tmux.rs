@@ -43,7 +43,7 @@ async fn the_upgrade_panel_at_80x24_watches_a_member_go_down_and_come_back() {
     t.key("3");
     t.wait_for("tolerates 1 more failure", T);
     t.key("U");
-    let s = t.wait_for("(U closes)", T);
+    t.wait_for("(U closes)", T);
     let s = if v.line() < (3, 7) {
         let s = t.wait_for("next: restart", T);
         assert!(
