@@ -34,6 +34,8 @@ pub struct UpgradeState {
     pub log: VecDeque<String>,
     /// The member last named for a restart: its going down is expected.
     pub restarting: Option<String>,
+    /// The saved snapshot whose file the backups check has been asked to see.
+    remeasured: Option<Vec<String>>,
     /// Per member id: version and whether it was up, at the last refresh.
     seen: HashMap<u64, (Option<String>, bool)>,
     cluster_version: Option<String>,
@@ -124,6 +126,18 @@ pub fn observe(app: &mut App) -> Vec<Effect> {
     }
     u.plan = Some(p);
     let mut effects = Vec::new();
+    // `s` from the panel: measure the backups directory again to see the new file.
+    if let Some(f) = app
+        .ops
+        .finished
+        .as_ref()
+        .filter(|f| f.ok && f.title.starts_with("Snapshot"))
+        && app.upgrade.open
+        && app.upgrade.remeasured.as_ref() != Some(&f.lines)
+    {
+        app.upgrade.remeasured = Some(f.lines.clone());
+        effects.extend(super::checks::run(&mut app.checks));
+    }
     for n in notes {
         effects.extend(say(app, n));
     }
