@@ -213,8 +213,11 @@ fn changes(app: &mut App, p: &Plan, cv: Option<String>, downgrade: Option<Versio
     if said_next != Some(&p.next) && (u.open || u.target.is_some()) {
         out.push(p.next.describe());
     }
-    if first && !u.open {
-        // Opening later shows the plan; the first refresh is no news.
+    // Unwatched (panel never opened, no upgrade or downgrade under way) nothing is said:
+    // the Cluster view's own log tells of members going down. The first refresh is no
+    // news either: opening the panel shows the plan.
+    let armed = u.open || u.target.is_some() || downgrade.is_some();
+    if !armed || first && !u.open {
         out.clear();
     }
     out
