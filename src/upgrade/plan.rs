@@ -377,7 +377,7 @@ impl Next {
                 format!("{from} leads and is last: move leadership to {to} first (select {to}, L)")
             }
             Next::Restart { member, leader } => format!(
-                "next: restart {member}{} with the new etcd on the same data dir and flags",
+                "next: restart {member}{} on the new etcd, same data dir and flags",
                 if *leader { " (the leader)" } else { "" }
             ),
             Next::WaitClusterVersion { have, want } => {

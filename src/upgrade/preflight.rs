@@ -110,7 +110,7 @@ fn backup(i: &Input) -> PreCheck {
         Ok(None) => check(
             "recent snapshot",
             Status::Warn,
-            format!("none in {dir}: save one first (s)"),
+            format!("none yet: s saves one (looked in {dir})"),
         ),
         Ok(Some((file, t))) => {
             let age = i.now.saturating_sub(*t);
@@ -124,7 +124,7 @@ fn backup(i: &Input) -> PreCheck {
                 check(
                     "recent snapshot",
                     Status::Warn,
-                    format!("{file} is {} h old: save a new one (s)", age / 3600),
+                    format!("{} h old: s saves a new one ({file})", age / 3600),
                 )
             }
         }
@@ -216,8 +216,8 @@ fn v2store(i: &Input) -> PreCheck {
     check(
         "v2 store",
         Status::Warn,
-        "3.6 has no v2 store: on each member run `etcdutl check v2store --data-dir DIR` \
-         (etcdutl 3.5.32+); it must say \"No custom content found\"",
+        "run `etcdutl check v2store` (3.5.32+) on each member: 3.6 has no v2 store, it must \
+         find no custom content",
     )
 }
 
@@ -227,7 +227,7 @@ fn flags(i: &Input, target: Version) -> PreCheck {
             return check(
                 "manifest flags",
                 Status::Warn,
-                "no kubeadm manifest on this host: check each member's flags yourself",
+                "no kubeadm manifest here: check each member's flags",
             );
         }
         Some(Err(e)) => return check("manifest flags", Status::Warn, format!("unreadable: {e}")),
