@@ -85,6 +85,10 @@ pub(super) fn checks(i: &Input, step: &Step, oldest: Version, target: Version) -
         out.push(v2store(i));
     }
     out.push(flags(i, target));
+    if let Some(caveat) = step.caveat {
+        // What the guide warns of and etcdtui cannot measure: said, for a person to judge.
+        out.push(check("guide says", Status::Warn, caveat));
+    }
     out
 }
 

@@ -36,8 +36,8 @@ pub const STEPS: &[Step] = &[
         why: "to upgrade an existing etcd deployment to 3.5, the running cluster must be 3.4 or greater",
         v2store_check: false,
         caveat: Some(
-            "with auth enabled a rolling upgrade from 3.4 is not supported: 3.5 changes the format of \
-             WAL entries related to auth",
+            "if auth is enabled, no rolling upgrade from 3.4: 3.5 changes the format of WAL \
+             entries related to auth",
         ),
         guide: GUIDE_3_5,
     },

@@ -80,6 +80,12 @@ fn a_plan_from_3_4_straight_to_3_6_is_refused_with_the_guides_reason() {
     let p = plan_of(&s, "3.4.0", None, None);
     assert_eq!(p.target.as_deref(), Some("3.5"));
     assert_eq!(p.guide, Some(rules::GUIDE_3_5));
+    let note = p.checks.iter().find(|c| c.name == "guide says").unwrap();
+    assert!(
+        note.reason.contains("auth"),
+        "3.4 → 3.5 with auth: {}",
+        note.reason
+    );
 }
 
 #[test]
