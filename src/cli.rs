@@ -132,6 +132,10 @@ pub enum Cmd {
     /// or compare one with the live cluster
     #[command(subcommand)]
     Snapshot(SnapshotCmd),
+    /// Upgrades by etcd's documented rules: the next allowed step, its pre-flight checks
+    /// and the member to restart next
+    #[command(subcommand)]
+    Upgrade(UpgradeCmd),
     /// Print a shell completion script: `etcdtui completions bash > /etc/bash_completion.d/etcdtui`
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff): `etcdtui man > etcdtui.1`
@@ -149,6 +153,23 @@ pub struct CheckArgs {
 pub enum CheckOutput {
     Table,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UpgradeCmd {
+    /// Members and their versions, the cluster and storage versions, the next allowed
+    /// step with its pre-flight checks; exits 0 all ok, 1 on a warning, 2 on a failure
+    Plan(UpgradePlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradePlanArgs {
+    /// The version to upgrade to (default: the next minor version)
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: CheckOutput,
 }
 
 #[derive(Debug, Subcommand)]

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Status(args))) => {
             return snapshot_status(args);
         }
+        Some(Cmd::Upgrade(cmd)) => return etcdtui::upgrade::cli::main(&rt, &cli.conn, cmd),
         Some(Cmd::Completions { shell }) => return print(etcdtui::cli::completions(shell)),
         Some(Cmd::Man) => return print(etcdtui::cli::man_page()),
         None => return run_tui(&rt, cli),
@@ -107,6 +108,7 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
         app.set_status(etcdtui::app::Level::Warn, warnings.join("; "));
     }
     app.cluster.quota = prefs.quota;
+    app.upgrade.manifest = etcdtui::upgrade::cli::manifest_flags(&cli.conn.kubeadm_manifest);
     app.cluster.interval = prefs.refresh;
     finish(rt.block_on(runtime::run(app, ctx.spec, theme, setup.resolver())))
 }

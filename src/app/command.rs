@@ -38,6 +38,7 @@ const COMMANDS: &[&str] = &[
     "defrag",
     "alarm",
     "compact",
+    "downgrade",
     "theme",
 ];
 
@@ -132,6 +133,11 @@ pub enum OpCommand {
     Compact {
         revision: Option<i64>,
         physical: bool,
+    },
+    /// etcd 3.6+: `:downgrade validate|enable VERSION`, `:downgrade cancel`.
+    Downgrade {
+        action: crate::etcd::downgrade::DowngradeAction,
+        version: Option<String>,
     },
 }
 
@@ -301,6 +307,20 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
             _ => Err("usage: :alarm disarm (the Cluster view lists raised alarms)".into()),
         },
         "compact" => parse_compact(&args),
+        "downgrade" => {
+            use crate::etcd::downgrade::DowngradeAction as A;
+            let (action, version) = match args.as_slice() {
+                ["validate", v] => (A::Validate, Some((*v).to_string())),
+                ["enable", v] => (A::Enable, Some((*v).to_string())),
+                ["cancel"] => (A::Cancel, None),
+                _ => {
+                    return Err(
+                        "usage: :downgrade validate|enable VERSION, :downgrade cancel".into(),
+                    );
+                }
+            };
+            Ok(Command::Op(OpCommand::Downgrade { action, version }))
+        }
         "theme" => match args.as_slice() {
             [] => Ok(Command::Theme(None)),
             [name] => Ok(Command::Theme(Some((*name).to_string()))),

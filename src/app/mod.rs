@@ -14,6 +14,7 @@ pub use crate::decode::render_value;
 mod source;
 pub use source::{context as source_context, reading_context};
 mod update;
+pub mod upgrade;
 pub mod watch;
 
 use std::time::{Duration, Instant};
@@ -123,6 +124,7 @@ pub struct App {
     pub watch: watch::WatchState,
     pub ops: ops::OpsState,
     pub checks: checks::ChecksState,
+    pub upgrade: upgrade::UpgradeState,
     /// Why cluster operations are unavailable although the session may write: the etcd
     /// user lacks the root role.
     pub ops_denied: Option<String>,
@@ -307,6 +309,7 @@ impl App {
             watch: watch::WatchState::default(),
             ops: ops::OpsState::default(),
             checks: checks::ChecksState::default(),
+            upgrade: upgrade::UpgradeState::default(),
             ops_denied: None,
             access: None,
             width: 80,

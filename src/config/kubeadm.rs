@@ -174,6 +174,24 @@ fn client_pair(cacert: &Path, exists: &dyn Fn(&Path) -> bool) -> (PathBuf, PathB
 
 /// Go-flag style arguments: `--flag=value`, `--flag value`, single dash too.
 /// Later occurrences win, as in Go's flag package.
+/// The flag names (without dashes) of the manifest's etcd container, for checks that
+/// look at how etcd is started (the upgrade plan's renamed and removed flags).
+pub fn manifest_flag_names(text: &str) -> Result<Vec<String>, String> {
+    let pod: Pod = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+    let c = pod
+        .spec
+        .containers
+        .iter()
+        .find(|c| c.name == "etcd")
+        .or_else(|| pod.spec.containers.first())
+        .ok_or("no container in spec.containers")?;
+    let mut names: Vec<String> = parse_flags(c.command.iter().chain(&c.args))
+        .into_keys()
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 fn parse_flags<'a>(items: impl Iterator<Item = &'a String>) -> HashMap<String, String> {
     let items: Vec<&String> = items.collect();
     let mut out = HashMap::new();

@@ -352,7 +352,7 @@ async fn certificates(
     out
 }
 
-fn backups(dir: &Path) -> BackupFacts {
+pub fn backups(dir: &Path) -> BackupFacts {
     // No directory yet is no backup yet: a warning, not an unknown.
     let newest = match std::fs::read_dir(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -7,6 +7,7 @@ mod cert_reason;
 pub mod cluster;
 pub mod cluster_ops;
 pub mod connect;
+pub mod downgrade;
 pub mod encryption_facts;
 pub mod encryption_scan;
 pub mod errors;

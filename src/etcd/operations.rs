@@ -78,6 +78,12 @@ pub enum Operation {
         revision: i64,
         physical: bool,
     },
+    /// etcd 3.6+'s Downgrade RPC (`app::upgrade` plans it).
+    Downgrade {
+        action: super::downgrade::DowngradeAction,
+        /// Empty for cancel.
+        version: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,6 +203,9 @@ pub async fn run(
                 if physical { " (physically)" } else { "" }
             )))
         }
+        Operation::Downgrade { action, version } => Ok(Outcome::Done(
+            super::downgrade::run(&seed, action, version).await?,
+        )),
     }
 }
 

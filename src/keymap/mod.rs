@@ -208,6 +208,8 @@ pub enum Action {
     DefragAll,
     DisarmAlarms,
     Compact,
+    /// The upgrade panel (`app::upgrade`).
+    Upgrade,
 }
 
 impl Action {
@@ -341,6 +343,7 @@ const DEFAULTS: &[Row] = &[
     (CLUSTER, Action::DefragAll, "F", "defragment all members, leader last", None, true),
     (CLUSTER, Action::DisarmAlarms, "A", "disarm the raised alarms", None, true),
     (CLUSTER, Action::Compact, "C", "compact, keeping the last 10,000 revisions", None, true),
+    (CLUSTER, Action::Upgrade, "U", "upgrade panel: next step, pre-flight checks, rolling upgrade watched", None, false),
     (AUTH, Action::Down, "j down", "down", None, false),
     (AUTH, Action::Up, "k up", "up", None, false),
     (AUTH, Action::Open, "l right", "roles pane", None, false),

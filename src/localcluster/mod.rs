@@ -93,6 +93,8 @@ pub struct MemberInfo {
 struct Member {
     info: MemberInfo,
     child: Option<Child>,
+    /// Another binary than the cluster's, after [`LocalCluster::restart_with`].
+    bin: Option<PathBuf>,
 }
 
 /// A running local cluster. Dropping it SIGKILLs every member and removes
@@ -180,7 +182,11 @@ impl LocalCluster {
                 log: member_dir.join("etcd.log"),
                 name,
             };
-            members.push(Member { info, child: None });
+            members.push(Member {
+                info,
+                child: None,
+                bin: None,
+            });
         }
         let initial_cluster = members
             .iter()
@@ -291,6 +297,16 @@ impl LocalCluster {
         self.wait_ready(i..i + 1).await
     }
 
+    /// Restarts member `i` with another etcd binary on its data dir and ports (killing
+    /// it first if it still runs), as a rolling upgrade or downgrade does, and waits
+    /// until it is ready. Later restarts keep that binary.
+    pub async fn restart_with(&mut self, i: usize, bin: &Path) -> Result<(), LocalClusterError> {
+        self.kill(i);
+        self.members[i].bin = Some(bin.to_path_buf());
+        self.spawn(i, "existing")?;
+        self.wait_ready(i..i + 1).await
+    }
+
     /// Cuts member `i` off from all its peers, both ways, while clients still reach
     /// it. Needs [`ClusterOptions::netns`].
     pub fn partition(&self, i: usize) -> Result<(), LocalClusterError> {
@@ -318,16 +334,19 @@ impl LocalCluster {
 
     fn spawn(&mut self, i: usize, state: &str) -> Result<(), LocalClusterError> {
         let info = &self.members[i].info;
+        let bin = self.members[i]
+            .bin
+            .clone()
+            .unwrap_or(self.opts.etcd_bin.clone());
         let mut cmd = match &self.netns {
             // `ip netns exec` execs etcd in place: the child's pid is etcd's own, so
             // kill and SIGSTOP reach it.
             Some(n) => {
                 let mut c = Command::new("ip");
-                c.args(["netns", "exec", &n.namespace(i)])
-                    .arg(&self.opts.etcd_bin);
+                c.args(["netns", "exec", &n.namespace(i)]).arg(&bin);
                 c
             }
-            None => Command::new(&self.opts.etcd_bin),
+            None => Command::new(&bin),
         };
         cmd.arg("--name")
             .arg(&info.name)
@@ -386,11 +405,9 @@ impl LocalCluster {
             Some(log)
         };
         let mut child = cmd.spawn().map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => {
-                LocalClusterError::BinaryNotFound(self.opts.etcd_bin.clone())
-            }
+            io::ErrorKind::NotFound => LocalClusterError::BinaryNotFound(bin.clone()),
             _ => LocalClusterError::Io {
-                context: format!("starting {}", self.opts.etcd_bin.display()),
+                context: format!("starting {}", bin.display()),
                 source: e,
             },
         })?;

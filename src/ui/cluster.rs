@@ -58,6 +58,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(summary_text), summary);
+    if app.upgrade.open {
+        let below = Rect::new(table.x, table.y, table.width, table.height + bottom.height);
+        super::cluster_upgrade::draw(frame, below, app, theme);
+        return;
+    }
     super::cluster_table::draw_table(frame, table, c, s, theme);
     let [detail, log] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);

@@ -6,6 +6,7 @@ mod checks;
 mod cluster;
 mod cluster_details;
 mod cluster_table;
+mod cluster_upgrade;
 mod confirm;
 mod footer;
 mod header;

@@ -7,6 +7,7 @@
 pub mod encryption;
 pub mod privilege;
 pub mod terminal;
+pub mod upgrade;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -84,6 +84,9 @@ pub fn describe(op: &Operation) -> (String, String) {
             .into(),
             format!("revision {revision}"),
         ),
+        Operation::Downgrade { action, version } => {
+            (format!("downgrade {}", action.word()), version.clone())
+        }
     }
 }
 

@@ -162,6 +162,9 @@ pub fn plan(cx: &Ctx, cmd: OpCommand) -> Result<Confirm, String> {
         OpCommand::DefragAll { handover } => defrag_all(s, handover),
         OpCommand::Defrag(name) => defrag_one(cx, name.as_deref()),
         OpCommand::AlarmDisarm => disarm(s),
+        OpCommand::Downgrade { action, version } => {
+            crate::app::upgrade::plan_downgrade(s, action, version)
+        }
         OpCommand::Compact { revision, physical } => {
             let rev = match revision {
                 Some(r) => r,

@@ -129,10 +129,13 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             return super::watch::on_updates(&mut app.watch, id, updates, app.now, app.wall);
         }
         Event::Cluster { id, result, .. } => {
-            return super::cluster::on_answer(&mut app.cluster, id, result, app.now);
+            let mut effects = super::cluster::on_answer(&mut app.cluster, id, result, app.now);
+            effects.extend(super::upgrade::observe(app));
+            return effects;
         }
         Event::Operation { id, update, .. } => return super::ops_keys::on_update(app, id, update),
         Event::Checks { id, facts, .. } => {
+            super::upgrade::on_facts(&mut app.upgrade, &facts);
             super::checks::on_facts(&mut app.checks, id, *facts);
             return effects;
         }

@@ -124,6 +124,7 @@ pub(super) fn cluster_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Top => cl::step(c, isize::MIN / 2),
         Action::Bottom => cl::step(c, isize::MAX / 2),
         Action::Refresh => return cl::refresh(c, app.now),
+        Action::Upgrade => return super::super::upgrade::toggle(app),
         other => return super::super::ops_keys::action(app, other),
     }
     Vec::new()
