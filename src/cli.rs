@@ -174,6 +174,9 @@ pub enum SnapshotCmd {
     /// What changed in the live cluster since the snapshot: keys added, changed and
     /// removed, by prefix
     Diff(SnapshotDiffArgs),
+    /// Save a verified snapshot from a healthy member (a follower when there is one) to
+    /// FILE, or into a directory with --keep N pruning, for cron and systemd
+    Save(crate::backup::args::SaveArgs),
 }
 
 #[derive(Debug, Args)]

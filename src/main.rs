@@ -31,6 +31,9 @@ fn main() -> ExitCode {
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Diff(args))) => {
             return snapshot_diff(&rt, &cli.conn, args);
         }
+        Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Save(args))) => {
+            return etcdtui::backup::snapshot_save(&rt, &cli.conn, args);
+        }
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Status(args))) => {
             return snapshot_status(args);
         }

@@ -90,6 +90,10 @@ async fn run_from(
     let mut queue_edits: Vec<Effect> = Vec::new();
     let mut last_draw = Instant::now() - MIN_FRAME;
     let test_panic = test_panic_wanted();
+    // Caught so that a snapshot under way is cancelled and recorded, and the caller's
+    // cleanup (the demo's cluster directory) runs, instead of the process vanishing.
+    let mut signals = crate::backup::signals::Signals::new();
+    let mut ended_by = "quit";
 
     while !app.quit {
         for edit in pending_edits.drain(..) {
@@ -148,7 +152,14 @@ async fn run_from(
                 Some(Ok(TermEvent::Mouse(m))) => convert_mouse(m).map(Msg::Mouse).into_iter().collect(),
                 Some(Ok(_)) => Vec::new(),
                 // The terminal is gone (closed SSH session): nothing left to show.
-                Some(Err(_)) | None => break,
+                Some(Err(_)) | None => {
+                    ended_by = "the terminal closing";
+                    break;
+                }
+            },
+            sig = signals.recv() => {
+                ended_by = sig.name;
+                break;
             },
             _ = tick.tick() => vec![Msg::Tick(Instant::now())],
             Some(first) = ev_rx.recv() => {
@@ -176,6 +187,10 @@ async fn run_from(
             ));
         }
     }
+    if ended_by == "SIGHUP" || ended_by == "the terminal closing" {
+        crate::backup::signals::detach_from_terminal();
+    }
+    crate::backup::interrupt::wind_down(&mut app, &etcd, &mut ev_rx, ended_by).await;
     etcd.send(Request::Shutdown);
     drop(guard);
     Ok(())
