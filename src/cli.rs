@@ -177,6 +177,9 @@ pub enum SnapshotCmd {
     /// Save a verified snapshot from a healthy member (a follower when there is one) to
     /// FILE, or into a directory with --keep N pruning, for cron and systemd
     Save(crate::backup::args::SaveArgs),
+    /// Verify a snapshot and print the exact commands to restore a cluster from it, member
+    /// by member, with a computed revision bump (-o json: every command as arguments)
+    RestorePlan(crate::backup::args::RestorePlanArgs),
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,9 @@ fn main() -> ExitCode {
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Save(args))) => {
             return etcdtui::backup::snapshot_save(&rt, &cli.conn, args);
         }
+        Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::RestorePlan(args))) => {
+            return etcdtui::backup::restore_plan(&rt, &cli.conn, args);
+        }
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Status(args))) => {
             return snapshot_status(args);
         }

@@ -40,3 +40,40 @@ pub struct SaveArgs {
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     pub output: Output,
 }
+
+#[derive(Debug, Args)]
+pub struct RestorePlanArgs {
+    /// The snapshot to restore (from `snapshot save` or `etcdctl snapshot save`)
+    pub file: PathBuf,
+
+    /// The etcd version the restored cluster runs [default: the live cluster's, else the
+    /// one written in the snapshot]
+    #[arg(long, value_name = "VERSION")]
+    pub etcd_version: Option<String>,
+
+    /// A member, as NAME=PEER_URL (repeat for each); wins over the live cluster and manifests
+    #[arg(long = "member", value_name = "NAME=PEER_URL")]
+    pub members: Vec<String>,
+
+    /// A kubeadm etcd static pod manifest (repeat for each control-plane node's copy)
+    /// [default: the local one, when there is one]
+    #[arg(long = "manifest", value_name = "FILE")]
+    pub manifests: Vec<PathBuf>,
+
+    /// Where each member's new data dir goes; {name} is the member's name [default:
+    /// beside its data dir as DIR.restored-<time>, else /var/lib/etcd-restored-<time>]
+    #[arg(long, value_name = "DIR")]
+    pub new_data_dir: Option<String>,
+
+    /// Move the revision on by N instead of the computed bump
+    #[arg(long, value_name = "N")]
+    pub bump_revision: Option<u64>,
+
+    /// Do not ask the live cluster for members, version and revision
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Output: the plan to read, or JSON with every command as arguments
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    pub output: Output,
+}

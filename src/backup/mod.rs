@@ -4,6 +4,9 @@
 pub mod args;
 pub mod interrupt;
 pub mod names;
+pub mod plan;
+pub mod plan_cli;
+pub mod plan_inputs;
 pub mod save;
 pub mod signals;
 
@@ -60,4 +63,61 @@ pub fn snapshot_save(
         eprintln!("etcdtui: {}", crate::ui::text::safe(line));
     }
     ExitCode::from(ended.code)
+}
+
+/// `etcdtui snapshot restore-plan`: exit 0 with the plan, 1 when the file cannot be
+/// restored or no members are known, 2 on a usage error.
+pub fn restore_plan(
+    rt: &tokio::runtime::Runtime,
+    conn: &ConnArgs,
+    args: args::RestorePlanArgs,
+) -> ExitCode {
+    // The live cluster is asked only when a context resolves; a bad config is not a
+    // reason to refuse a plan the manifests or flags can make.
+    let spec = Setup::load(conn)
+        .ok()
+        .and_then(|s| s.resolve().ok())
+        .map(|mut ctx| {
+            // A plan never prompts: a password it cannot find means no live answers.
+            let _ = ensure_password_quietly(&mut ctx);
+            ctx.spec
+        });
+    let made = rt.block_on(plan_inputs::gather(
+        &args,
+        spec.as_ref(),
+        &conn.kubeadm_manifest,
+    ));
+    let (input, notes) = match made {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("etcdtui: {}", crate::ui::text::safe(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let plan = match plan::plan(&input) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("etcdtui: {}", crate::ui::text::safe(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let out = match args.output {
+        args::Output::Text => plan_cli::text(&input, &plan, &notes),
+        args::Output::Json => plan_cli::json(&input, &plan, &notes),
+    };
+    print!("{out}");
+    ExitCode::SUCCESS
+}
+
+/// The password from the environment or a file, never a prompt.
+fn ensure_password_quietly(ctx: &mut crate::config::ResolvedContext) -> Result<(), String> {
+    if ctx
+        .spec
+        .credentials
+        .as_ref()
+        .is_some_and(|c| c.password.is_none())
+    {
+        ctx.spec.credentials = None;
+    }
+    Ok(())
 }

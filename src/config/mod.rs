@@ -19,7 +19,9 @@ pub use file::{
     Config, ContextConfig, default_config_dir, default_config_path, load_config, parse_bytes,
     parse_config, state_dir,
 };
-pub use kubeadm::{DEFAULT_KUBEADM_MANIFEST, KubeadmEtcd, detect_kubeadm, parse_manifest};
+pub use kubeadm::{
+    DEFAULT_KUBEADM_MANIFEST, KubeadmEtcd, detect_kubeadm, etcd_flags, parse_manifest,
+};
 pub use kubeconfig::{current_kube_context, parse_current_context};
 pub use resolve::{
     ConnectFlags, PickedBy, ResolveInputs, ResolvedContext, Source, resolve, resolve_named,
