@@ -180,6 +180,9 @@ pub enum SnapshotCmd {
     /// Verify a snapshot and print the exact commands to restore a cluster from it, member
     /// by member, with a computed revision bump (-o json: every command as arguments)
     RestorePlan(crate::backup::args::RestorePlanArgs),
+    /// Restore one member's new data dir with the installed etcdutl (or 3.4's etcdctl),
+    /// then check the restored db's keys and revision with etcdtui's own reader
+    Restore(crate::backup::args::RestoreArgs),
 }
 
 #[derive(Debug, Args)]

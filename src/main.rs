@@ -37,6 +37,9 @@ fn main() -> ExitCode {
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::RestorePlan(args))) => {
             return etcdtui::backup::restore_plan(&rt, &cli.conn, args);
         }
+        Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Restore(args))) => {
+            return etcdtui::backup::snapshot_restore(args);
+        }
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Status(args))) => {
             return snapshot_status(args);
         }

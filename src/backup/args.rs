@@ -77,3 +77,50 @@ pub struct RestorePlanArgs {
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     pub output: Output,
 }
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 restored and checked; 1 the tool failed, or the restored \
+data does not match the snapshot; 2 usage error (a non-empty data dir, no tool found, a bad \
+snapshot)."
+)]
+pub struct RestoreArgs {
+    /// The snapshot to restore
+    pub file: PathBuf,
+
+    /// This member's name
+    #[arg(long)]
+    pub name: String,
+
+    /// The new data dir: must not exist, or be empty
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: PathBuf,
+
+    /// Every member of the new cluster, NAME=PEER_URL,...
+    #[arg(long, value_name = "NAME=URL,...")]
+    pub initial_cluster: String,
+
+    /// A token new to this cluster
+    #[arg(long, value_name = "TOKEN", default_value = "etcd-cluster")]
+    pub initial_cluster_token: String,
+
+    /// This member's peer URLs [default: its entry in --initial-cluster]
+    #[arg(long, value_name = "URL,...")]
+    pub initial_advertise_peer_urls: Option<String>,
+
+    /// Move the revision on by N (etcdutl 3.5 and later; needs --mark-compacted)
+    #[arg(long, value_name = "N", requires = "mark_compacted")]
+    pub bump_revision: Option<u64>,
+
+    /// Mark the bumped revision compacted, so no watcher can ask for the skipped ones
+    #[arg(long, requires = "bump_revision")]
+    pub mark_compacted: bool,
+
+    /// The etcdutl (or etcd 3.4's etcdctl) to run [default: etcdutl on PATH, else etcdctl]
+    #[arg(long, value_name = "PATH")]
+    pub etcdutl: Option<PathBuf>,
+
+    /// Output: one line, or JSON
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    pub output: Output,
+}

@@ -7,6 +7,7 @@ pub mod names;
 pub mod plan;
 pub mod plan_cli;
 pub mod plan_inputs;
+pub mod restore;
 pub mod save;
 pub mod signals;
 
@@ -120,4 +121,14 @@ fn ensure_password_quietly(ctx: &mut crate::config::ResolvedContext) -> Result<(
         ctx.spec.credentials = None;
     }
     Ok(())
+}
+
+/// `etcdtui snapshot restore`.
+pub fn snapshot_restore(args: args::RestoreArgs) -> ExitCode {
+    let ended = restore::run(&args);
+    print!("{}", ended.stdout);
+    for line in &ended.stderr {
+        eprintln!("etcdtui: {}", crate::ui::text::safe(line));
+    }
+    ExitCode::from(ended.code)
 }
