@@ -147,6 +147,9 @@ pub enum Cmd {
     /// or compare one with the live cluster
     #[command(subcommand)]
     Snapshot(SnapshotCmd),
+    /// After quorum loss: read stopped members' data dirs offline (db and WAL) and name
+    /// the one with the newest data, with the commands to force a new cluster from it
+    Triage(crate::backup::args::TriageArgs),
     /// Print a shell completion script: `etcdtui completions bash > /etc/bash_completion.d/etcdtui`
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff): `etcdtui man > etcdtui.1`

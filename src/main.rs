@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Status(args))) => {
             return snapshot_status(args);
         }
+        Some(Cmd::Triage(args)) => return etcdtui::backup::triage(args),
         Some(Cmd::Completions { shell }) => return print(etcdtui::cli::completions(shell)),
         Some(Cmd::Man) => return print(etcdtui::cli::man_page()),
         None => return run_tui(&rt, cli),

@@ -124,3 +124,18 @@ pub struct RestoreArgs {
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     pub output: Output,
 }
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 the freshest member was named; 1 none of the directories \
+is a readable member data dir; 2 usage error."
+)]
+pub struct TriageArgs {
+    /// Member data dirs (the directory holding member/), each stopped
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+
+    /// Output: a table, or JSON
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    pub output: Output,
+}

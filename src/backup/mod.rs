@@ -10,6 +10,8 @@ pub mod plan_inputs;
 pub mod restore;
 pub mod save;
 pub mod signals;
+pub mod triage;
+pub mod wal;
 
 use std::process::ExitCode;
 
@@ -131,4 +133,19 @@ pub fn snapshot_restore(args: args::RestoreArgs) -> ExitCode {
         eprintln!("etcdtui: {}", crate::ui::text::safe(line));
     }
     ExitCode::from(ended.code)
+}
+
+/// `etcdtui triage DIR...`.
+pub fn triage(args: args::TriageArgs) -> ExitCode {
+    let found: Vec<triage::Found> = args.dirs.iter().map(|d| triage::examine(d)).collect();
+    let out = match args.output {
+        args::Output::Text => triage::text(&found),
+        args::Output::Json => triage::json(&found),
+    };
+    print!("{}", crate::ui::text::safe_lines(&out));
+    if triage::freshest(&found).is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
