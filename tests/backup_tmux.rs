@@ -155,9 +155,17 @@ async fn a_dropped_session_mid_save_leaves_no_partial_file_and_an_audit_line() {
     c.stop_signal(0);
     pane.hang_up();
     let audit = home.path().join(".state/etcdtui/audit.log");
-    wait_until("the audit line", || {
-        std::fs::read_to_string(&audit).is_ok_and(|a| a.contains("interrupted by SIGHUP"))
-    });
+    let said = || std::fs::read_to_string(&audit).unwrap_or_default();
+    let start = Instant::now();
+    while !said().contains("interrupted by SIGHUP") {
+        assert!(
+            start.elapsed() < T,
+            "no audit line: the log has {:?}, the dir {:?}",
+            said(),
+            names_in(&dir)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     c.cont_signal(0);
     let text = std::fs::read_to_string(&audit).expect("audit");
     let last: serde_json::Value =

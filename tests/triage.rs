@@ -17,8 +17,18 @@ use serde_json::Value;
 async fn settled_applied(url: &str) -> u64 {
     let mut c = Client::connect([url], None).await.expect("connect");
     let mut last = 0;
+    let mut errors = 0;
     loop {
-        let a = c.status().await.expect("status").raft_applied_index();
+        // Right after a peer was killed an answer may be late: ask again.
+        let a = match c.status().await {
+            Ok(s) => s.raft_applied_index(),
+            Err(e) => {
+                errors += 1;
+                assert!(errors < 20, "{url}: {e}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                continue;
+            }
+        };
         if a == last && a > 0 {
             return a;
         }
@@ -29,9 +39,13 @@ async fn settled_applied(url: &str) -> u64 {
 
 async fn write(c: &mut Client, n: usize, tag: &str) {
     for i in 0..n {
-        c.put(format!("/t/{tag}/{i}"), "v", None)
-            .await
-            .expect("put");
+        // Killing the leader makes a put time out until the next election: ask again.
+        let mut tries = 0;
+        while let Err(e) = c.put(format!("/t/{tag}/{i}"), "v", None).await {
+            tries += 1;
+            assert!(tries < 30, "put: {e}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 }
 

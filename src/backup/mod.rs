@@ -2,6 +2,7 @@
 //! plan, the checked restore, and `triage` of member data dirs after quorum loss.
 
 pub mod args;
+pub mod bump;
 pub mod interrupt;
 pub mod names;
 pub mod plan;

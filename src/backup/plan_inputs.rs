@@ -12,7 +12,7 @@ use crate::etcd::connect::connect_all;
 use crate::snapfile::{Integrity, read_status};
 
 /// Reads and checks the snapshot; `Err` for a file that cannot be restored as it is.
-pub fn verify(path: &Path) -> Result<(SnapFacts, bool), String> {
+pub fn verify(path: &Path) -> Result<(SnapFacts, bool, Vec<PlanMember>), String> {
     let st = read_status(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !st.problems.is_empty() {
         let list: Vec<String> = st.problems.iter().map(|p| p.to_string()).collect();
@@ -30,6 +30,20 @@ pub fn verify(path: &Path) -> Result<(SnapFacts, bool), String> {
         ));
     }
     let raw = st.status.integrity == Integrity::Raw;
+    // The cluster the snapshot came from, as it was then: the last resort for members.
+    let members = st
+        .etcd
+        .members
+        .iter()
+        .filter(|m| !m.is_learner)
+        .map(|m| PlanMember {
+            name: m.name.clone(),
+            peer_urls: m.peer_urls.clone(),
+            client_urls: m.client_urls.clone(),
+            data_dir: None,
+            manifest: None,
+        })
+        .collect();
     Ok((
         SnapFacts {
             path: std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
@@ -44,6 +58,7 @@ pub fn verify(path: &Path) -> Result<(SnapFacts, bool), String> {
                 .or(st.etcd.cluster_version.clone()),
         },
         raw,
+        members,
     ))
 }
 
@@ -213,7 +228,7 @@ pub async fn gather(
     spec: Option<&ConnectSpec>,
     default_manifest: &Path,
 ) -> Result<(PlanInput, Vec<String>), String> {
-    let (snap, raw) = verify(&args.file)?;
+    let (snap, raw, in_file) = verify(&args.file)?;
     let mut notes = Vec::new();
     if raw {
         notes.push(format!(
@@ -265,7 +280,10 @@ pub async fn gather(
             format!("kubeadm manifest {}", names.join(", ")),
         )
     } else {
-        (Vec::new(), String::new())
+        (
+            in_file,
+            "the snapshot's own member list (no live cluster, manifest or --member)".to_string(),
+        )
     };
     if let Some(l) = &live {
         for n in &l.learners {
