@@ -160,9 +160,11 @@ async fn a_dropped_session_mid_save_leaves_no_partial_file_and_an_audit_line() {
     while !said().contains("interrupted by SIGHUP") {
         assert!(
             start.elapsed() < T,
-            "no audit line: the log has {:?}, the dir {:?}",
+            "no audit line: the log has {:?}, the dir {:?}, etcdtui.log:\n{}",
             said(),
-            names_in(&dir)
+            names_in(&dir),
+            std::fs::read_to_string(home.path().join(".state/etcdtui/etcdtui.log"))
+                .unwrap_or_default()
         );
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -24,8 +24,10 @@ pub async fn wind_down(
     why: &str,
 ) {
     let Some(running) = app.ops.running.take() else {
+        tracing::info!("ended by {why}, nothing running");
         return;
     };
+    tracing::info!("ended by {why} while {} was running", running.title);
     if !running.cancellable() {
         // Member changes and defrags finish on their own: they are not ours to cut.
         tracing::warn!(
@@ -60,6 +62,7 @@ pub async fn wind_down(
             GRACE.as_secs()
         ),
     };
+    tracing::info!("{outcome}");
     let Some(path) = app.ops.audit_log.clone() else {
         return;
     };
