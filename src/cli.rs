@@ -136,6 +136,9 @@ pub enum Cmd {
     /// and the member to restart next
     #[command(subcommand)]
     Upgrade(UpgradeCmd),
+    /// After quorum loss: read stopped members' data dirs offline (db and WAL) and name
+    /// the one with the newest data, with the commands to force a new cluster from it
+    Triage(crate::backup::args::TriageArgs),
     /// Print a shell completion script: `etcdtui completions bash > /etc/bash_completion.d/etcdtui`
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff): `etcdtui man > etcdtui.1`
@@ -180,6 +183,15 @@ pub enum SnapshotCmd {
     /// What changed in the live cluster since the snapshot: keys added, changed and
     /// removed, by prefix
     Diff(SnapshotDiffArgs),
+    /// Save a verified snapshot from a healthy member (a follower when there is one) to
+    /// FILE, or into a directory with --keep N pruning, for cron and systemd
+    Save(crate::backup::args::SaveArgs),
+    /// Verify a snapshot and print the exact commands to restore a cluster from it, member
+    /// by member, with a computed revision bump (-o json: every command as arguments)
+    RestorePlan(crate::backup::args::RestorePlanArgs),
+    /// Restore one member's new data dir with the installed etcdutl (or 3.4's etcdctl),
+    /// then check the restored db's keys and revision with etcdtui's own reader
+    Restore(crate::backup::args::RestoreArgs),
 }
 
 #[derive(Debug, Args)]

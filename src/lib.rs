@@ -1,6 +1,7 @@
 //! etcdtui: a terminal UI for etcd clusters.
 
 pub mod app;
+pub mod backup;
 pub mod check_cli;
 pub mod checks;
 pub mod cli;

@@ -31,10 +31,20 @@ fn main() -> ExitCode {
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Diff(args))) => {
             return snapshot_diff(&rt, &cli.conn, args);
         }
+        Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Save(args))) => {
+            return etcdtui::backup::snapshot_save(&rt, &cli.conn, args);
+        }
+        Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::RestorePlan(args))) => {
+            return etcdtui::backup::restore_plan(&rt, &cli.conn, args);
+        }
+        Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Restore(args))) => {
+            return etcdtui::backup::snapshot_restore(args);
+        }
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Status(args))) => {
             return snapshot_status(args);
         }
         Some(Cmd::Upgrade(cmd)) => return etcdtui::upgrade::cli::main(&rt, &cli.conn, cmd),
+        Some(Cmd::Triage(args)) => return etcdtui::backup::triage(args),
         Some(Cmd::Completions { shell }) => return print(etcdtui::cli::completions(shell)),
         Some(Cmd::Man) => return print(etcdtui::cli::man_page()),
         None => return run_tui(&rt, cli),

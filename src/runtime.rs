@@ -90,6 +90,11 @@ async fn run_from(
     let mut queue_edits: Vec<Effect> = Vec::new();
     let mut last_draw = Instant::now() - MIN_FRAME;
     let test_panic = test_panic_wanted();
+    // Caught so that a snapshot under way is cancelled and recorded, and the caller's
+    // cleanup (the demo's cluster directory) runs, instead of the process vanishing.
+    let mut signals = crate::backup::signals::Signals::new();
+    let mut ended_by = "quit";
+    let mut draw_error = None;
 
     while !app.quit {
         for edit in pending_edits.drain(..) {
@@ -127,7 +132,13 @@ async fn run_from(
         }
         pending_edits.append(&mut queue_edits);
         if dirty && last_draw.elapsed() >= MIN_FRAME {
-            guard.terminal.draw(|f| crate::ui::draw(f, &app, &theme))?;
+            // A terminal that went away (a dropped session) fails the draw before the
+            // hang-up is read: end through the wind-down below, not past it.
+            if let Err(e) = guard.terminal.draw(|f| crate::ui::draw(f, &app, &theme)) {
+                ended_by = "SIGHUP (the terminal closed)";
+                draw_error = Some(e);
+                break;
+            }
             last_draw = Instant::now();
             dirty = false;
             if test_panic && matches!(app.conn, crate::app::ConnState::Connected { .. }) {
@@ -148,7 +159,15 @@ async fn run_from(
                 Some(Ok(TermEvent::Mouse(m))) => convert_mouse(m).map(Msg::Mouse).into_iter().collect(),
                 Some(Ok(_)) => Vec::new(),
                 // The terminal is gone (closed SSH session): nothing left to show.
-                Some(Err(_)) | None => break,
+                Some(Err(_)) | None => {
+                    // The same event as the SIGHUP that comes with it: whichever is seen first.
+                    ended_by = "SIGHUP (the terminal closed)";
+                    break;
+                }
+            },
+            sig = signals.recv() => {
+                ended_by = sig.name;
+                break;
             },
             _ = tick.tick() => vec![Msg::Tick(Instant::now())],
             Some(first) = ev_rx.recv() => {
@@ -176,9 +195,16 @@ async fn run_from(
             ));
         }
     }
+    if ended_by.starts_with("SIGHUP") {
+        crate::backup::signals::detach_from_terminal();
+    }
+    crate::backup::interrupt::wind_down(&mut app, &etcd, &mut ev_rx, ended_by).await;
     etcd.send(Request::Shutdown);
     drop(guard);
-    Ok(())
+    match draw_error {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 fn append_lines(path: &std::path::Path, lines: &[String]) -> std::io::Result<()> {

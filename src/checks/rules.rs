@@ -568,7 +568,10 @@ fn backups(f: &Facts, t: &Thresholds) -> Check {
         "a *.db in {dir} younger than {} h",
         t.backup_max_age_hours
     ))
-    .commands(&["etcdctl snapshot save FILE", "ls -lt DIR/*.db | head -1"]);
+    .commands(&[
+        &format!("etcdtui snapshot save --dir {dir} --keep 7"),
+        "ls -lt DIR/*.db | head -1",
+    ]);
     let c = c.also(crate::snapfile::tool::status_command(
         super::versions::oldest_version(f),
         "FILE",
@@ -582,7 +585,8 @@ fn backups(f: &Facts, t: &Thresholds) -> Check {
         Ok(None) => c.set(
             Status::Warn,
             format!("no *.db in {dir}"),
-            "save one now (s in the Cluster view), and schedule them",
+            "save one now (s in the Cluster view, or etcdtui snapshot save), and schedule \
+             `etcdtui snapshot save --keep N` (README: a systemd timer or a cron line)",
         ),
         Ok(Some((name, mtime))) => {
             let hours = (f.now - mtime) as f64 / 3600.0;

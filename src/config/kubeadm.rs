@@ -154,6 +154,23 @@ pub fn parse_manifest(
     })
 }
 
+/// Every flag of the etcd container in a manifest's text, by name without dashes (the
+/// restore plan needs `--initial-cluster` and the peer URLs, which the connection does not).
+pub fn etcd_flags(
+    text: &str,
+    manifest_path: &Path,
+) -> Result<HashMap<String, String>, ConfigError> {
+    let pod: Pod =
+        serde_yaml::from_str(text).map_err(|e| ConfigError::from_yaml(manifest_path, &e))?;
+    let c = pod
+        .spec
+        .containers
+        .iter()
+        .find(|c| c.name == "etcd")
+        .ok_or_else(|| ConfigError::parse(manifest_path, "no etcd container in spec.containers"))?;
+    Ok(parse_flags(c.command.iter().chain(&c.args)))
+}
+
 /// kubeadm generates both `healthcheck-client` beside etcd's CA and, one level up,
 /// `apiserver-etcd-client` for the API server; either is accepted by etcd. The
 /// healthcheck pair is tried first because it lives next to the CA we already found;

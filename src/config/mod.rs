@@ -22,7 +22,8 @@ pub use file::{
     parse_config, state_dir,
 };
 pub use kubeadm::{
-    DEFAULT_KUBEADM_MANIFEST, KubeadmEtcd, detect_kubeadm, manifest_flag_names, parse_manifest,
+    DEFAULT_KUBEADM_MANIFEST, KubeadmEtcd, detect_kubeadm, etcd_flags, manifest_flag_names,
+    parse_manifest,
 };
 pub use kubeconfig::{current_kube_context, parse_current_context};
 pub use resolve::{

@@ -68,26 +68,41 @@ pub async fn save_snapshot(
     progress: Progress,
     cancel: oneshot::Receiver<()>,
 ) -> Result<Saved, EtcdError> {
-    tokio::select! {
-        // Cancelling drops `stream_into`, and with it the temporary file.
-        biased;
-        _ = cancel => Err(EtcdError::new(Problem::Other, Some(&client.endpoint), "cancelled")),
-        saved = stream_into(client, target, progress) => saved,
-    }
-}
-
-async fn stream_into(
-    client: &EndpointClient,
-    target: &Path,
-    progress: Progress,
-) -> Result<Saved, EtcdError> {
     if target.exists() {
         return Err(EtcdError::settings(format!(
             "{} already exists: choose another file name",
             target.display()
         )));
     }
-    let mut tmp = temp_next_to(target)?;
+    let fixed = target.to_path_buf();
+    save_snapshot_named(client, target, move |_| fixed, progress, cancel).await
+}
+
+/// As [`save_snapshot`], with the final name chosen once the snapshot's revision is
+/// known (`name(revision)`); the temporary file is made next to `near`, in the
+/// directory the name must lie in.
+pub async fn save_snapshot_named(
+    client: &EndpointClient,
+    near: &Path,
+    name: impl FnOnce(i64) -> PathBuf,
+    progress: Progress,
+    cancel: oneshot::Receiver<()>,
+) -> Result<Saved, EtcdError> {
+    tokio::select! {
+        // Cancelling drops `stream_into`, and with it the temporary file.
+        biased;
+        _ = cancel => Err(EtcdError::new(Problem::Other, Some(&client.endpoint), "cancelled")),
+        saved = stream_into(client, near, name, progress) => saved,
+    }
+}
+
+async fn stream_into(
+    client: &EndpointClient,
+    near: &Path,
+    name: impl FnOnce(i64) -> PathBuf,
+    progress: Progress,
+) -> Result<Saved, EtcdError> {
+    let mut tmp = temp_next_to(near)?;
     // The snapshot holds at least this revision; older servers send no header on
     // the stream to say exactly which.
     let status = client.call(|mut c| async move { c.status().await }).await?;
@@ -123,7 +138,7 @@ async fn stream_into(
         // fsync at the end is the slow part and happens once.
         tmp.as_file_mut()
             .write_all(blob)
-            .map_err(|e| write_error(target, &e))?;
+            .map_err(|e| write_error(near, &e))?;
         tail.extend_from_slice(blob);
         if tail.len() > HASH_LEN {
             let cut = tail.len() - HASH_LEN;
@@ -133,6 +148,8 @@ async fn stream_into(
         // A full progress channel means the UI is behind; it only needs the latest.
         let _ = progress.try_send((received, total.max(received)));
     }
+    let target = name(revision);
+    let target = target.as_path();
     let verified = tail.len() == HASH_LEN && hasher.finish().as_ref() == tail.as_slice();
     if !verified {
         return Err(EtcdError::new(

@@ -4,6 +4,7 @@
 //! Every test binary compiles this module but uses only part of it.
 #![allow(dead_code)]
 
+pub mod backup;
 pub mod encryption;
 pub mod privilege;
 pub mod terminal;
