@@ -130,12 +130,36 @@ async fn encrypted_secrets_read_as_their_originals_and_rotation_is_counted() {
         "{diff}\n{diff_err}"
     );
 
-    // Nothing of a key or a plaintext in the trace log or the output.
+    // An audited operation run with the configuration in force: the audit line names
+    // the cluster, the member and the file, never a key or a value.
+    let backups = home.path().join("backups");
+    let o = common::etcdtui_at_home(home.path())
+        .env("ETCDTUI_LOG", "trace")
+        .args(["--endpoints", &c.client_urls()[0], "--kubeadm-manifest"])
+        .arg(layout.etcd_manifest())
+        .args(["snapshot", "save", "--dir"])
+        .arg(&backups)
+        .output()
+        .expect("run etcdtui snapshot save");
+    let save_out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let save_err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{save_out}\n{save_err}");
+    let audit =
+        std::fs::read_to_string(home.path().join(".state/etcdtui/audit.log")).expect("audit log");
+    assert!(audit.contains("snapshot"), "{audit}");
+
+    // Nothing of a key or a plaintext in the trace log, the audit log or the output.
     let log_path = home.path().join(".state/etcdtui/etcdtui.log");
     let log = std::fs::read_to_string(&log_path).expect("log");
     assert!(log.lines().count() > 20, "trace logging is off?\n{log}");
     assert!(log.contains("encryption config"), "{log}");
-    assert_no_secret(&[&log, &out, &err, &diff, &diff_err], &layout, &originals);
+    assert_no_secret(
+        &[
+            &log, &out, &err, &diff, &diff_err, &audit, &save_out, &save_err,
+        ],
+        &layout,
+        &originals,
+    );
 }
 
 /// No key (raw or base64) and no encrypted Secret's password in any of `texts`.

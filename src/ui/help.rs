@@ -62,6 +62,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
             (":defrag [NAME|all]", "all: --move-leader hands over first"),
             (":compact [REV]", "--physical waits for the disk"),
             (":alarm disarm", "after freeing space"),
+            (
+                ":downgrade validate V",
+                "3.6+: enable V / cancel: one minor down",
+            ),
         ]
     };
     let general = [
@@ -76,7 +80,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
         // One line for three: the help fits 80x24 with only its commands scrolled.
         (":info :help :q", "connection panel; this help; quit"),
     ];
-    for &(cmd, what) in general.iter().chain(operations) {
+    // The operations first: at 80x24 the last page then holds the general commands,
+    // which every user needs, whatever the list of operations grows to.
+    for &(cmd, what) in operations.iter().chain(general.iter()) {
         lines.push(Line::from(vec![
             Span::styled(format!("  {cmd:<24}"), theme.key),
             Span::styled(what, theme.text),
