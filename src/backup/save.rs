@@ -150,7 +150,7 @@ pub async fn save_from(
             save_snapshot_named(
                 &from.client,
                 &dir.join("etcdtui-snapshot.db"),
-                move |rev| dir2.join(names::file_name(cluster, now, rev)),
+                move |rev| free_name(&dir2, cluster, now, rev),
                 tx,
                 cancel,
             )
@@ -330,4 +330,36 @@ fn interrupted(
         ended.stderr.extend(record(to, m, shown, &message));
     }
     ended
+}
+
+/// The file for revision `rev` saved at `now`, a second later when a save of the same
+/// revision in the same second (two cron jobs, a retry) already took that name: the
+/// names stay ours, sortable and pruned alike, and nothing is overwritten.
+fn free_name(dir: &std::path::Path, cluster: u64, now: SystemTime, rev: i64) -> std::path::PathBuf {
+    let mut when = now;
+    loop {
+        let path = dir.join(names::file_name(cluster, when, rev));
+        if !path.exists() || when > now + std::time::Duration::from_secs(60) {
+            return path;
+        }
+        when += std::time::Duration::from_secs(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_save_of_the_same_revision_in_the_same_second_gets_the_next_second() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_796_083_200);
+        let first = free_name(dir.path(), 7, now, 5);
+        assert_eq!(first, dir.path().join(names::file_name(7, now, 5)));
+        std::fs::write(&first, b"x").expect("write");
+        let second = free_name(dir.path(), 7, now, 5);
+        let later = now + std::time::Duration::from_secs(1);
+        assert_eq!(second, dir.path().join(names::file_name(7, later, 5)));
+        assert!(names::parse(&second.file_name().expect("name").to_string_lossy()).is_some());
+    }
 }
