@@ -164,14 +164,7 @@ async fn sigterm_mid_save_leaves_no_partial_file_and_says_so_in_the_audit_log() 
         return;
     };
     // 24 MiB of values: the stream takes long enough to be caught half-way.
-    let mut client = common::connect(&c).await;
-    let big = vec![b'x'; 1024 * 1024];
-    for i in 0..24 {
-        client
-            .put(format!("/big/{i}"), big.clone(), None)
-            .await
-            .expect("put");
-    }
+    common::backup::put_24_mib(&c).await;
     let home = tempfile::tempdir().expect("home");
     let dir = home.path().join("b");
     let child = common::etcdtui_at_home(home.path())

@@ -117,14 +117,7 @@ async fn a_dropped_session_mid_save_leaves_no_partial_file_and_an_audit_line() {
     let Some(c) = common::start_cluster(1).await else {
         return;
     };
-    let mut client = common::connect(&c).await;
-    let big = vec![b'x'; 1024 * 1024];
-    for i in 0..24 {
-        client
-            .put(format!("/big/{i}"), big.clone(), None)
-            .await
-            .expect("put");
-    }
+    common::backup::put_24_mib(&c).await;
     let home = tempfile::tempdir().expect("home");
     let tmp = tempfile::tempdir().expect("tmp");
     let args: Vec<String> = [

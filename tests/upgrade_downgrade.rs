@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::upgrade::{bin_version, line_bin, next, said, tick_until};
+use common::upgrade::{bin_version, line_bin, next, said, select_member, tick_until};
 use etcdtui::app::{App, Overlay};
 use etcdtui::etcd::cluster::Health;
 use etcdtui::headless::Headless;
@@ -147,17 +147,7 @@ async fn rolling_downgrade_3_7_to_3_6_through_the_api() {
         })
         .await;
         if let Some(Next::MoveLeader { to, .. }) = next(&h.app) {
-            let idx = h
-                .app
-                .cluster
-                .snapshot
-                .as_ref()
-                .unwrap()
-                .members
-                .iter()
-                .position(|m| m.name == to)
-                .unwrap();
-            h.app.cluster.cursor = idx;
+            select_member(&mut h, &to);
             h.keys("L");
             h.keys("y");
             h.settle_until("move-leader", |a| a.ops.finished.is_some())

@@ -11,7 +11,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::upgrade::{bin_version, line_bin, next, said, tick_until};
+use common::upgrade::{bin_version, line_bin, next, said, select_member, tick_until};
 use etcdtui::app::App;
 use etcdtui::etcd::cluster::Health;
 use etcdtui::headless::Headless;
@@ -42,17 +42,7 @@ fn expected_next(a: &App, line: &str) -> (String, bool) {
 }
 
 async fn move_leader_through_the_app(h: &mut Headless, to: &str) {
-    let idx = h
-        .app
-        .cluster
-        .snapshot
-        .as_ref()
-        .unwrap()
-        .members
-        .iter()
-        .position(|m| m.name == to)
-        .unwrap();
-    h.app.cluster.cursor = idx;
+    select_member(h, to);
     h.keys("L");
     assert!(
         matches!(h.app.overlay, etcdtui::app::Overlay::Confirm(_)),

@@ -98,3 +98,15 @@ pub async fn all_at(client: &mut etcd_client::Client, revision: i64) -> Vec<(Vec
     v.sort();
     v
 }
+
+/// 24 MiB of values under `/big/`: a snapshot stream long enough to be caught half-way.
+pub async fn put_24_mib(c: &super::LocalCluster) {
+    let mut client = super::connect(c).await;
+    let big = vec![b'x'; 1024 * 1024];
+    for i in 0..24 {
+        client
+            .put(format!("/big/{i}"), big.clone(), None)
+            .await
+            .expect("put");
+    }
+}

@@ -66,3 +66,18 @@ pub fn bin_version(bin: &std::path::Path) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// Puts the Cluster view's cursor on the member named `name`, as `j`/`k` would.
+pub fn select_member(h: &mut Headless, name: &str) {
+    let idx = h
+        .app
+        .cluster
+        .snapshot
+        .as_ref()
+        .expect("the Cluster view has a member list")
+        .members
+        .iter()
+        .position(|m| m.name == name)
+        .unwrap_or_else(|| panic!("no member named {name}"));
+    h.app.cluster.cursor = idx;
+}
