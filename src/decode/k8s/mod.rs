@@ -5,6 +5,8 @@
 pub(crate) mod gotime;
 pub mod layout;
 mod message;
+#[cfg(test)]
+mod releases_tests;
 pub mod schema;
 mod special;
 
