@@ -96,3 +96,34 @@ pub fn group_name(doc: &str) -> Option<String> {
         .find_map(|l| l.trim().strip_prefix("// +groupName="))
         .map(|g| g.trim().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_say_name_omitempty_inline_and_pointer() {
+        let go = "type Volume struct {
+\tName string `json:\"name\" protobuf:\"bytes,1,opt,name=name\"`
+\tVolumeSource `json:\",inline\" protobuf:\"bytes,2,opt,name=volumeSource\"`
+}
+type NamedRuleWithOperations struct {
+\tRuleWithOperations `json:\"\" protobuf:\"bytes,2,opt,name=ruleWithOperations\"`
+\tController *bool `json:\"controller,omitempty\" protobuf:\"varint,6,opt,name=controller\"`
+\tRef string `json:\"$ref,omitempty\" protobuf:\"bytes,3,opt,name=ref\"`
+\tRaw []byte `json:\"-\" protobuf:\"bytes,1,opt,name=raw\"`
+}
+";
+        let mut out = GoTypes::new();
+        parse_package(&[go], &mut out);
+        let v = &out["Volume"];
+        assert_eq!(v[&1].json, "name");
+        assert!(!v[&1].omitempty && !v[&1].inline && !v[&1].pointer);
+        assert!(v[&2].inline, "json:\",inline\"");
+        let n = &out["NamedRuleWithOperations"];
+        assert!(n[&2].inline, "an embedded struct with json:\"\"");
+        assert!(n[&6].pointer && n[&6].omitempty);
+        assert_eq!(n[&3].json, "$ref");
+        assert_eq!(n[&1].json, "", "json:\"-\" leaves the proto name");
+    }
+}

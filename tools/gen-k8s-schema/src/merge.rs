@@ -143,3 +143,67 @@ fn union(schema: &mut Schema, new: &str, old: &str, until: usize, depth: u32) {
         union(schema, &n, &o, until, depth + 1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::Card;
+    use crate::release::MessageDef;
+
+    fn field(json: &str, ty: &str) -> FieldDef {
+        FieldDef {
+            json: json.into(),
+            card: Card::Optional,
+            ty: ty.into(),
+            required: false,
+            inline: false,
+            pointer: false,
+        }
+    }
+
+    fn model(msgs: &[(&str, &[(u32, FieldDef)])]) -> Model {
+        let mut m = Model::default();
+        for (name, fields) in msgs {
+            let mut def = MessageDef::default();
+            for (n, f) in fields.iter() {
+                def.fields.insert(*n, f.clone());
+            }
+            m.messages.insert((*name).to_string(), def);
+        }
+        m
+    }
+
+    /// PVC spec.resources: ResourceRequirements (with claims, field 3) until 1.28, then
+    /// VolumeResourceRequirements without it; a field the old type gained after the switch
+    /// is not carried over.
+    #[test]
+    fn spans_and_retyped_fields() {
+        let old = model(&[
+            ("Spec", &[(2, field("resources", "RR"))]),
+            (
+                "RR",
+                &[(1, field("limits", "Q")), (3, field("claims", "C"))],
+            ),
+        ]);
+        let new = model(&[
+            ("Spec", &[(2, field("resources", "VRR"))]),
+            (
+                "RR",
+                &[
+                    (1, field("limits", "Q")),
+                    (3, field("claims", "C")),
+                    (9, field("later", "string")),
+                ],
+            ),
+            ("VRR", &[(1, field("limits", "Q"))]),
+        ]);
+        let s = merge(&[("1.28".into(), old), ("1.29".into(), new)]);
+        let vrr = &s.messages["VRR"];
+        let claims = &vrr.fields[&3];
+        assert_eq!(claims.def.json, "claims");
+        assert_eq!((claims.span.first, claims.span.last), (0, 0));
+        assert!(!vrr.fields.contains_key(&9));
+        assert_eq!(s.messages["Spec"].fields[&2].def.ty, "VRR", "newest wins");
+        assert_eq!((vrr.span.first, vrr.span.last), (1, 1));
+    }
+}
