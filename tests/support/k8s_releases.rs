@@ -32,7 +32,7 @@ pub fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/k8s-releases")
 }
 
-/// `None` (with the reason) when the store is missing or unreadable.
+/// Every fixture, or why the store is missing or unreadable.
 pub fn load(dir: &Path) -> Result<Vec<Fixture>, String> {
     let manifest = std::fs::read_to_string(dir.join("manifest.txt"))
         .map_err(|e| format!("{}: {e}", dir.join("manifest.txt").display()))?;
