@@ -5,6 +5,9 @@
 pub(crate) mod gotime;
 pub mod layout;
 mod message;
+mod releases;
+#[cfg(test)]
+mod releases_tests;
 pub mod schema;
 mod special;
 
