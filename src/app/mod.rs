@@ -136,6 +136,8 @@ pub struct App {
     pub access: Option<crate::etcd::permissions::SessionAccess>,
     /// The terminal's width, for mapping mouse clicks onto side-by-side panes.
     pub width: u16,
+    /// The terminal's height, for panels that page (the restore plan).
+    pub height: u16,
     /// Wall-clock time of the last tick, for event timestamps.
     pub wall: std::time::SystemTime,
     /// The kubeadm etcd manifest a restore plan reads members from when no cluster
@@ -333,6 +335,7 @@ impl App {
             ops_denied: None,
             access: None,
             width: 80,
+            height: 24,
             wall: std::time::SystemTime::now(),
             kubeadm_manifest: "/etc/kubernetes/manifests/etcd.yaml".into(),
         };

@@ -69,10 +69,10 @@ pub fn text_width(width: u16) -> usize {
     usize::from(width.saturating_sub(4)).max(20)
 }
 
-/// Rows of text the panel shows: it fills the body (the terminal less header, tabs and
-/// footer) less its borders, which is the height the Keys view's list gets.
+/// Rows of text the panel shows: it fills the body (the terminal less header 2, tabs 1
+/// and footer 1) less its two borders.
 pub fn text_rows(app: &App) -> usize {
-    app.keys.height.max(1)
+    usize::from(app.height.saturating_sub(6)).max(1)
 }
 
 /// Lines broken at spaces to fit `width`; a continuation is indented two columns more

@@ -28,6 +28,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Etcd(event) => on_etcd(app, event),
         Msg::Resize { width, height } => {
             app.width = width;
+            app.height = height;
             // Header 2, tabs 1, footer 1, pane borders 2.
             app.keys.height = usize::from(height.saturating_sub(6)).max(1);
             // The lease table has a header row too.
