@@ -288,3 +288,52 @@ async fn a_directory_that_cannot_take_the_file_is_a_file_error() {
         0
     );
 }
+
+/// The same in the TUI: the Cluster view's `s` into a directory that takes no file ends
+/// in a file error with the path and the reason, not connection advice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_tui_a_snapshot_dir_that_takes_no_file_is_a_file_error() {
+    use etcdtui::app::{ConnState, Msg, Overlay};
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let mut h = etcdtui::headless::Headless::connect(c.client_urls(), 140, 40);
+    h.settle_until("connected", |a| {
+        matches!(a.conn, ConnState::Connected { .. })
+    })
+    .await;
+    h.app.ops.snapshot_dir = "/sys".into();
+    h.keys("3");
+    let start = Instant::now();
+    while !h
+        .app
+        .cluster
+        .snapshot
+        .as_ref()
+        .is_some_and(|s| !s.members.is_empty())
+    {
+        assert!(start.elapsed() < Duration::from_secs(20), "no members");
+        h.msg(Msg::Tick(Instant::now()));
+        h.pump_for(Duration::from_millis(200)).await;
+    }
+    h.keys("s");
+    assert!(
+        matches!(h.app.overlay, Overlay::Confirm(_)),
+        "{:?}",
+        h.app.status
+    );
+    h.keys("y");
+    h.pump_until("the save to end", Duration::from_secs(20), |a| {
+        a.ops.finished.is_some()
+    })
+    .await;
+    let f = h.app.ops.finished.as_ref().expect("finished");
+    let said = f.lines.join(" ");
+    assert!(!f.ok, "{said}");
+    assert!(said.contains("cannot create a file in /sys: "), "{said}");
+    assert!(said.contains("(os error "), "{said}");
+    assert!(
+        !said.contains("connection") && !said.contains(".part"),
+        "{said}"
+    );
+}
