@@ -132,3 +132,50 @@ async fn open_a_snapshot_and_read_its_restore_plan_with_the_live_members() {
         t.assert_clean_exit();
     }
 }
+
+/// Without a terminal: the same panel through `update` and the real actor, the plan made
+/// by the headless runner as the runtime makes it, with the live members.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plan_of_an_opened_file_names_the_live_members() {
+    use etcdtui::app::restore_plan::PlanState;
+    use etcdtui::app::{ConnState, Overlay};
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("one.db");
+    let saved = common::backup::run(
+        dir.path(),
+        &[
+            "snapshot",
+            "save",
+            "--endpoints",
+            &c.client_urls()[0],
+            &file.display().to_string(),
+        ],
+    );
+    assert!(saved.status.success(), "{}", common::backup::stderr(&saved));
+    let mut h = etcdtui::headless::Headless::connect(c.client_urls(), 120, 40);
+    h.settle_until("connected", |a| {
+        matches!(a.conn, ConnState::Connected { .. })
+    })
+    .await;
+    h.keys(&format!(":open {}\n", file.display()));
+    h.settle_until("the file open", |a| a.snapshot.is_some())
+        .await;
+    h.keys("R");
+    h.make_restore_plans().await;
+    let Overlay::RestorePlan(p) = &h.app.overlay else {
+        panic!("no panel: {:?}", h.app.overlay);
+    };
+    let PlanState::Ready(lines) = &p.state else {
+        panic!("no plan: {:?}", p.state);
+    };
+    let text = etcdtui::app::restore_plan::text(lines);
+    assert!(text.contains("from the live cluster:"), "{text}");
+    assert!(text.contains("--name m1 "), "{text}");
+    assert!(
+        text.contains(&format!("Restore plan for {}", file.display())),
+        "{text}"
+    );
+}
