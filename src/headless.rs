@@ -26,6 +26,10 @@ pub struct Headless {
     pub clipboard: FakeClipboard,
     etcd: EtcdHandle,
     events: mpsc::Receiver<Event>,
+    /// The cluster restore plans may ask, and the plans asked for but not yet made
+    /// (`make_restore_plans` makes them, as the runtime does on a blocking thread).
+    live: Option<ConnectSpec>,
+    plans: Vec<Effect>,
 }
 
 impl Headless {
@@ -84,6 +88,10 @@ impl Headless {
     }
 
     fn start(mut app: App, first: Request, width: u16, height: u16) -> Headless {
+        let live = match &first {
+            Request::Connect { spec, .. } => Some(spec.clone()),
+            _ => None,
+        };
         let (tx, events) = mpsc::channel(1024);
         let etcd = session::spawn(tx);
         etcd.send(first);
@@ -102,6 +110,8 @@ impl Headless {
             clipboard: FakeClipboard::default(),
             etcd,
             events,
+            live,
+            plans: Vec::new(),
         };
         h.run(effects);
         h
@@ -149,6 +159,7 @@ impl Headless {
                     }
                 }
                 Effect::Connect { generation, spec } => {
+                    self.live = Some(spec.clone());
                     self.etcd.send(Request::Connect { generation, spec })
                 }
                 Effect::ReconnectNow => self.etcd.send(Request::ReconnectNow),
@@ -222,6 +233,7 @@ impl Headless {
                     generation: self.app.generation,
                     path,
                 }),
+                plan @ Effect::RestorePlan { .. } => self.plans.push(plan),
                 Effect::BrowseSnapshot { generation, path } => {
                     self.etcd.send(Request::ServeSnapshot { generation, path })
                 }
@@ -233,6 +245,26 @@ impl Headless {
                     self.run(more);
                 }
             }
+        }
+    }
+
+    /// Makes the restore plans asked for since the last call and hands them to the app.
+    pub async fn make_restore_plans(&mut self) {
+        for plan in std::mem::take(&mut self.plans) {
+            let Effect::RestorePlan {
+                generation,
+                file,
+                manifest,
+            } = plan
+            else {
+                continue;
+            };
+            let result = crate::backup::tui_plan::make(&file, &manifest, self.live.as_ref()).await;
+            self.msg(Msg::RestorePlanMade {
+                generation,
+                file,
+                result,
+            });
         }
     }
 

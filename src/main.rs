@@ -119,6 +119,7 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
     }
     app.cluster.quota = prefs.quota;
     app.upgrade.manifest = etcdtui::upgrade::cli::manifest_flags(&cli.conn.kubeadm_manifest);
+    app.kubeadm_manifest = cli.conn.kubeadm_manifest.clone();
     app.cluster.interval = prefs.refresh;
     finish(rt.block_on(runtime::run(app, ctx.spec, theme, setup.resolver())))
 }
@@ -143,7 +144,8 @@ fn browse_snapshot(
     {
         eprintln!("etcdtui: warning: {w}");
     }
-    let app = new_app(etcdtui::app::reading_context(path), &setup.config, sep);
+    let mut app = new_app(etcdtui::app::reading_context(path), &setup.config, sep);
+    app.kubeadm_manifest = cli_conn.kubeadm_manifest.clone();
     let path = path.to_path_buf();
     finish(rt.block_on(runtime::run_snapshot(app, path, theme, setup.resolver())))
 }

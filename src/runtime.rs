@@ -63,6 +63,12 @@ async fn run_from(
     resolver: Resolver,
 ) -> color_eyre::Result<()> {
     let (ev_tx, mut ev_rx) = mpsc::channel(4096);
+    // Restore plans ask the cluster the session connected to, even while a file is open.
+    let live = match &first_request {
+        Request::Connect { spec, .. } => Some(spec.clone()),
+        _ => None,
+    };
+    let (mut planner, mut plans) = crate::backup::tui_plan::Planner::new(live);
     let etcd = etcd::session::spawn(ev_tx);
     etcd.send(first_request);
 
@@ -83,6 +89,7 @@ async fn run_from(
         &resolver,
         &mut clipboard,
         &mut theme,
+        &mut planner,
     );
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
@@ -126,6 +133,7 @@ async fn run_from(
                 &resolver,
                 &mut clipboard,
                 &mut theme,
+                &mut planner,
             );
             queue_edits.extend(more);
             dirty = true;
@@ -170,6 +178,7 @@ async fn run_from(
                 break;
             },
             _ = tick.tick() => vec![Msg::Tick(Instant::now())],
+            Some(made) = plans.recv() => vec![made],
             Some(first) = ev_rx.recv() => {
                 let mut batch = vec![Msg::Etcd(first)];
                 while batch.len() < EVENT_BATCH {
@@ -192,6 +201,7 @@ async fn run_from(
                 &resolver,
                 &mut clipboard,
                 &mut theme,
+                &mut planner,
             ));
         }
     }
@@ -254,14 +264,21 @@ fn run_effects(
     resolver: &Resolver,
     clipboard: &mut dyn Clipboard,
     theme: &mut Theme,
+    planner: &mut crate::backup::tui_plan::Planner,
 ) -> Vec<Effect> {
     let mut deferred = Vec::new();
     let mut queue = effects;
     while let Some(effect) = queue.pop() {
         match effect {
             Effect::Connect { generation, spec } => {
+                planner.live = Some(spec.clone());
                 etcd.send(Request::Connect { generation, spec })
             }
+            Effect::RestorePlan {
+                generation,
+                file,
+                manifest,
+            } => planner.start(generation, file, manifest),
             Effect::ReconnectNow => etcd.send(Request::ReconnectNow),
             Effect::ResumeLive { generation } => etcd.send(Request::ResumeLive { generation }),
             Effect::Keys { id, op } => etcd.send(Request::Keys {

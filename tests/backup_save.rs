@@ -232,3 +232,108 @@ async fn sigterm_mid_save_leaves_no_partial_file_and_says_so_in_the_audit_log() 
         "{last}"
     );
 }
+
+/// File system failures are file errors: the path and the OS's reason, exit 1, and not
+/// a word about connection settings (the connection was fine).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_directory_that_cannot_take_the_file_is_a_file_error() {
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("home");
+    let endpoints = ep(&c);
+    let plain = home.path().join("plain-file");
+    std::fs::write(&plain, b"not a directory").expect("write");
+    let existing = home.path().join("taken.db");
+    std::fs::write(&existing, b"already here").expect("write");
+    let cases: [(Vec<String>, String); 3] = [
+        // sysfs takes no new files, not even from root (EACCES, or EROFS in a container).
+        (
+            vec!["--dir".into(), "/sys".into()],
+            "cannot create a file in /sys: ".into(),
+        ),
+        // A directory that cannot exist: its parent is a regular file.
+        (
+            vec![plain.join("sub/snap.db").display().to_string()],
+            format!("cannot create {}: ", plain.join("sub").display()),
+        ),
+        (
+            vec![existing.display().to_string()],
+            format!("{} already exists", existing.display()),
+        ),
+    ];
+    for (target, want) in cases {
+        let mut args = vec!["snapshot", "save", "--endpoints", &endpoints];
+        args.extend(target.iter().map(String::as_str));
+        let o = run(home.path(), &args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{target:?}: {err}");
+        assert!(err.contains(&want), "{target:?}: {err}");
+        assert!(!err.contains("connection"), "{target:?}: {err}");
+        assert!(!err.contains(".part"), "{target:?}: {err}");
+        if !want.contains("already exists") {
+            assert!(err.contains("(os error "), "{target:?}: {err}");
+        }
+    }
+    assert_eq!(
+        std::fs::read(&existing).expect("read"),
+        b"already here",
+        "the existing file was touched"
+    );
+    assert_eq!(
+        names_in(Path::new("/sys"))
+            .iter()
+            .filter(|n| n.ends_with(".part"))
+            .count(),
+        0
+    );
+}
+
+/// The same in the TUI: the Cluster view's `s` into a directory that takes no file ends
+/// in a file error with the path and the reason, not connection advice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_tui_a_snapshot_dir_that_takes_no_file_is_a_file_error() {
+    use etcdtui::app::{ConnState, Msg, Overlay};
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let mut h = etcdtui::headless::Headless::connect(c.client_urls(), 140, 40);
+    h.settle_until("connected", |a| {
+        matches!(a.conn, ConnState::Connected { .. })
+    })
+    .await;
+    h.app.ops.snapshot_dir = "/sys".into();
+    h.keys("3");
+    let start = Instant::now();
+    while h
+        .app
+        .cluster
+        .snapshot
+        .as_ref()
+        .is_none_or(|s| s.members.is_empty())
+    {
+        assert!(start.elapsed() < Duration::from_secs(20), "no members");
+        h.msg(Msg::Tick(Instant::now()));
+        h.pump_for(Duration::from_millis(200)).await;
+    }
+    h.keys("s");
+    assert!(
+        matches!(h.app.overlay, Overlay::Confirm(_)),
+        "{:?}",
+        h.app.status
+    );
+    h.keys("y");
+    h.pump_until("the save to end", Duration::from_secs(20), |a| {
+        a.ops.finished.is_some()
+    })
+    .await;
+    let f = h.app.ops.finished.as_ref().expect("finished");
+    let said = f.lines.join(" ");
+    assert!(!f.ok, "{said}");
+    assert!(said.contains("cannot create a file in /sys: "), "{said}");
+    assert!(said.contains("(os error "), "{said}");
+    assert!(
+        !said.contains("connection") && !said.contains(".part"),
+        "{said}"
+    );
+}

@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "put",
     "export",
     "open",
+    "restore-plan",
     "diff",
     "grant",
     "revoke",
@@ -105,6 +106,8 @@ pub enum Command {
     Op(OpCommand),
     /// Switch the colours now; `None` lists the themes.
     Theme(Option<String>),
+    /// The restore plan for the open snapshot file.
+    RestorePlan,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -231,6 +234,7 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
         "help" | "?" => no_args(Command::Help),
         "reconnect" => no_args(Command::Reconnect),
         "info" => no_args(Command::Info),
+        "restore-plan" => no_args(Command::RestorePlan),
         "record" => match args.as_slice() {
             [path] => Ok(Command::Record((*path).to_string())),
             _ => {

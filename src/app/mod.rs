@@ -10,6 +10,7 @@ pub mod leases;
 mod mouse;
 pub mod ops;
 mod ops_keys;
+pub mod restore_plan;
 pub use crate::decode::render_value;
 mod source;
 pub use source::{context as source_context, reading_context};
@@ -95,6 +96,8 @@ pub enum Overlay {
         text: String,
         scroll: u16,
     },
+    /// The restore plan for the open snapshot file (`R`, `:restore-plan`).
+    RestorePlan(Box<restore_plan::RestorePlanPanel>),
 }
 
 pub struct App {
@@ -133,8 +136,13 @@ pub struct App {
     pub access: Option<crate::etcd::permissions::SessionAccess>,
     /// The terminal's width, for mapping mouse clicks onto side-by-side panes.
     pub width: u16,
+    /// The terminal's height, for panels that page (the restore plan).
+    pub height: u16,
     /// Wall-clock time of the last tick, for event timestamps.
     pub wall: std::time::SystemTime,
+    /// The kubeadm etcd manifest a restore plan reads members from when no cluster
+    /// answers (`--kubeadm-manifest`).
+    pub kubeadm_manifest: std::path::PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,6 +198,12 @@ pub enum Msg {
     /// The answer to `Effect::OpenSnapshot`: the file is read; the runtime then asks
     /// the actor to serve it under the new generation.
     SnapshotOpened(Result<SnapshotSource, String>),
+    /// The answer to `Effect::RestorePlan`: the plan's lines, or why there is none.
+    RestorePlanMade {
+        generation: u64,
+        file: std::path::PathBuf,
+        result: Result<Vec<restore_plan::PlanLine>, String>,
+    },
 }
 
 #[derive(Debug, PartialEq)]
@@ -273,6 +287,14 @@ pub enum Effect {
     },
     /// Load a theme by name and draw with it from now on.
     LoadTheme(String),
+    /// Make the restore plan for a snapshot file off the UI's thread, asking the live
+    /// cluster for its members if one is known, else `manifest`; answered by
+    /// `Msg::RestorePlanMade`.
+    RestorePlan {
+        generation: u64,
+        file: std::path::PathBuf,
+        manifest: std::path::PathBuf,
+    },
     /// Append one line to the audit log; a failure comes back as `Msg::AuditFailed`.
     Audit {
         path: std::path::PathBuf,
@@ -313,7 +335,9 @@ impl App {
             ops_denied: None,
             access: None,
             width: 80,
+            height: 24,
             wall: std::time::SystemTime::now(),
+            kubeadm_manifest: "/etc/kubernetes/manifests/etcd.yaml".into(),
         };
         app.apply_read_only();
         app

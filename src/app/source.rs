@@ -14,7 +14,10 @@ pub fn switch(app: &mut App, context: ContextInfo) {
     app.apply_read_only();
     app.generation += 1;
     app.conn = ConnState::Connecting { attempt: 0 };
+    // The list's height is the terminal's, not the source's: kept for paging.
+    let height = app.keys.height;
     app.keys = super::keys::KeysState::new(app.keys.sep);
+    app.keys.height = height;
     // Another cluster: its members, leases and users are not these.
     let (watching, quota, interval) = (app.cluster.active, app.cluster.quota, app.cluster.interval);
     app.cluster = Default::default();

@@ -12,6 +12,7 @@ pub mod restore;
 pub mod save;
 pub mod signals;
 pub mod triage;
+pub mod tui_plan;
 pub mod wal;
 
 use std::process::ExitCode;

@@ -1,81 +1,105 @@
 //! `etcdtui snapshot restore-plan FILE`: the plan as text to follow, or JSON whose steps
 //! carry every command as arguments, for a script (or a test) to run.
 
-use std::fmt::Write as _;
-
 use serde_json::json;
 
 use super::plan::{Plan, PlanInput};
+use crate::app::restore_plan::{LineKind, PlanLine};
 
+/// The plan as text, exactly as the command prints it and the TUI's panel copies it.
 pub fn text(input: &PlanInput, plan: &Plan, notes: &[String]) -> String {
-    let mut out = String::new();
+    crate::app::restore_plan::text(&lines(input, plan, notes))
+}
+
+/// The plan's lines, each with what it is (for the TUI's colours).
+pub fn lines(input: &PlanInput, plan: &Plan, notes: &[String]) -> Vec<PlanLine> {
+    let mut out = Vec::new();
+    let mut push = |kind: LineKind, text: String| out.push(PlanLine::new(kind, text));
     let s = &input.snap;
-    let _ = writeln!(out, "Restore plan for {}", s.path.display());
-    let _ = writeln!(
-        out,
-        "  snapshot   revision {}, {} keys, hash {}, {}",
-        s.revision,
-        s.keys,
-        s.hash.map_or("-".into(), |h| format!("{h:x}")),
-        s.integrity
+    push(
+        LineKind::Title,
+        format!("Restore plan for {}", s.path.display()),
     );
-    let _ = writeln!(out, "  members    from {}:", input.members_from);
+    push(
+        LineKind::Fact,
+        format!(
+            "  snapshot   revision {}, {} keys, hash {}, {}",
+            s.revision,
+            s.keys,
+            s.hash.map_or("-".into(), |h| format!("{h:x}")),
+            s.integrity
+        ),
+    );
+    push(
+        LineKind::Fact,
+        format!("  members    from {}:", input.members_from),
+    );
     for m in &input.members {
-        let _ = writeln!(
-            out,
-            "             {}  peer {}{}{}",
-            m.name,
-            m.peer_urls.join(","),
-            if m.client_urls.is_empty() {
-                String::new()
-            } else {
-                format!("  client {}", m.client_urls.join(","))
-            },
-            m.data_dir
-                .as_ref()
-                .map(|d| format!("  data {}", d.display()))
-                .unwrap_or_default()
+        push(
+            LineKind::Fact,
+            format!(
+                "             {}  peer {}{}{}",
+                m.name,
+                m.peer_urls.join(","),
+                if m.client_urls.is_empty() {
+                    String::new()
+                } else {
+                    format!("  client {}", m.client_urls.join(","))
+                },
+                m.data_dir
+                    .as_ref()
+                    .map(|d| format!("  data {}", d.display()))
+                    .unwrap_or_default()
+            ),
         );
     }
-    let _ = writeln!(
-        out,
-        "  etcd       {} (from {}): {} snapshot restore",
-        input.version.as_deref().unwrap_or("unknown"),
-        input.version_from,
-        plan.tool.program()
+    push(
+        LineKind::Fact,
+        format!(
+            "  etcd       {} (from {}): {} snapshot restore",
+            input.version.as_deref().unwrap_or("unknown"),
+            input.version_from,
+            plan.tool.program()
+        ),
     );
-    let _ = writeln!(
-        out,
-        "  token      {} (new: the restored cluster is a new cluster)",
-        plan.token
+    push(
+        LineKind::Fact,
+        format!(
+            "  token      {} (new: the restored cluster is a new cluster)",
+            plan.token
+        ),
     );
     let b = &plan.bump;
     if b.supported {
-        let _ = writeln!(
-            out,
-            "  bump       --bump-revision {} --mark-compacted: the cluster starts at revision {}",
-            b.by, b.expected_revision
+        push(
+            LineKind::Fact,
+            format!(
+                "  bump       --bump-revision {} --mark-compacted: the cluster starts at revision {}",
+                b.by, b.expected_revision
+            ),
         );
-        let _ = writeln!(out, "             why: {}", b.reason);
+        push(LineKind::Fact, format!("             why: {}", b.reason));
     } else {
-        let _ = writeln!(
-            out,
-            "  bump       not available with {}",
-            plan.tool.program()
+        push(
+            LineKind::Fact,
+            format!("  bump       not available with {}", plan.tool.program()),
         );
     }
     for w in plan.warnings.iter().chain(notes) {
-        let _ = writeln!(out, "  warning    {w}");
+        push(LineKind::Warning, format!("  warning    {w}"));
     }
-    let _ = writeln!(out);
+    push(LineKind::Blank, String::new());
     for (i, st) in plan.steps.iter().enumerate() {
         let on = st
             .member
             .as_deref()
             .map_or("all".to_string(), |m| format!("on {m}"));
-        let _ = writeln!(out, "{:>2}. [{}] {}: {}", i + 1, st.phase, on, st.text);
+        push(
+            LineKind::Step,
+            format!("{:>2}. [{}] {}: {}", i + 1, st.phase, on, st.text),
+        );
         if !st.command.is_empty() {
-            let _ = writeln!(out, "      {}", st.command);
+            push(LineKind::Command, format!("      {}", st.command));
         }
     }
     out

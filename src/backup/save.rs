@@ -157,7 +157,11 @@ pub async fn save_from(
             .await
         }
     };
-    saved.map_err(|e| format!("{e}: {}", e.advice()))
+    // A file error already names the path and the reason; connection advice would mislead.
+    saved.map_err(|e| match e.problem {
+        crate::etcd::Problem::File => e.to_string(),
+        _ => format!("{e}: {}", e.advice()),
+    })
 }
 
 /// Who is recorded in the audit log, and where it is.

@@ -29,6 +29,9 @@ pub enum Problem {
     PermissionDenied,
     /// Our own settings are unusable: unreadable certificate, bad endpoint URL.
     Settings,
+    /// A local file could not be written, renamed or created: the detail names the
+    /// path and the operating system's reason.
+    File,
     Compacted,
     Other,
 }
@@ -52,6 +55,11 @@ impl EtcdError {
 
     pub fn settings(detail: impl Into<String>) -> Self {
         EtcdError::new(Problem::Settings, None, detail)
+    }
+
+    /// A local file failed: `detail` names the path and the OS reason.
+    pub fn file(detail: impl Into<String>) -> Self {
+        EtcdError::new(Problem::File, None, detail)
     }
 
     pub fn timeout(endpoint: &str, after: Duration) -> Self {
@@ -109,6 +117,9 @@ impl EtcdError {
             }
             Problem::PermissionDenied => "this user lacks the permission for that",
             Problem::Settings => "check the connection settings",
+            Problem::File => {
+                "check the path: the directory must exist and be writable, with room for the file"
+            }
             Problem::Compacted => "that revision has been compacted away",
             Problem::Other => "see the log for details",
         }
@@ -131,6 +142,7 @@ impl EtcdError {
             }
             Problem::PermissionDenied => "permission denied",
             Problem::Settings => "unusable settings",
+            Problem::File => "file error",
             Problem::Compacted => "revision compacted",
             Problem::Other => "request failed",
         }
@@ -143,7 +155,7 @@ impl fmt::Display for EtcdError {
             write!(f, "{ep}: ")?;
         }
         match self.problem {
-            Problem::Settings => f.write_str(&self.detail),
+            Problem::Settings | Problem::File => f.write_str(&self.detail),
             // Nothing better to say than what etcd said: show it rather than hide it.
             Problem::Other => {
                 let short: String = self.detail.chars().take(300).collect();

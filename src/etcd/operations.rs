@@ -218,7 +218,7 @@ async fn snapshot(
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && let Err(e) = std::fs::create_dir_all(dir)
     {
-        return Err(EtcdError::settings(format!(
+        return Err(EtcdError::file(format!(
             "cannot create {}: {e}",
             dir.display()
         )));

@@ -29,14 +29,30 @@ pub struct Saved {
 /// `(bytes received, bytes expected)`; the total is known after the first message.
 pub type Progress = mpsc::Sender<(u64, u64)>;
 
+/// A file system failure: the path and the OS's reason, nothing about connections.
 fn io_error(what: &str, path: &Path, e: &std::io::Error) -> EtcdError {
-    EtcdError::settings(format!("{what} {}: {e}", path.display()))
+    // tempfile adds the hidden temporary name to its errors; the OS's words are enough.
+    let reason = os_reason(e);
+    EtcdError::file(format!(
+        "{what} {}: {reason}; nothing was saved",
+        path.display()
+    ))
+}
+
+/// The operating system's words. tempfile appends ` at path "…"` (the hidden temporary
+/// name, gone by the time anyone reads this) and hides the OS error from `source()`.
+fn os_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.split_once(" at path \"") {
+        Some((reason, _)) => reason.to_string(),
+        None => text,
+    }
 }
 
 /// Writing the data failed (a full disk, a file size limit): named after the target the
 /// user chose, not the hidden temporary file, which is gone by the time this is read.
 fn write_error(target: &Path, e: &std::io::Error) -> EtcdError {
-    EtcdError::settings(format!(
+    EtcdError::file(format!(
         "cannot write {}: {e}; nothing was saved",
         target.display()
     ))
@@ -69,7 +85,7 @@ pub async fn save_snapshot(
     cancel: oneshot::Receiver<()>,
 ) -> Result<Saved, EtcdError> {
     if target.exists() {
-        return Err(EtcdError::settings(format!(
+        return Err(EtcdError::file(format!(
             "{} already exists: choose another file name",
             target.display()
         )));
@@ -184,5 +200,43 @@ fn sync_dir(target: &Path) {
         && let Err(e) = d.sync_all()
     {
         tracing::warn!("could not sync directory {}: {e}", dir.display());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_that_is_a_file_is_a_file_error_naming_the_path_and_the_reason() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("plain");
+        std::fs::write(&file, b"x").expect("write");
+        let Err(e) = temp_next_to(&file.join("snap.db")) else {
+            panic!("a file inside a regular file was created");
+        };
+        assert_eq!(e.problem, Problem::File);
+        let shown = e.to_string();
+        assert!(shown.contains(&file.display().to_string()), "{shown}");
+        assert!(shown.contains("(os error 20)"), "{shown}");
+        assert!(!shown.contains(".part"), "{shown}");
+        assert!(!shown.contains("connection"), "{shown}");
+        assert!(!e.advice().contains("connection"), "{}", e.advice());
+    }
+
+    #[test]
+    fn a_failed_write_names_the_target_not_the_hidden_file() {
+        let e = write_error(
+            Path::new("/backups/etcd.db"),
+            &std::io::Error::from_raw_os_error(28),
+        );
+        assert_eq!(e.problem, Problem::File);
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with("cannot write /backups/etcd.db: "),
+            "{shown}"
+        );
+        assert!(shown.contains("No space left on device"), "{shown}");
+        assert!(!e.is_transient());
     }
 }

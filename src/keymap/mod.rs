@@ -210,6 +210,8 @@ pub enum Action {
     Compact,
     /// The upgrade panel (`app::upgrade`).
     Upgrade,
+    /// The restore plan of the open snapshot file (`app::restore_plan`).
+    RestorePlan,
 }
 
 impl Action {
@@ -363,6 +365,8 @@ const DEFAULTS: &[Row] = &[
     (KEYS, Action::History, "H", "history of the key's revisions", Some("history"), false),
     (KEYS, Action::Mark, "space", "history: mark a revision to compare", None, false),
     (KEYS, Action::Compare, "c", "history: diff marked (or previous) and selected", None, false),
+    // Prints commands, runs none: there in read-only mode, where a snapshot file always is.
+    (KEYS, Action::RestorePlan, "R", "after :open FILE: the plan to restore that snapshot", None, false),
 ];
 
 impl Keymap {

@@ -74,6 +74,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, scroll: u16
             ":open / :diff FILE",
             "browse a snapshot file / diff it with now",
         ),
+        (
+            ":restore-plan",
+            "after :open FILE: the plan to restore it (R)",
+        ),
         (":ctx [NAME]", "list contexts, or switch to NAME"),
         (":keys :watch …", "show a view by name"),
         (":reconnect", "retry the connection now"),

@@ -16,6 +16,7 @@ mod history;
 pub mod keys;
 mod leases;
 pub mod ops;
+mod restore_plan;
 
 mod watch;
 
@@ -69,6 +70,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             text,
             scroll,
         } => body::draw_report(frame, body_area, (title, text), *scroll, theme),
+        Overlay::RestorePlan(p) => restore_plan::draw(frame, body_area, p, theme),
         Overlay::None => {}
     }
     if let Some(r) = &app.ops.running {

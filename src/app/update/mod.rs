@@ -28,6 +28,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Etcd(event) => on_etcd(app, event),
         Msg::Resize { width, height } => {
             app.width = width;
+            app.height = height;
             // Header 2, tabs 1, footer 1, pane borders 2.
             app.keys.height = usize::from(height.saturating_sub(6)).max(1);
             // The lease table has a header row too.
@@ -37,6 +38,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) => on_key(app, key),
         Msg::Mouse(m) => super::mouse::on_mouse(app, m),
         Msg::SnapshotOpened(result) => super::source::snapshot_opened(app, result),
+        Msg::RestorePlanMade {
+            generation,
+            file,
+            result,
+        } => super::restore_plan::on_made(app, generation, file, result),
         Msg::ContextSwitched(Ok(ctx)) => {
             let (info, spec) = *ctx;
             app.set_status(Level::Info, format!("switched to context {}", info.name));
@@ -208,6 +214,7 @@ fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
     match &mut app.overlay {
         Overlay::Command(_) => return on_command_key(app, key),
         Overlay::Confirm(_) => return on_confirm_key(app, key),
+        Overlay::RestorePlan(_) => return super::restore_plan::on_key(app, key),
         Overlay::Info => {
             app.overlay = Overlay::None;
             if key == Key::ctrl('c') {
@@ -304,6 +311,7 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::PrevView => return show_view(app, app.view.prev()),
         Action::ShowView(v) => return show_view(app, v),
         Action::Reconnect if app.snapshot.is_some() => return super::source::leave_snapshot(app),
+        Action::RestorePlan => return super::restore_plan::open(app),
         Action::Reconnect => {
             app.set_status(Level::Info, "reconnecting…");
             return vec![Effect::ReconnectNow];
