@@ -158,6 +158,12 @@ pub fn explain(e: &EtcdError, prefix: &[u8]) -> String {
              give a prefix your role may read (e.g. `etcdtui du /app/`)",
             e.endpoint.as_deref().unwrap_or("etcd")
         ),
+        // Our own words say more than etcd's "revision compacted".
+        Problem::Compacted => format!(
+            "cannot scan {shown}: {}: {}",
+            e.endpoint.as_deref().unwrap_or("etcd"),
+            e.detail
+        ),
         _ => format!("cannot scan {shown}: {e}"),
     }
 }
