@@ -254,6 +254,62 @@ async fn scan_once(
     }
 }
 
+/// What a `Request::Du` reports: progress after each page, then the result once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DuUpdate {
+    Progress(DuProgress),
+    Finished(Result<DuReport, EtcdError>),
+}
+
+/// Serves `Request::Du` on a task of its own: from the snapshot file being browsed (with
+/// history and free pages), else by scanning through `client`. `cancelled` firing (or
+/// its sender dropped by a new session) stops the scan and sends nothing more.
+pub fn serve(
+    client: Option<EndpointClient>,
+    snapshot: Option<std::sync::Arc<crate::snapfile::SnapshotFile>>,
+    (prefix, depth): (Vec<u8>, usize),
+    cancelled: tokio::sync::oneshot::Receiver<()>,
+    events: tokio::sync::mpsc::Sender<super::Event>,
+    (generation, id): (u64, u64),
+) {
+    let event = move |update| super::Event::Du {
+        generation,
+        id,
+        update,
+    };
+    tokio::spawn(async move {
+        let work = async {
+            if let Some(file) = snapshot {
+                let counted = tokio::task::spawn_blocking(move || {
+                    crate::du::from_snapshot(&file, &prefix, depth)
+                })
+                .await;
+                return counted.map_err(|e| {
+                    EtcdError::new(Problem::Other, None, format!("the count stopped: {e}"))
+                });
+            }
+            let Some(c) = client else {
+                return Err(EtcdError::new(
+                    Problem::Unreachable,
+                    None,
+                    "not connected to any endpoint",
+                ));
+            };
+            // Progress is dropped rather than awaited when the UI is behind: the next
+            // page brings a newer one.
+            du_scan(&c, &prefix, depth, |p| {
+                let _ = events.try_send(event(DuUpdate::Progress(p.clone())));
+            })
+            .await
+        };
+        let result = tokio::select! {
+            r = work => r,
+            _ = cancelled => return,
+        };
+        let _ = events.send(event(DuUpdate::Finished(result))).await;
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

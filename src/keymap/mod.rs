@@ -210,6 +210,9 @@ pub enum Action {
     Compact,
     /// The upgrade panel (`app::upgrade`).
     Upgrade,
+    /// Space by prefix (`app::du`).
+    SpaceUsage,
+    SortBySize,
 }
 
 impl Action {
@@ -363,6 +366,8 @@ const DEFAULTS: &[Row] = &[
     (KEYS, Action::History, "H", "history of the key's revisions", Some("history"), false),
     (KEYS, Action::Mark, "space", "history: mark a revision to compare", None, false),
     (KEYS, Action::Compare, "c", "history: diff marked (or previous) and selected", None, false),
+    (KEYS, Action::SpaceUsage, "u", "space used under the directory, ranked (du)", Some("du"), false),
+    (KEYS, Action::SortBySize, "s", "sort the tree by name / by size (after du)", None, false),
 ];
 
 impl Keymap {
