@@ -366,7 +366,7 @@ const DEFAULTS: &[Row] = &[
     (KEYS, Action::History, "H", "history of the key's revisions", Some("history"), false),
     (KEYS, Action::Mark, "space", "history: mark a revision to compare", None, false),
     (KEYS, Action::Compare, "c", "history: diff marked (or previous) and selected", None, false),
-    (KEYS, Action::SpaceUsage, "u", "space used under the directory, ranked (du)", Some("du"), false),
+    (KEYS, Action::SpaceUsage, "u", "space used under the directory, ranked (du)", None, false),
     (KEYS, Action::SortBySize, "s", "sort the tree by name / by size (after du)", None, false),
 ];
 
