@@ -32,8 +32,8 @@ pub fn draw(frame: &mut Frame, area: Rect, du: &DuState, theme: &Theme) {
     let title;
     if let Some(r) = &du.running {
         title = format!(" Space under {} ", prefix_shown(&r.prefix));
-        let text = match &r.progress {
-            None => "measuring etcd's idle latency…".to_string(),
+        match &r.progress {
+            None => lines.push(Line::styled("measuring etcd's idle latency…", theme.text)),
             Some(p) => {
                 let mut t = format!(
                     "scanning… {} keys, {} at revision {}",
@@ -41,21 +41,23 @@ pub fn draw(frame: &mut Frame, area: Rect, du: &DuState, theme: &Theme) {
                     size(p.bytes),
                     p.revision
                 );
+                if p.restarted {
+                    t.push_str(" (restarted after a compaction)");
+                }
+                lines.push(Line::styled(t, theme.text));
                 if !p.delay.is_zero() {
-                    t.push_str(&format!(
-                        "; etcd is slow ({} vs {} idle): pausing {} between pages",
-                        crate::etcd::fmt_duration(p.last_probe),
-                        crate::etcd::fmt_duration(p.idle_p99),
-                        crate::etcd::fmt_duration(p.delay)
+                    lines.push(Line::styled(
+                        format!(
+                            "etcd is slow ({} vs {} idle): pausing {} between pages",
+                            crate::etcd::fmt_duration(p.last_probe),
+                            crate::etcd::fmt_duration(p.idle_p99),
+                            crate::etcd::fmt_duration(p.delay)
+                        ),
+                        theme.warning,
                     ));
                 }
-                if p.restarted {
-                    t.push_str("; restarted after a compaction");
-                }
-                t
             }
-        };
-        lines.push(Line::styled(text, theme.text));
+        }
         lines.push(Line::styled(
             "esc cancels · u hides (the scan goes on)",
             theme.muted,
