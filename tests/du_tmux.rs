@@ -46,6 +46,7 @@ async fn the_space_panel_ranks_the_flooding_events_first() {
     t.key("Escape");
     t.wait_gone("Space under", T);
     t.key("l");
+    t.wait_for("events/", T);
     t.key("s");
     let s = t.wait_for("sorted by size", T);
     let events = s.lines().position(|l| l.contains("events/"));
@@ -98,6 +99,42 @@ async fn browsing_a_snapshot_the_panel_adds_history_and_free_pages() {
         .unwrap_or_default();
     assert!(first.contains("/registry/events/"), "{s}");
     t.key("q");
+    t.key("q");
+    t.assert_clean_exit();
+}
+
+/// Least privilege: `ro` reads only /app/, and its tree's one root is /app/, which it may
+/// measure; `one` reads only the key /cfg, a key at the top whose directory is the whole
+/// keyspace: refused, said in the panel, the session still connected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prefix_reader_is_told_not_permitted_in_place() {
+    let Some(()) = require_tmux() else { return };
+    let Some(seeded) = common::privilege::seed().await else {
+        return;
+    };
+    let eps = seeded.cluster.client_urls().join(",");
+    let as_user = |user: &str| {
+        let args =
+            format!("--endpoints {eps} --user {user}:{user}pw --kubeadm-manifest /nonexistent");
+        Tmux::start(&args, &[], 160, 45)
+    };
+    let t = as_user("ro");
+    t.wait_for("app/", T);
+    t.key("u");
+    let s = t.wait_for("Space under /app/ · revision", T);
+    assert!(s.contains("/app/b/") && s.contains("/app/a"), "{s}");
+    t.key("Escape");
+    t.wait_gone("Space under", T);
+    t.key("q");
+    t.assert_clean_exit();
+
+    let t = as_user("one");
+    t.wait_for("cfg", T);
+    t.key("u");
+    let s = t.wait_for("may not read all of the whole keyspace", T);
+    assert!(!s.contains("disconnected"), "{s}");
+    t.key("Escape");
+    t.wait_gone("Space", T);
     t.key("q");
     t.assert_clean_exit();
 }

@@ -137,11 +137,14 @@ pub fn on_update(app: &mut App, id: u64, update: DuUpdate) -> Vec<Effect> {
 
 /// Said in the panel: a refusal names the prefix, as the Keys view says "not permitted".
 fn explain(e: &EtcdError, prefix: &[u8]) -> String {
-    let shown = crate::text::bytes(prefix);
+    let shown = match prefix {
+        [] => "the whole keyspace".to_string(),
+        p => format!("\"{}\"", crate::text::bytes(p)),
+    };
     match e.problem {
         Problem::PermissionDenied => format!(
-            "not permitted: this user may not read every key under \"{shown}\"; \
-             choose a directory inside what your role may read"
+            "not permitted: this user may not read all of {shown}; \
+             measure a directory your role may read"
         ),
         Problem::Compacted => format!("{}: {}", e.endpoint.as_deref().unwrap_or("etcd"), e.detail),
         _ => e.to_string(),
