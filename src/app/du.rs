@@ -167,6 +167,15 @@ pub fn toggle_sort(app: &mut App) -> Vec<Effect> {
     sort_tree(&mut app.keys, &app.du.sizes, app.du.by_size)
 }
 
+/// After a Keys answer: while sorted by size, a page of children just loaded takes its
+/// place by size too.
+pub fn after_keys(app: &mut App) -> Vec<Effect> {
+    if !app.du.by_size || app.du.sizes.is_empty() {
+        return Vec::new();
+    }
+    sort_tree(&mut app.keys, &app.du.sizes, true)
+}
+
 /// Reorders every loaded listing and keeps the cursor on the node it was on.
 fn sort_tree(ks: &mut KeysState, sizes: &HashMap<Vec<u8>, Sizes>, by_size: bool) -> Vec<Effect> {
     let at = ks.current_node();

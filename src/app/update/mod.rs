@@ -156,7 +156,8 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             return effects;
         }
         Event::Keys { id, result, .. } => {
-            let (effects, note) = keys::on_answer(&mut app.keys, id, result);
+            let (mut effects, note) = keys::on_answer(&mut app.keys, id, result);
+            effects.extend(super::du::after_keys(app));
             if let Some(n) = note {
                 app.set_status(Level::Error, n);
             }
