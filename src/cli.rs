@@ -139,6 +139,9 @@ pub enum Cmd {
     /// After quorum loss: read stopped members' data dirs offline (db and WAL) and name
     /// the one with the newest data, with the commands to force a new cluster from it
     Triage(crate::backup::args::TriageArgs),
+    /// Space by prefix: live keys, key and value bytes per path group below PREFIX, largest
+    /// first, from a paged scan pinned to one revision that slows down when etcd does
+    Du(DuArgs),
     /// Print a shell completion script: `etcdtui completions bash > /etc/bash_completion.d/etcdtui`
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff): `etcdtui man > etcdtui.1`
@@ -189,6 +192,9 @@ pub enum SnapshotCmd {
     /// Verify a snapshot and print the exact commands to restore a cluster from it, member
     /// by member, with a computed revision bump (-o json: every command as arguments)
     RestorePlan(crate::backup::args::RestorePlanArgs),
+    /// Space by prefix offline: live keys and bytes, history bytes a compaction would free
+    /// and free pages a defragmentation would free (FILE: snapshot, member db or data dir)
+    Du(SnapshotDuArgs),
     /// Restore one member's new data dir with the installed etcdutl (or 3.4's etcdctl),
     /// then check the restored db's keys and revision with etcdtui's own reader
     Restore(crate::backup::args::RestoreArgs),
@@ -211,6 +217,41 @@ pub struct SnapshotDiffArgs {
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
     pub output: crate::snapshot_diff::DiffOutput,
+}
+
+/// The options `du` and `snapshot du` share.
+#[derive(Debug, Args)]
+pub struct DuOptions {
+    /// Only keys under this prefix (default: the whole keyspace)
+    #[arg(default_value = "")]
+    pub prefix: String,
+
+    /// Path levels below the prefix to group by ('/'-separated)
+    #[arg(long, value_name = "N", default_value = "1", value_parser = crate::du::parse_depth)]
+    pub depth: usize,
+
+    /// Rows to print, largest first (0: all)
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+
+    /// Output format
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: crate::du_cli::DuOutput,
+}
+
+#[derive(Debug, Args)]
+pub struct DuArgs {
+    #[command(flatten)]
+    pub du: DuOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotDuArgs {
+    /// A snapshot file, a member's `member/snap/db`, or a stopped member's data dir
+    pub file: PathBuf,
+
+    #[command(flatten)]
+    pub du: DuOptions,
 }
 
 #[derive(Debug, Args)]

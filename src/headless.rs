@@ -207,6 +207,13 @@ impl Headless {
                     op,
                 }),
                 Effect::CancelOperation { id } => self.etcd.send(Request::CancelOperation { id }),
+                Effect::Du { id, prefix, depth } => self.etcd.send(Request::Du {
+                    generation: self.app.generation,
+                    id,
+                    prefix,
+                    depth,
+                }),
+                Effect::DuCancel { id } => self.etcd.send(Request::DuCancel { id }),
                 Effect::Checks { id, backup_dir } => self.etcd.send(Request::Checks {
                     generation: self.app.generation,
                     id,

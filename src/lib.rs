@@ -10,6 +10,8 @@ pub mod config;
 pub mod decode;
 pub mod decode_cli;
 pub mod demo;
+pub mod du;
+pub mod du_cli;
 pub mod editor;
 pub mod encryption;
 pub mod etcd;

@@ -43,6 +43,8 @@ fn main() -> ExitCode {
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Status(args))) => {
             return snapshot_status(args);
         }
+        Some(Cmd::Du(args)) => return du_live(&rt, &cli.conn, args),
+        Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Du(args))) => return du_file(args),
         Some(Cmd::Upgrade(cmd)) => return etcdtui::upgrade::cli::main(&rt, &cli.conn, cmd),
         Some(Cmd::Triage(args)) => return etcdtui::backup::triage(args),
         Some(Cmd::Completions { shell }) => return print(etcdtui::cli::completions(shell)),
@@ -281,6 +283,58 @@ fn snapshot_status(args: etcdtui::cli::SnapshotStatusArgs) -> ExitCode {
     use std::io::Write;
     let report = etcdtui::snapshot_cli::status(&args.file, args.output);
     let written = std::io::stdout().write_all(report.stdout.as_bytes());
+    for line in &report.stderr {
+        eprintln!("etcdtui: {line}");
+    }
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("etcdtui: cannot write: {e}");
+            ExitCode::FAILURE
+        }
+        _ if report.ok => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    }
+}
+
+fn du_live(
+    rt: &tokio::runtime::Runtime,
+    conn: &etcdtui::cli::ConnArgs,
+    args: etcdtui::cli::DuArgs,
+) -> ExitCode {
+    let (_, ctx) = match connect_setup(conn) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let o = args.du;
+    let report = rt.block_on(etcdtui::du_cli::live_du(
+        &ctx.spec,
+        o.prefix.as_bytes(),
+        o.depth,
+        o.top,
+        o.output,
+    ));
+    du_print(report)
+}
+
+fn du_file(args: etcdtui::cli::SnapshotDuArgs) -> ExitCode {
+    let o = args.du;
+    du_print(etcdtui::du_cli::snapshot_du(
+        &args.file,
+        o.prefix.as_bytes(),
+        o.depth,
+        o.top,
+        o.output,
+    ))
+}
+
+fn du_print(report: etcdtui::du_cli::Report) -> ExitCode {
+    use std::io::Write;
+    let mut text = report.stdout;
+    // Key names come from etcd: a terminal gets them escaped.
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        text = etcdtui::text::safe_lines(&text);
+    }
+    let written = std::io::stdout().write_all(text.as_bytes());
     for line in &report.stderr {
         eprintln!("etcdtui: {line}");
     }

@@ -331,6 +331,13 @@ fn run_effects(
                 op,
             }),
             Effect::CancelOperation { id } => etcd.send(Request::CancelOperation { id }),
+            Effect::Du { id, prefix, depth } => etcd.send(Request::Du {
+                generation: app.generation,
+                id,
+                prefix,
+                depth,
+            }),
+            Effect::DuCancel { id } => etcd.send(Request::DuCancel { id }),
             Effect::Checks { id, backup_dir } => etcd.send(Request::Checks {
                 generation: app.generation,
                 id,

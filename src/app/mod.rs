@@ -5,6 +5,7 @@ pub mod auth;
 pub mod checks;
 pub mod cluster;
 mod command;
+pub mod du;
 pub mod keys;
 pub mod leases;
 mod mouse;
@@ -128,6 +129,8 @@ pub struct App {
     pub ops: ops::OpsState,
     pub checks: checks::ChecksState,
     pub upgrade: upgrade::UpgradeState,
+    /// The space panel and the sizes measured so far (`du`).
+    pub du: du::DuState,
     /// Why cluster operations are unavailable although the session may write: the etcd
     /// user lacks the root role.
     pub ops_denied: Option<String>,
@@ -285,6 +288,15 @@ pub enum Effect {
         id: u64,
         backup_dir: std::path::PathBuf,
     },
+    /// Space by prefix under `prefix`; answered by `Event::Du` with this id.
+    Du {
+        id: u64,
+        prefix: Vec<u8>,
+        depth: usize,
+    },
+    DuCancel {
+        id: u64,
+    },
     /// Load a theme by name and draw with it from now on.
     LoadTheme(String),
     /// Make the restore plan for a snapshot file off the UI's thread, asking the live
@@ -332,6 +344,7 @@ impl App {
             ops: ops::OpsState::default(),
             checks: checks::ChecksState::default(),
             upgrade: upgrade::UpgradeState::default(),
+            du: du::DuState::default(),
             ops_denied: None,
             access: None,
             width: 80,

@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod cluster_ops;
 pub mod connect;
 pub mod downgrade;
+pub mod du_scan;
 pub mod encryption_facts;
 pub mod encryption_scan;
 pub mod errors;

@@ -87,6 +87,18 @@ pub enum Request {
         id: u64,
         backup_dir: std::path::PathBuf,
     },
+    /// Space by prefix (`du`) under `prefix`, grouped `depth` levels deep: from the
+    /// snapshot file when one is browsed, else a paced live scan. Answered by `Event::Du`.
+    Du {
+        generation: u64,
+        id: u64,
+        prefix: Vec<u8>,
+        depth: usize,
+    },
+    /// Stop a `Du` scan; nothing more is sent for it.
+    DuCancel {
+        id: u64,
+    },
     /// Stop an operation that can be stopped (a snapshot in progress).
     CancelOperation {
         id: u64,
@@ -181,6 +193,12 @@ pub enum Event {
         id: u64,
         facts: Box<super::facts::Facts>,
     },
+    /// Progress and the result of `Request::Du`.
+    Du {
+        generation: u64,
+        id: u64,
+        update: super::du_scan::DuUpdate,
+    },
     /// Who we are, whether auth is on and what we may do with keys, once per connection.
     Access {
         generation: u64,
@@ -210,6 +228,7 @@ impl Event {
             | Event::UserRoles { generation, .. }
             | Event::Access { generation, .. }
             | Event::Checks { generation, .. }
+            | Event::Du { generation, .. }
             | Event::SnapshotRead { generation, .. } => *generation,
         }
     }

@@ -54,6 +54,9 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
     let mut watches: std::collections::HashMap<u64, WatchHandle> = std::collections::HashMap::new();
     let mut cancels: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<()>> =
         std::collections::HashMap::new();
+    // Running `du` scans, stopped by `DuCancel`.
+    let mut du_cancels: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<()>> =
+        std::collections::HashMap::new();
     let mut session_spec = ConnectSpec::default();
     // Set while browsing a snapshot file: key reads come from it, and nothing else has
     // a server to ask.
@@ -88,6 +91,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 members = Arc::new(tokio::sync::Mutex::new(MemberClients::new(spec.clone())));
                 // Watches belong to the cluster they were started on.
                 watches.clear();
+                du_cancels.clear();
                 session_spec = spec.clone();
                 snapshot = None;
                 let task = tokio::spawn(run_session(
@@ -113,6 +117,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 }
                 active = Arc::new(watch::channel(None).0);
                 watches.clear();
+                du_cancels.clear();
                 let info = super::snapkeys::info(&file);
                 snapshot = Some(file);
                 let _ = events.send(Event::Connected { generation, info }).await;
@@ -273,6 +278,30 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                         }
                     },
                 );
+            }
+            Request::Du {
+                generation,
+                id,
+                prefix,
+                depth,
+            } => {
+                let (cancel, cancelled) = tokio::sync::oneshot::channel();
+                du_cancels.retain(|_, c| !c.is_closed());
+                du_cancels.insert(id, cancel);
+                let client = active.borrow().clone();
+                super::du_scan::serve(
+                    client,
+                    snapshot.clone(),
+                    (prefix, depth),
+                    cancelled,
+                    events.clone(),
+                    (generation, id),
+                );
+            }
+            Request::DuCancel { id } => {
+                if let Some(c) = du_cancels.remove(&id) {
+                    let _ = c.send(());
+                }
             }
             Request::CancelOperation { id } => {
                 if let Some(c) = cancels.remove(&id) {

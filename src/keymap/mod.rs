@@ -212,6 +212,9 @@ pub enum Action {
     Upgrade,
     /// The restore plan of the open snapshot file (`app::restore_plan`).
     RestorePlan,
+    /// Space by prefix (`app::du`).
+    SpaceUsage,
+    SortBySize,
 }
 
 impl Action {
@@ -367,6 +370,8 @@ const DEFAULTS: &[Row] = &[
     (KEYS, Action::Compare, "c", "history: diff marked (or previous) and selected", None, false),
     // Prints commands, runs none: there in read-only mode, where a snapshot file always is.
     (KEYS, Action::RestorePlan, "R", "after :open FILE: the plan to restore that snapshot", None, false),
+    (KEYS, Action::SpaceUsage, "u", "space used under the directory, ranked (du)", None, false),
+    (KEYS, Action::SortBySize, "s", "sort the tree by name / by size (after du)", None, false),
 ];
 
 impl Keymap {

@@ -268,6 +268,15 @@ impl SnapshotFile {
         self.history.events(key)
     }
 
+    /// Every key under `prefix` the file has history for, deleted ones included, with its
+    /// changes oldest first, sorted by key (for `du`'s history bytes).
+    pub fn histories_with_prefix<'a>(
+        &'a self,
+        prefix: &'a [u8],
+    ) -> impl Iterator<Item = (&'a [u8], &'a [Event])> {
+        self.history.with_prefix(prefix)
+    }
+
     /// Every key the file has history for, deleted ones included, sorted.
     pub fn all_keys(&self) -> impl Iterator<Item = &[u8]> {
         self.history.iter().map(|(k, _)| k)

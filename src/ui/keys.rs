@@ -25,18 +25,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     if area.width < SPLIT_MIN_WIDTH {
         match ks.focus {
-            Focus::Tree => draw_tree(frame, area, ks, theme),
+            Focus::Tree => draw_tree(frame, area, app, theme),
             Focus::Value | Focus::History => right(frame, area),
         }
-        return;
+    } else {
+        let [left, right_area] =
+            Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+                .areas(area);
+        draw_tree(frame, left, app, theme);
+        right(frame, right_area);
     }
-    let [left, right_area] =
-        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
-    draw_tree(frame, left, ks, theme);
-    right(frame, right_area);
+    if app.du.open {
+        super::du::draw(frame, area, &app.du, theme);
+    }
 }
 
-fn draw_tree(frame: &mut Frame, area: Rect, ks: &KeysState, theme: &Theme) {
+fn draw_tree(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let ks = &app.keys;
     if let Some(f) = &ks.filter {
         return draw_filter(frame, area, ks, f, theme);
     }
@@ -53,7 +58,10 @@ fn draw_tree(frame: &mut Frame, area: Rect, ks: &KeysState, theme: &Theme) {
     let mut lines: Vec<Line> = ks
         .window()
         .take(usize::from(inner.height))
-        .map(|(i, row)| tree_line(ks, row, i == ks.cursor && focused, width, theme))
+        .map(|(i, row)| {
+            let size = crate::app::du::size_of(&app.du, ks, row);
+            tree_line(ks, (row, size), i == ks.cursor && focused, width, theme)
+        })
         .collect();
     if lines.is_empty() {
         if ks.roots.as_ref().is_some_and(Vec::is_empty) {
@@ -74,7 +82,7 @@ fn draw_tree(frame: &mut Frame, area: Rect, ks: &KeysState, theme: &Theme) {
 
 fn tree_line<'a>(
     ks: &KeysState,
-    row: Row,
+    (row, size): (Row, Option<&crate::du::Sizes>),
     selected: bool,
     width: usize,
     theme: &Theme,
@@ -109,6 +117,11 @@ fn tree_line<'a>(
             let style = if n.is_dir { theme.title } else { theme.text };
             let count = match k8s_hint(&n.key) {
                 Some(h) => format!(" {h}{count}"),
+                None => count,
+            };
+            // Measured by du: the bytes beside the count.
+            let count = match size {
+                Some(s) => format!("{count} {}", crate::text::human_size(s.total() as usize)),
                 None => count,
             };
             (depth, label, marker, count, style)

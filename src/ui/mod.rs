@@ -8,6 +8,7 @@ mod cluster_details;
 mod cluster_table;
 mod cluster_upgrade;
 mod confirm;
+pub mod du;
 mod footer;
 mod header;
 mod help;

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod backup;
+pub mod du;
 pub mod encryption;
 pub mod privilege;
 pub mod terminal;

@@ -54,6 +54,11 @@ pub(super) fn history_action(
 
 pub(super) fn keys_action(app: &mut App, action: Action) -> Vec<Effect> {
     use keys::Move;
+    match action {
+        Action::SpaceUsage => return super::super::du::start(app),
+        Action::SortBySize => return super::super::du::toggle_sort(app),
+        _ => {}
+    }
     let ks = &mut app.keys;
     if ks.focus == super::super::keys::Focus::History {
         let effects = history_action(ks, action);

@@ -149,6 +149,7 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             super::ops_keys::on_roles(app, &user, roles);
             return effects;
         }
+        Event::Du { id, update, .. } => return super::du::on_update(app, id, update),
         Event::Access { access, .. } => return super::ops_keys::on_access(app, *access),
         Event::Auth { id, result, .. } => {
             let effects = super::auth::on_answer(&mut app.auth, id, result);
@@ -161,7 +162,8 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             return effects;
         }
         Event::Keys { id, result, .. } => {
-            let (effects, note) = keys::on_answer(&mut app.keys, id, result);
+            let (mut effects, note) = keys::on_answer(&mut app.keys, id, result);
+            effects.extend(super::du::after_keys(app));
             if let Some(n) = note {
                 app.set_status(Level::Error, n);
             }
@@ -209,6 +211,9 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
 
 fn on_key(app: &mut App, key: Key) -> Vec<Effect> {
     if let Some(effects) = super::ops_keys::modal_key(app, key) {
+        return effects;
+    }
+    if let Some(effects) = super::du::modal_key(app, key) {
         return effects;
     }
     match &mut app.overlay {
