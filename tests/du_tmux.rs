@@ -41,7 +41,10 @@ async fn the_space_panel_ranks_the_flooding_events_first() {
         first.contains("/registry/events/") && first.contains("Event"),
         "events first: {s}"
     );
-    assert!(s.contains("history and free pages: offline only"), "{s}");
+    assert!(
+        s.contains("history and free pages: `etcdtui snapshot du FILE`"),
+        "{s}"
+    );
     // Closed, the sizes stay beside the tree's counts; `s` puts the largest first.
     t.key("Escape");
     t.wait_gone("Space under", T);

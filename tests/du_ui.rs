@@ -49,6 +49,18 @@ fn the_live_ranking_names_kinds_and_says_history_is_offline() {
 }
 
 #[test]
+fn at_80_columns_the_numbers_stay_whole_and_the_kind_gives_way() {
+    let a = with_panel(report(Source::File {
+        path: "/backups/etcd.db".into(),
+        total_size: 64 << 20,
+        free_pages: 2048,
+        page_size: 4096,
+        compacted_revision: Some(90_000),
+    }));
+    insta::assert_snapshot!(common::render_body(&a, 80, 24));
+}
+
+#[test]
 fn from_a_snapshot_file_it_shows_history_and_free_pages() {
     let a = with_panel(report(Source::File {
         path: "/backups/etcd.db".into(),

@@ -72,7 +72,8 @@ pub fn draw(frame: &mut Frame, area: Rect, du: &DuState, theme: &Theme) {
             prefix_shown(&r.prefix),
             r.revision
         );
-        ranking(&mut lines, r, du.selected, theme);
+        let inner = usize::from(area.width.saturating_sub(4).min(110).saturating_sub(2));
+        ranking(&mut lines, r, du.selected, inner, theme);
         lines.push(Line::styled(
             "esc closes · j/k move · s sorts the tree by size",
             theme.muted,
@@ -91,27 +92,98 @@ pub fn draw(frame: &mut Frame, area: Rect, du: &DuState, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).block(block), at);
 }
 
-fn ranking<'a>(lines: &mut Vec<Line<'a>>, r: &DuReport, selected: usize, theme: &Theme) {
-    let offline = r.source.is_file();
-    let row = |path: String, kind: String, s: &Sizes| -> String {
-        let history = if offline {
-            size(s.history_bytes)
+/// Column widths for the text width available: the numbers keep theirs, the path and the
+/// kind share the rest (the kind goes first when there is not enough), and the history
+/// column exists only for a file, where it means something.
+struct Columns {
+    path: usize,
+    kind: usize,
+    history: bool,
+}
+
+impl Columns {
+    fn fit(inner: usize, history: bool) -> Columns {
+        let numbers = 8 + 1 + 10 + 1 + 10 + if history { 11 } else { 0 };
+        let free = inner.saturating_sub(numbers + 1);
+        let (path, kind) = if free >= 34 + 1 + 22 {
+            (34, 22)
+        } else if free >= 20 + 1 + 12 {
+            let kind = ((free - 1) * 2 / 5).min(22);
+            (free - 1 - kind, kind)
         } else {
-            "-".into()
+            (free.max(8), 0)
         };
-        format!(
-            "{path:<34} {kind:<22} {:>8} {:>10} {:>10} {:>10}",
-            s.keys,
-            size(s.key_bytes + s.value_bytes),
+        Columns {
+            path,
+            kind,
             history,
-            size(s.total())
+        }
+    }
+
+    fn row(
+        &self,
+        path: &str,
+        kind: &str,
+        keys: &str,
+        live: &str,
+        history: &str,
+        total: &str,
+    ) -> String {
+        let mut t = format!("{:<w$} ", clip_left(path, self.path), w = self.path);
+        if self.kind > 0 {
+            t.push_str(&format!(
+                "{:<w$} ",
+                clip_right(kind, self.kind),
+                w = self.kind
+            ));
+        }
+        t.push_str(&format!("{keys:>8} {live:>10} "));
+        if self.history {
+            t.push_str(&format!("{history:>10} "));
+        }
+        t.push_str(&format!("{total:>10}"));
+        t
+    }
+}
+
+/// Keeps the end of a path (the part that differs between rows).
+fn clip_left(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n <= w || w == 0 {
+        return s.to_string();
+    }
+    let tail: String = s.chars().skip(n - (w - 1)).collect();
+    format!("…{tail}")
+}
+
+fn clip_right(s: &str, w: usize) -> String {
+    if s.chars().count() <= w || w == 0 {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(w - 1).collect();
+    format!("{head}…")
+}
+
+fn ranking<'a>(
+    lines: &mut Vec<Line<'a>>,
+    r: &DuReport,
+    selected: usize,
+    inner: usize,
+    theme: &Theme,
+) {
+    let cols = Columns::fit(inner, r.source.is_file());
+    let row = |path: String, kind: String, s: &Sizes| -> String {
+        cols.row(
+            &path,
+            &kind,
+            &s.keys.to_string(),
+            &size(s.key_bytes + s.value_bytes),
+            &size(s.history_bytes),
+            &size(s.total()),
         )
     };
     lines.push(Line::styled(
-        format!(
-            "{:<34} {:<22} {:>8} {:>10} {:>10} {:>10}",
-            "PATH", "KIND", "KEYS", "KEYS+VALS", "HISTORY", "TOTAL"
-        ),
+        cols.row("PATH", "KIND", "KEYS", "KEYS+VALS", "HISTORY", "TOTAL"),
         theme.title,
     ));
     let mut rest = Sizes::default();
@@ -122,19 +194,7 @@ fn ranking<'a>(lines: &mut Vec<Line<'a>>, r: &DuReport, selected: usize, theme: 
             hidden += 1;
             continue;
         }
-        let mut path = bytes(&g.path);
-        if path.chars().count() > 34 {
-            path = format!(
-                "…{}",
-                path.chars()
-                    .rev()
-                    .take(33)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect::<String>()
-            );
-        }
+        let path = bytes(&g.path);
         let text = row(path, label(&g.path).unwrap_or_default(), &g.sizes);
         let style = if i == selected {
             theme.selection
@@ -159,7 +219,7 @@ fn ranking<'a>(lines: &mut Vec<Line<'a>>, r: &DuReport, selected: usize, theme: 
     ));
     match &r.source {
         Source::Live { .. } => lines.push(Line::from(vec![Span::styled(
-            "history and free pages: offline only; run `etcdtui snapshot du` on a snapshot",
+            "history and free pages: `etcdtui snapshot du FILE` on a snapshot",
             theme.muted,
         )])),
         Source::File {
@@ -167,16 +227,24 @@ fn ranking<'a>(lines: &mut Vec<Line<'a>>, r: &DuReport, selected: usize, theme: 
             free_pages,
             page_size,
             ..
-        } => lines.push(Line::styled(
-            format!(
-                "compaction would free {} ({} revisions) · defragmentation {} ({} free pages) of {}",
-                size(r.total.history_bytes),
-                r.total.history_revisions,
-                size(free_pages * u64::from(*page_size)),
-                free_pages,
-                size(*total_size)
-            ),
-            theme.text,
-        )),
+        } => {
+            lines.push(Line::styled(
+                format!(
+                    "compaction would free {} ({} revisions)",
+                    size(r.total.history_bytes),
+                    r.total.history_revisions
+                ),
+                theme.text,
+            ));
+            lines.push(Line::styled(
+                format!(
+                    "defragmentation would free {} ({} free pages) of {}",
+                    size(free_pages * u64::from(*page_size)),
+                    free_pages,
+                    size(*total_size)
+                ),
+                theme.text,
+            ));
+        }
     }
 }
