@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod checks;
+pub mod churn;
 pub mod cluster;
 mod command;
 pub mod keys;
@@ -16,6 +17,7 @@ pub use source::{context as source_context, reading_context};
 mod update;
 pub mod upgrade;
 pub mod watch;
+pub mod watch_prev;
 
 use std::time::{Duration, Instant};
 
@@ -122,6 +124,7 @@ pub struct App {
     pub auth: auth::AuthState,
     pub cluster: cluster::ClusterState,
     pub watch: watch::WatchState,
+    pub churn: churn::ChurnState,
     pub ops: ops::OpsState,
     pub checks: checks::ChecksState,
     pub upgrade: upgrade::UpgradeState,
@@ -240,6 +243,20 @@ pub enum Effect {
     WatchResume {
         id: u64,
     },
+    /// Start the churn watch; batches come back as `Event::Churn` with this id.
+    ChurnStart {
+        id: u64,
+        spec: crate::etcd::churn_watch::ChurnSpec,
+    },
+    ChurnStop {
+        id: u64,
+    },
+    /// Read `key` at `revision` for the Watch view's diff; answered by `Event::WatchPrev`.
+    WatchPrev {
+        id: u64,
+        key: Vec<u8>,
+        revision: i64,
+    },
     /// Append lines to a file (`:record`).
     AppendLines {
         path: std::path::PathBuf,
@@ -307,6 +324,7 @@ impl App {
             auth: auth::AuthState::default(),
             cluster: cluster::ClusterState::default(),
             watch: watch::WatchState::default(),
+            churn: churn::ChurnState::default(),
             ops: ops::OpsState::default(),
             checks: checks::ChecksState::default(),
             upgrade: upgrade::UpgradeState::default(),

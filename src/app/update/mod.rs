@@ -23,6 +23,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.status = None;
             }
             let connected = matches!(app.conn, ConnState::Connected { .. });
+            super::churn::tick(&mut app.churn, now);
             super::cluster::tick(&mut app.cluster, now, connected && app.snapshot.is_none())
         }
         Msg::Etcd(event) => on_etcd(app, event),
@@ -39,6 +40,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::SnapshotOpened(result) => super::source::snapshot_opened(app, result),
         Msg::ContextSwitched(Ok(ctx)) => {
             let (info, spec) = *ctx;
+            // The churn watch belongs to the cluster left behind (the actor drops it).
+            app.churn = Default::default();
             app.set_status(Level::Info, format!("switched to context {}", info.name));
             app.snapshot = None;
             app.left_context = None;
@@ -124,6 +127,20 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
     app.conn = match event {
         Event::SnapshotRead { path, result, .. } => {
             return super::source::snapshot_read(app, path, result);
+        }
+        Event::Churn { id, updates, .. } => {
+            super::churn::on_updates(&mut app.churn, id, updates, app.now);
+            return effects;
+        }
+        Event::WatchPrev {
+            id,
+            key,
+            revision,
+            result,
+            ..
+        } => {
+            super::watch_prev::on_answer(&mut app.watch, id, (key, revision), result);
+            return effects;
         }
         Event::Watch { id, updates, .. } => {
             return super::watch::on_updates(&mut app.watch, id, updates, app.now, app.wall);
@@ -282,6 +299,9 @@ fn show_view(app: &mut App, v: super::ViewId) -> Vec<Effect> {
     if v == super::ViewId::Checks && connected && app.checks.list.is_none() {
         return super::checks::run(&mut app.checks);
     }
+    if v == super::ViewId::Churn && connected {
+        return super::churn::on_show(&mut app.churn, app.now);
+    }
     if v == super::ViewId::Cluster && !app.cluster.active {
         return super::cluster::refresh(&mut app.cluster, app.now);
     }
@@ -316,6 +336,7 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
         other if app.view == super::ViewId::Cluster => return cluster_action(app, other),
         other if app.view == super::ViewId::Watch => return watch_action(app, other),
         other if app.view == super::ViewId::Checks => return checks_action(app, other),
+        other if app.view == super::ViewId::Churn => return churn_action(app, other),
         _ => {}
     }
     Vec::new()
