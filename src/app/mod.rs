@@ -6,6 +6,7 @@ pub mod checks;
 pub mod churn;
 pub mod cluster;
 mod command;
+pub mod forecast;
 pub mod keys;
 pub mod leases;
 mod mouse;
@@ -123,6 +124,7 @@ pub struct App {
     pub leases: leases::LeasesState,
     pub auth: auth::AuthState,
     pub cluster: cluster::ClusterState,
+    pub forecast: forecast::ForecastState,
     pub watch: watch::WatchState,
     pub churn: churn::ChurnState,
     pub ops: ops::OpsState,
@@ -323,6 +325,7 @@ impl App {
             leases: leases::LeasesState::default(),
             auth: auth::AuthState::default(),
             cluster: cluster::ClusterState::default(),
+            forecast: forecast::ForecastState::default(),
             watch: watch::WatchState::default(),
             churn: churn::ChurnState::default(),
             ops: ops::OpsState::default(),

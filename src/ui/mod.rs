@@ -10,6 +10,7 @@ mod cluster_table;
 mod cluster_upgrade;
 mod confirm;
 mod footer;
+mod forecast;
 mod header;
 mod help;
 mod highlight;

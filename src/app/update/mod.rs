@@ -42,6 +42,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             let (info, spec) = *ctx;
             // The churn watch belongs to the cluster left behind (the actor drops it).
             app.churn = Default::default();
+            app.forecast = Default::default();
             app.set_status(Level::Info, format!("switched to context {}", info.name));
             app.snapshot = None;
             app.left_context = None;
@@ -147,6 +148,7 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::Cluster { id, result, .. } => {
             let mut effects = super::cluster::on_answer(&mut app.cluster, id, result, app.now);
+            super::forecast::observe(&mut app.forecast, &app.cluster, app.now);
             effects.extend(super::upgrade::observe(app));
             return effects;
         }
