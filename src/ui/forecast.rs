@@ -23,11 +23,16 @@ pub fn line<'a>(app: &App, theme: &Theme) -> Option<Line<'a>> {
         Span::styled(safe(&f.name).into_owned(), theme.text),
         Span::raw(": "),
     ];
+    // The defragmentation figure first: it is known from the first refresh.
+    if let Some(free) = f.defrag_free {
+        let worth = defrag_worth_it(f.db_size.unwrap_or(0), free);
+        spans.push(Span::styled(
+            format!("defragmentation would free {}  ", mib(free)),
+            if worth { theme.warning } else { theme.text },
+        ));
+    }
     match (f.growth, f.to_quota) {
-        (None, _) => spans.push(Span::styled(
-            "growth: measuring (30 s of samples)",
-            theme.muted,
-        )),
+        (None, _) => spans.push(Span::styled("growth: measuring…", theme.muted)),
         (Some(g), _) if g <= 0.0 => spans.push(Span::styled(
             format!("not growing (over {})", human(f.span)),
             theme.muted,
@@ -41,7 +46,7 @@ pub fn line<'a>(app: &App, theme: &Theme) -> Option<Line<'a>> {
             let when = t.map(human).unwrap_or_else(|| "—".into());
             spans.push(Span::styled(
                 format!(
-                    "+{}/h over {}, quota {} in {when}",
+                    "grows {}/h (over {}): quota {} in {when}",
                     mib((g * 3600.0) as i64),
                     human(f.span),
                     mib(f.quota)
@@ -49,17 +54,6 @@ pub fn line<'a>(app: &App, theme: &Theme) -> Option<Line<'a>> {
                 style,
             ));
         }
-    }
-    if let Some(free) = f.defrag_free {
-        let worth = defrag_worth_it(f.db_size.unwrap_or(0), free);
-        spans.push(Span::styled(
-            format!(
-                "  defragmentation of {} would free {}",
-                safe(&f.name),
-                mib(free)
-            ),
-            if worth { theme.warning } else { theme.muted },
-        ));
     }
     Some(Line::from(spans))
 }

@@ -271,3 +271,17 @@ pub(super) fn churn_action(app: &mut App, action: Action) -> Vec<Effect> {
     }
     Vec::new()
 }
+
+/// `:churn [PREFIX]`: shows the view; a prefix (re)starts the churn watch on it.
+pub(super) fn churn_command(app: &mut App, prefix: Option<Vec<u8>>) -> Vec<Effect> {
+    use super::super::churn as ch;
+    if app.snapshot.is_some() {
+        app.set_status(Level::Error, super::super::NEEDS_CLUSTER);
+        return Vec::new();
+    }
+    let Some(prefix) = prefix else {
+        return show_view(app, super::super::ViewId::Churn);
+    };
+    app.view = super::super::ViewId::Churn;
+    ch::start(&mut app.churn, prefix, None, app.now)
+}
