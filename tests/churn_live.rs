@@ -69,7 +69,7 @@ async fn ranks_the_busy_prefix_first_with_exact_counts() {
         while start.elapsed() < Duration::from_secs(11) {
             tick.tick().await;
             i += 1;
-            if i % 4 == 0 {
+            if i.is_multiple_of(4) {
                 let key = format!("/t/busy/k{}", i - 1);
                 cl.delete(key, None).await.expect("delete");
                 deletes += 1;
@@ -79,7 +79,7 @@ async fn ranks_the_busy_prefix_first_with_exact_counts() {
                 cl.put(key, value, None).await.expect("put");
                 puts += 1;
             }
-            if i % 10 == 0 {
+            if i.is_multiple_of(10) {
                 cl.put(format!("/t/slow/k{}", i % 50), "v", None)
                     .await
                     .expect("put");
