@@ -75,7 +75,7 @@ fn data_marker(view: ViewId) -> &'static str {
         ViewId::Auth => "alice",
         ViewId::Checks => "storage / alarms",
         // The churn watch's status line, there from the start whatever is written.
-        ViewId::Churn => "watching everything",
+        ViewId::Churn => "everything, depth",
     }
 }
 

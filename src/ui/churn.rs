@@ -14,6 +14,8 @@ use crate::theme::Theme;
 
 use crate::text::safe;
 
+/// Cells of a row besides the name and the sparkline.
+const FIXED: usize = 42;
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /// A rate for a narrow column: 3 significant figures, k and M past a thousand.
@@ -77,10 +79,9 @@ fn status_line<'a>(c: &ChurnState, theme: &Theme) -> Line<'a> {
         };
         spans.push(Span::styled(
             format!(
-                " watching {} by {} level{} (no prev_kv)  {} events",
+                " {}, depth {}, no prev_kv  {} events",
                 safe(&what),
                 spec.depth,
-                if spec.depth == 1 { "" } else { "s" },
                 c.rates.total_events
             ),
             theme.muted,
@@ -89,10 +90,10 @@ fn status_line<'a>(c: &ChurnState, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
-fn header_line<'a>(name_w: usize, theme: &Theme) -> Line<'a> {
+fn header_line<'a>(name_w: usize, spark_w: usize, theme: &Theme) -> Line<'a> {
     Line::styled(
         format!(
-            " {:<name_w$} {:>6} {:>6} {:>6} {:>7} {:>9}  last 60 s",
+            " {:<name_w$} {:>6} {:>6} {:>6} {:>7} {:>9}  last {spark_w} s",
             "group", "10s/s", "1m/s", "10m/s", "bytes/s", "put/del"
         ),
         theme.muted,
@@ -159,7 +160,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .map(|r| {
             Line::styled(
                 format!(
-                    " STORM {}: {}/s over 10 s, ≥10× its 10-minute norm of {}/s",
+                    " STORM {} {}/s in 10 s, ≥10× its 10-min norm {}/s",
                     safe(&r.group),
                     rate(r.events[0]),
                     rate(r.storm.unwrap_or(0.0))
@@ -176,12 +177,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
     let inner = block.inner(body);
     let width = usize::from(inner.width);
-    // Fixed columns take 49 cells; the name gets what the sparkline does not need.
-    let name_w = (width.saturating_sub(49) / 2).clamp(12, 48);
-    let spark_w = width.saturating_sub(name_w + 49).min(60);
+    // Fixed columns take 42 cells; the name gets two thirds of the rest (it is what
+    // tells groups apart), the sparkline the remainder, up to a minute.
+    let name_w = (width.saturating_sub(FIXED) * 2 / 3).clamp(12, 48);
+    let spark_w = width.saturating_sub(name_w + FIXED).min(60);
     let h = usize::from(inner.height).saturating_sub(1);
     let first = (c.cursor + 1).saturating_sub(h.max(1));
-    let mut lines = vec![header_line(name_w, theme)];
+    let mut lines = vec![header_line(name_w, spark_w, theme)];
     lines.extend(
         rows.iter()
             .enumerate()
