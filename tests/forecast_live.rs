@@ -32,9 +32,12 @@ async fn defragmentation_figure_equals_status_numbers() {
         .await
         .expect("delete");
     let rev = del.header().expect("header").revision();
-    cl.compact(rev, Some(etcd_client::CompactionOptions::new().with_physical()))
-        .await
-        .expect("compact");
+    cl.compact(
+        rev,
+        Some(etcd_client::CompactionOptions::new().with_physical()),
+    )
+    .await
+    .expect("compact");
     // bbolt releases freed pages only once no older transaction reads them: a few
     // small writes (each a backend commit) let the compacted pages count as free.
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
@@ -69,8 +72,10 @@ async fn defragmentation_figure_equals_status_numbers() {
     assert!(screen.contains(&line), "want {line:?} in\n{screen}");
 
     h.keys("6");
-    h.settle_within("checks", Duration::from_secs(30), |a| a.checks.list.is_some())
-        .await;
+    h.settle_within("checks", Duration::from_secs(30), |a| {
+        a.checks.list.is_some()
+    })
+    .await;
     let list = h.app.checks.list.clone().expect("checks");
     let check = list
         .iter()
@@ -80,5 +85,8 @@ async fn defragmentation_figure_equals_status_numbers() {
     let want = format!("defragmentation of {name} would free {}", mib(free));
     assert!(check.value.contains(&want), "want {want:?} in {check:?}");
     assert_eq!(check.status, Status::Warn, "{check:?}");
-    assert!(check.next.contains(&format!("defragment {name}")), "{check:?}");
+    assert!(
+        check.next.contains(&format!("defragment {name}")),
+        "{check:?}"
+    );
 }

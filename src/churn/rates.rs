@@ -79,6 +79,9 @@ pub struct Row {
     pub spark: Vec<u64>,
     /// The 10-minute norm the storm is judged against, when there is one.
     pub storm: Option<f64>,
+    /// Events in the second in progress: breaks ties in the first second watched,
+    /// before any whole second has a rate.
+    pub current: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -179,6 +182,7 @@ impl Rates {
             minute,
             spark,
             storm: self.storm(r, events[0]),
+            current: r.at(now).events(),
         }
     }
 
@@ -202,6 +206,7 @@ impl Rates {
             b.events[0]
                 .total_cmp(&a.events[0])
                 .then(b.events[1].total_cmp(&a.events[1]))
+                .then(b.current.cmp(&a.current))
                 .then(a.group.cmp(&b.group))
         });
         rows
