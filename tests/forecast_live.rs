@@ -79,7 +79,7 @@ async fn defragmentation_figure_equals_status_numbers() {
     let list = h.app.checks.list.clone().expect("checks");
     let check = list
         .iter()
-        .find(|c| c.name == "forecast: defrag and time to quota")
+        .find(|c| c.name == "forecast")
         .expect("the forecast check");
     let name = &c.member(0).name;
     let want = format!("defragmentation of {name} would free {}", mib(free));

@@ -82,7 +82,7 @@ pub fn mib(b: i64) -> String {
 pub fn check_forecast(f: &Facts, growth: &[(String, f64)]) -> Check {
     let c = check(
         "storage",
-        "forecast: defrag and time to quota",
+        "forecast",
         "a DB that reaches its quota stops every write; free pages count against it until a defrag",
     )
     .threshold(format!(
