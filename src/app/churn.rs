@@ -96,17 +96,51 @@ pub fn stop(c: &mut ChurnState) -> Vec<Effect> {
     vec![Effect::ChurnStop { id }]
 }
 
-/// The view is shown: start watching the whole keyspace if nothing runs yet.
-pub fn on_show(c: &mut ChurnState, now: Instant) -> Vec<Effect> {
+/// The view is shown: start watching the whole keyspace if nothing runs yet. A user
+/// who may not read everything (etcd would refuse the watch) gets the first prefix
+/// its roles let it read instead, as the Watch view does.
+pub fn on_show(
+    c: &mut ChurnState,
+    perms: Option<&crate::etcd::permissions::Permissions>,
+    now: Instant,
+) -> Vec<Effect> {
     if c.running() {
         return Vec::new();
     }
-    let prefix = c
+    let mut prefix = c
         .spec
         .as_ref()
         .map(|s| s.prefix.clone())
         .unwrap_or_default();
+    if let Some(p) = perms
+        && !p.can_read_prefix(&prefix)
+        && let Some(k) = p.entries().and_then(|es| {
+            es.into_iter()
+                .map(|e| e.key().to_vec())
+                .find(|k| k.starts_with(&prefix) && p.can_read_prefix(k))
+        })
+    {
+        prefix = k;
+    }
     start(c, prefix, None, now)
+}
+
+/// A prefix the user may not read: nothing is sent, the view says why.
+pub fn refuse(c: &mut ChurnState, prefix: Vec<u8>) -> Vec<Effect> {
+    let what = if prefix.is_empty() {
+        "the whole keyspace".to_string()
+    } else {
+        crate::text::bytes(&prefix)
+    };
+    c.spec = Some(ChurnSpec {
+        depth: default_depth(&prefix),
+        prefix,
+    });
+    c.rates = Rates::default();
+    c.conn = ChurnConn::Cancelled {
+        reason: format!("not permitted: this user may not watch {what}"),
+    };
+    Vec::new()
 }
 
 /// `+` / `-`: one level deeper or shallower.
@@ -194,13 +228,13 @@ mod tests {
     fn showing_starts_one_watch_and_depth_restarts_it() {
         let t0 = Instant::now();
         let mut c = ChurnState::default();
-        let e = on_show(&mut c, t0);
+        let e = on_show(&mut c, None, t0);
         let spec = ChurnSpec {
             prefix: Vec::new(),
             depth: 3,
         };
         assert_eq!(e, vec![Effect::ChurnStart { id: 1, spec }]);
-        assert!(on_show(&mut c, t0).is_empty(), "already running");
+        assert!(on_show(&mut c, None, t0).is_empty(), "already running");
         let e = change_depth(&mut c, -1, t0);
         assert_eq!(e.len(), 2);
         assert_eq!(e[0], Effect::ChurnStop { id: 1 });
@@ -216,7 +250,7 @@ mod tests {
     fn batches_of_an_old_watch_are_dropped_and_current_ones_counted() {
         let t0 = Instant::now();
         let mut c = ChurnState::default();
-        on_show(&mut c, t0);
+        on_show(&mut c, None, t0);
         on_updates(&mut c, 7, vec![batch("/x/", 5)], t0);
         assert_eq!(c.rates.total_events, 0);
         for s in 0..10 {
@@ -238,7 +272,7 @@ mod tests {
     fn a_refused_watch_says_not_permitted_and_stops() {
         let t0 = Instant::now();
         let mut c = ChurnState::default();
-        on_show(&mut c, t0);
+        on_show(&mut c, None, t0);
         let reason = "etcdserver: permission denied".to_string();
         on_updates(&mut c, 1, vec![ChurnUpdate::Cancelled { reason }], t0);
         assert!(!c.running());

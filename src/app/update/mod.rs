@@ -302,7 +302,7 @@ fn show_view(app: &mut App, v: super::ViewId) -> Vec<Effect> {
         return super::checks::run(&mut app.checks);
     }
     if v == super::ViewId::Churn && connected {
-        return super::churn::on_show(&mut app.churn, app.now);
+        return super::churn::on_show(&mut app.churn, app.watch.perms.as_ref(), app.now);
     }
     if v == super::ViewId::Cluster && !app.cluster.active {
         return super::cluster::refresh(&mut app.cluster, app.now);

@@ -283,5 +283,13 @@ pub(super) fn churn_command(app: &mut App, prefix: Option<Vec<u8>>) -> Vec<Effec
         return show_view(app, super::super::ViewId::Churn);
     };
     app.view = super::super::ViewId::Churn;
+    // etcd would refuse the watch (and keep refusing it on every retry): say so here.
+    if let Some(p) = &app.watch.perms
+        && !p.can_read_prefix(&prefix)
+    {
+        let mut effects = ch::stop(&mut app.churn);
+        effects.extend(ch::refuse(&mut app.churn, prefix));
+        return effects;
+    }
     ch::start(&mut app.churn, prefix, None, app.now)
 }
