@@ -147,6 +147,18 @@ impl Headless {
                 }),
                 Effect::WatchStop { id } => self.etcd.send(Request::WatchStop { id }),
                 Effect::WatchResume { id } => self.etcd.send(Request::WatchResume { id }),
+                Effect::ChurnStart { id, spec } => self.etcd.send(Request::Churn {
+                    generation: self.app.generation,
+                    id,
+                    spec,
+                }),
+                Effect::ChurnStop { id } => self.etcd.send(Request::ChurnStop { id }),
+                Effect::WatchPrev { id, key, revision } => self.etcd.send(Request::WatchPrev {
+                    generation: self.app.generation,
+                    id,
+                    key,
+                    revision,
+                }),
                 Effect::AppendLines { path, lines } => {
                     use std::io::Write;
                     let mut f = std::fs::OpenOptions::new()

@@ -4,6 +4,7 @@ pub mod app;
 pub mod backup;
 pub mod check_cli;
 pub mod checks;
+pub mod churn;
 pub mod cli;
 pub mod clipboard;
 pub mod config;

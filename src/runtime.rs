@@ -308,6 +308,18 @@ fn run_effects(
             }),
             Effect::WatchStop { id } => etcd.send(Request::WatchStop { id }),
             Effect::WatchResume { id } => etcd.send(Request::WatchResume { id }),
+            Effect::ChurnStart { id, spec } => etcd.send(Request::Churn {
+                generation: app.generation,
+                id,
+                spec,
+            }),
+            Effect::ChurnStop { id } => etcd.send(Request::ChurnStop { id }),
+            Effect::WatchPrev { id, key, revision } => etcd.send(Request::WatchPrev {
+                generation: app.generation,
+                id,
+                key,
+                revision,
+            }),
             Effect::AppendLines { path, lines } => {
                 if let Err(e) = append_lines(&path, &lines) {
                     queue.extend(update(

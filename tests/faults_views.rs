@@ -61,6 +61,7 @@ fn digit(view: ViewId) -> &'static str {
         ViewId::Leases => "4",
         ViewId::Auth => "5",
         ViewId::Checks => "6",
+        ViewId::Churn => "7",
     }
 }
 
@@ -73,6 +74,8 @@ fn data_marker(view: ViewId) -> &'static str {
         ViewId::Leases => "600",
         ViewId::Auth => "alice",
         ViewId::Checks => "storage / alarms",
+        // The churn watch's status line, there from the start whatever is written.
+        ViewId::Churn => "everything, depth",
     }
 }
 
@@ -203,7 +206,7 @@ async fn heal(c: &mut LocalCluster, victim: usize, fault: Fault) {
 
 /// Each test takes half the views, so no test runs much over 20 s.
 const FIRST: [ViewId; 3] = [ViewId::Keys, ViewId::Watch, ViewId::Cluster];
-const SECOND: [ViewId; 3] = [ViewId::Leases, ViewId::Auth, ViewId::Checks];
+const SECOND: [ViewId; 4] = [ViewId::Leases, ViewId::Auth, ViewId::Checks, ViewId::Churn];
 
 #[test]
 fn the_two_halves_cover_every_view() {
@@ -212,13 +215,13 @@ fn the_two_halves_cover_every_view() {
     assert_eq!(both, ViewId::ALL.to_vec());
 }
 
-async fn under_views(role: Role, fault: Fault, views: [ViewId; 3]) {
+async fn under_views(role: Role, fault: Fault, views: &[ViewId]) {
     let Some(mut c) = common::start_cluster(3).await else {
         return;
     };
     seed(&c);
     let mut h = connect(&c);
-    for view in views {
+    for &view in views {
         open_view(&mut h, view).await;
         let victim = victim(&h, &c, role);
         let started = Instant::now();
@@ -250,40 +253,40 @@ async fn under_views(role: Role, fault: Fault, views: [ViewId; 3]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follower_killed_under_keys_watch_cluster() {
-    under_views(Role::Follower, Fault::Kill, FIRST).await;
+    under_views(Role::Follower, Fault::Kill, &FIRST).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follower_killed_under_leases_auth_checks() {
-    under_views(Role::Follower, Fault::Kill, SECOND).await;
+    under_views(Role::Follower, Fault::Kill, &SECOND).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follower_frozen_under_keys_watch_cluster() {
-    under_views(Role::Follower, Fault::Stop, FIRST).await;
+    under_views(Role::Follower, Fault::Stop, &FIRST).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follower_frozen_under_leases_auth_checks() {
-    under_views(Role::Follower, Fault::Stop, SECOND).await;
+    under_views(Role::Follower, Fault::Stop, &SECOND).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_killed_under_keys_watch_cluster() {
-    under_views(Role::Leader, Fault::Kill, FIRST).await;
+    under_views(Role::Leader, Fault::Kill, &FIRST).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_killed_under_leases_auth_checks() {
-    under_views(Role::Leader, Fault::Kill, SECOND).await;
+    under_views(Role::Leader, Fault::Kill, &SECOND).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_frozen_under_keys_watch_cluster() {
-    under_views(Role::Leader, Fault::Stop, FIRST).await;
+    under_views(Role::Leader, Fault::Stop, &FIRST).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn leader_frozen_under_leases_auth_checks() {
-    under_views(Role::Leader, Fault::Stop, SECOND).await;
+    under_views(Role::Leader, Fault::Stop, &SECOND).await;
 }

@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "ctx",
     "info",
     "watch",
+    "churn",
     "record",
     "goto",
     "put",
@@ -95,6 +96,8 @@ pub enum Command {
         rev: Option<i64>,
     },
     Record(String),
+    /// The Churn view, watching `PREFIX` (or what it watched last, or everything).
+    Churn(Option<Vec<u8>>),
     Info,
     Role {
         user: String,
@@ -240,6 +243,11 @@ pub fn parse_command(line: &str) -> Result<Command, String> {
             _ => {
                 Err("usage: :record FILE (appends the current watch's events as JSON lines)".into())
             }
+        },
+        "churn" => match args.as_slice() {
+            [] => Ok(Command::Churn(None)),
+            [p] => Ok(Command::Churn(Some(unescape(p)))),
+            _ => Err("usage: :churn [PREFIX]".into()),
         },
         "watch" => match args.as_slice() {
             [] => Ok(Command::ShowView(ViewId::Watch)),

@@ -3,9 +3,11 @@
 
 pub mod auth;
 pub mod checks;
+pub mod churn;
 pub mod cluster;
 mod command;
 pub mod du;
+pub mod forecast;
 pub mod keys;
 pub mod leases;
 mod mouse;
@@ -18,6 +20,7 @@ pub use source::{context as source_context, reading_context};
 mod update;
 pub mod upgrade;
 pub mod watch;
+pub mod watch_prev;
 
 use std::time::{Duration, Instant};
 
@@ -125,7 +128,9 @@ pub struct App {
     pub leases: leases::LeasesState,
     pub auth: auth::AuthState,
     pub cluster: cluster::ClusterState,
+    pub forecast: forecast::ForecastState,
     pub watch: watch::WatchState,
+    pub churn: churn::ChurnState,
     pub ops: ops::OpsState,
     pub checks: checks::ChecksState,
     pub upgrade: upgrade::UpgradeState,
@@ -257,6 +262,20 @@ pub enum Effect {
     WatchResume {
         id: u64,
     },
+    /// Start the churn watch; batches come back as `Event::Churn` with this id.
+    ChurnStart {
+        id: u64,
+        spec: crate::etcd::churn_watch::ChurnSpec,
+    },
+    ChurnStop {
+        id: u64,
+    },
+    /// Read `key` at `revision` for the Watch view's diff; answered by `Event::WatchPrev`.
+    WatchPrev {
+        id: u64,
+        key: Vec<u8>,
+        revision: i64,
+    },
     /// Append lines to a file (`:record`).
     AppendLines {
         path: std::path::PathBuf,
@@ -340,7 +359,9 @@ impl App {
             leases: leases::LeasesState::default(),
             auth: auth::AuthState::default(),
             cluster: cluster::ClusterState::default(),
+            forecast: forecast::ForecastState::default(),
             watch: watch::WatchState::default(),
+            churn: churn::ChurnState::default(),
             ops: ops::OpsState::default(),
             checks: checks::ChecksState::default(),
             upgrade: upgrade::UpgradeState::default(),

@@ -149,6 +149,8 @@ fn views_switch_by_digit_tab_and_command() {
     keys(&mut a, "5\t");
     assert_eq!(a.view, ViewId::Checks);
     keys(&mut a, "\t");
+    assert_eq!(a.view, ViewId::Churn);
+    keys(&mut a, "\t");
     assert_eq!(a.view, ViewId::Keys, "tab wraps around");
 }
 

@@ -166,6 +166,8 @@ pub struct WatchState {
     /// The user's key permissions, once learnt: a watch on what it may not read is
     /// refused in place, and one on the whole keyspace becomes one on what it may read.
     pub perms: Option<crate::etcd::permissions::Permissions>,
+    /// Previous values read on demand for the diff (the watch asks etcd for none).
+    pub prev: super::watch_prev::Prevs,
 }
 
 /// Takes the user's permissions from the session.

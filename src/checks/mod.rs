@@ -4,6 +4,7 @@
 //! the same by hand. Pure: the Checks view and `etcdtui check` both print this.
 
 pub mod encryption;
+pub mod forecast;
 mod members;
 mod rules;
 mod versions;

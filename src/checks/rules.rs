@@ -56,6 +56,7 @@ pub fn evaluate(f: &Facts, t: &Thresholds) -> Vec<Check> {
         super::members::members(f),
         quota(f, t),
         fragmentation(f, t),
+        super::forecast::check_forecast(f, &[]),
         alarms(f),
         compaction(f, t),
         disk(f, t),

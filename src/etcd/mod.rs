@@ -4,6 +4,7 @@ pub mod access;
 pub mod auth;
 pub mod cert_expiry;
 mod cert_reason;
+pub mod churn_watch;
 pub mod cluster;
 pub mod cluster_ops;
 pub mod connect;

@@ -72,6 +72,23 @@ pub enum Request {
     WatchStop {
         id: u64,
     },
+    /// Start the churn watch; batches come back as `Event::Churn` with this id.
+    Churn {
+        generation: u64,
+        id: u64,
+        spec: super::churn_watch::ChurnSpec,
+    },
+    ChurnStop {
+        id: u64,
+    },
+    /// Read `key` as it was just before its event at `revision` (the Watch view's
+    /// diff, without prev_kv); answered by `Event::WatchPrev`.
+    WatchPrev {
+        generation: u64,
+        id: u64,
+        key: Vec<u8>,
+        revision: i64,
+    },
     WatchResume {
         id: u64,
     },
@@ -187,6 +204,20 @@ pub enum Event {
         id: u64,
         update: OpUpdate,
     },
+    /// The churn watch's state changes and batches since the last such event.
+    Churn {
+        generation: u64,
+        id: u64,
+        updates: Vec<super::churn_watch::ChurnUpdate>,
+    },
+    /// The answer to `Request::WatchPrev`.
+    WatchPrev {
+        generation: u64,
+        id: u64,
+        key: Vec<u8>,
+        revision: i64,
+        result: Result<super::watch::PrevValue, EtcdError>,
+    },
     /// The answer to `Request::Checks`.
     Checks {
         generation: u64,
@@ -224,6 +255,8 @@ impl Event {
             | Event::Auth { generation, .. }
             | Event::Cluster { generation, .. }
             | Event::Watch { generation, .. }
+            | Event::Churn { generation, .. }
+            | Event::WatchPrev { generation, .. }
             | Event::Operation { generation, .. }
             | Event::UserRoles { generation, .. }
             | Event::Access { generation, .. }

@@ -52,6 +52,8 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
     let mut current: Option<(JoinHandle<()>, Arc<Notify>)> = None;
     let mut active: Arc<Active> = Arc::new(watch::channel(None).0);
     let mut watches: std::collections::HashMap<u64, WatchHandle> = std::collections::HashMap::new();
+    let mut churns: std::collections::HashMap<u64, super::churn_watch::ChurnHandle> =
+        std::collections::HashMap::new();
     let mut cancels: std::collections::HashMap<u64, tokio::sync::oneshot::Sender<()>> =
         std::collections::HashMap::new();
     // Running `du` scans, stopped by `DuCancel`.
@@ -92,6 +94,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 // Watches belong to the cluster they were started on.
                 watches.clear();
                 du_cancels.clear();
+                churns.clear();
                 session_spec = spec.clone();
                 snapshot = None;
                 let task = tokio::spawn(run_session(
@@ -118,6 +121,7 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 active = Arc::new(watch::channel(None).0);
                 watches.clear();
                 du_cancels.clear();
+                churns.clear();
                 let info = super::snapkeys::info(&file);
                 snapshot = Some(file);
                 let _ = events.send(Event::Connected { generation, info }).await;
@@ -133,7 +137,57 @@ async fn supervise(mut rx: mpsc::Receiver<Request>, events: mpsc::Sender<Event>)
                 }
             }
             // No server behind a snapshot: the watch would dial the last cluster's spec.
-            Request::Watch { .. } if snapshot.is_some() => {}
+            Request::Watch { .. } | Request::Churn { .. } | Request::WatchPrev { .. }
+                if snapshot.is_some() => {}
+            Request::Churn {
+                generation,
+                id,
+                spec,
+            } => {
+                let clients: Vec<EndpointClient> = match connect_all(&session_spec).await {
+                    Ok(all) => all.into_iter().filter_map(Result::ok).collect(),
+                    Err(_) => Vec::new(),
+                };
+                let h = super::churn_watch::spawn_churn(
+                    clients,
+                    spec,
+                    events.clone(),
+                    (generation, id),
+                );
+                churns.insert(id, h);
+            }
+            Request::ChurnStop { id } => {
+                churns.remove(&id);
+            }
+            Request::WatchPrev {
+                generation,
+                id,
+                key,
+                revision,
+            } => {
+                let k = key.clone();
+                serve(
+                    (&active, snapshot.is_some()),
+                    &events,
+                    move |c| async move {
+                        let result = super::watch::prev::read(&c, &k, revision).await;
+                        Event::WatchPrev {
+                            generation,
+                            id,
+                            key: k,
+                            revision,
+                            result,
+                        }
+                    },
+                    move |e| Event::WatchPrev {
+                        generation,
+                        id,
+                        key,
+                        revision,
+                        result: Err(e),
+                    },
+                );
+            }
             Request::Keys { generation, id, op } => {
                 serve(
                     (&active, snapshot.is_some()),

@@ -215,6 +215,9 @@ pub enum Action {
     /// Space by prefix (`app::du`).
     SpaceUsage,
     SortBySize,
+    /// Churn view: group one path level deeper / shallower.
+    Deeper,
+    Shallower,
 }
 
 impl Action {
@@ -277,6 +280,7 @@ const AUTH: Scope = Scope::View(ViewId::Auth);
 const CLUSTER: Scope = Scope::View(ViewId::Cluster);
 const WATCH: Scope = Scope::View(ViewId::Watch);
 const CHECKS: Scope = Scope::View(ViewId::Checks);
+const CHURN: Scope = Scope::View(ViewId::Churn);
 
 #[rustfmt::skip]
 const DEFAULTS: &[Row] = &[
@@ -292,6 +296,12 @@ const DEFAULTS: &[Row] = &[
     (G, Action::ShowView(ViewId::Leases), "4", "Leases view", None, false),
     (G, Action::ShowView(ViewId::Auth), "5", "Auth view", None, false),
     (G, Action::ShowView(ViewId::Checks), "6", "Checks view", None, false),
+    (G, Action::ShowView(ViewId::Churn), "7", "Churn view (starts the churn watch)", None, false),
+    (CHURN, Action::Down, "j down", "next group", None, false),
+    (CHURN, Action::Up, "k up", "previous group", None, false),
+    (CHURN, Action::Top, "g home", "busiest group", None, false),
+    (CHURN, Action::Deeper, "+ =", "group one path level deeper", Some("deeper"), false),
+    (CHURN, Action::Shallower, "-", "group one path level shallower", Some("shallower"), false),
     (CHECKS, Action::Down, "j down", "next check", None, false),
     (CHECKS, Action::Up, "k up", "previous check", None, false),
     (CHECKS, Action::Top, "g home", "first (worst) check", None, false),
@@ -330,6 +340,7 @@ const DEFAULTS: &[Row] = &[
     (WATCH, Action::NextTab, "]", "next watch", None, false),
     (WATCH, Action::PrevTab, "[", "previous watch", None, false),
     (WATCH, Action::CloseTab, "x", "stop and close this watch", None, false),
+    (WATCH, Action::Open, "enter", "read the previous value (revision − 1) for the diff", Some("diff"), false),
     (WATCH, Action::ResumeNow, "R", "after a compaction: resume from now", None, false),
     (KEYS, Action::WatchHere, "w", "watch this key or prefix", Some("watch"), false),
     (CLUSTER, Action::Down, "j down", "next member", None, false),

@@ -10,16 +10,18 @@ pub enum ViewId {
     Leases,
     Auth,
     Checks,
+    Churn,
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 6] = [
+    pub const ALL: [ViewId; 7] = [
         ViewId::Keys,
         ViewId::Watch,
         ViewId::Cluster,
         ViewId::Leases,
         ViewId::Auth,
         ViewId::Checks,
+        ViewId::Churn,
     ];
 
     pub fn title(self) -> &'static str {
@@ -30,6 +32,7 @@ impl ViewId {
             ViewId::Leases => "Leases",
             ViewId::Auth => "Auth",
             ViewId::Checks => "Checks",
+            ViewId::Churn => "Churn",
         }
     }
 
@@ -41,6 +44,7 @@ impl ViewId {
             ViewId::Leases => '4',
             ViewId::Auth => '5',
             ViewId::Checks => '6',
+            ViewId::Churn => '7',
         }
     }
 
@@ -52,6 +56,7 @@ impl ViewId {
             ViewId::Leases => "Leases view",
             ViewId::Auth => "Auth view",
             ViewId::Checks => "Checks view",
+            ViewId::Churn => "Churn view",
         }
     }
 

@@ -50,7 +50,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let rows = s.members.len() as u16 + 1;
-    let summary_text = summary_lines(s, theme);
+    let mut summary_text = summary_lines(s, theme);
+    summary_text.extend(super::churn::top_writer_line(app, theme));
+    summary_text.extend(super::forecast::line(app, theme));
     let [summary, table, bottom] = Layout::vertical([
         Constraint::Length(summary_text.len() as u16),
         Constraint::Length(rows + 2),

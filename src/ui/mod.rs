@@ -3,6 +3,7 @@
 mod auth;
 mod body;
 mod checks;
+mod churn;
 mod cluster;
 mod cluster_details;
 mod cluster_table;
@@ -10,6 +11,7 @@ mod cluster_upgrade;
 mod confirm;
 pub mod du;
 mod footer;
+mod forecast;
 mod header;
 mod help;
 mod highlight;
@@ -45,6 +47,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         keys::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Leases && app.leases.loaded && connected {
         leases::draw(frame, body_area, app, theme);
+    } else if app.view == crate::app::ViewId::Churn && (connected || app.churn.rates.groups() > 0) {
+        churn::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Watch {
         watch::draw(frame, body_area, app, theme);
     } else if app.view == crate::app::ViewId::Cluster

@@ -11,8 +11,10 @@ use ratatui::widgets::{Block, Paragraph, Sparkline, Wrap};
 use crate::app::App;
 use crate::app::keys::history::{DiffLine, diff_lines};
 use crate::app::watch::{KindFilter, Tab, TabState};
+use crate::app::watch_prev::{PrevState, Prevs};
 use crate::decode::render_value::{formats_for, render};
 use crate::etcd::watch::EventKind;
+use crate::etcd::watch::PrevValue;
 use crate::theme::Theme;
 
 use super::keys::group;
@@ -92,7 +94,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         rate,
     );
     if let Some(r) = right {
-        draw_detail(frame, r, tab, theme);
+        draw_detail(frame, r, tab, &w.prev, theme);
     }
 }
 
@@ -246,7 +248,7 @@ fn draw_table(frame: &mut Frame, area: Rect, t: &Tab, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn draw_detail(frame: &mut Frame, area: Rect, t: &Tab, theme: &Theme) {
+fn draw_detail(frame: &mut Frame, area: Rect, t: &Tab, prevs: &Prevs, theme: &Theme) {
     let rows = t.visible();
     let Some(r) = rows.get(t.cursor).map(|&i| &t.events[i]) else {
         frame.render_widget(
@@ -268,7 +270,42 @@ fn draw_detail(frame: &mut Frame, area: Rect, t: &Tab, theme: &Theme) {
         render(&r.ev.key, v, f, false).text
     };
     let mut lines = Vec::new();
-    match (&r.ev.kind, &r.ev.prev_value) {
+    // The watch asks etcd for no previous values; enter reads the one before this event.
+    let read = match prevs.get(&r.ev.key, r.ev.mod_revision) {
+        Some(PrevState::Loaded(PrevValue::Value(v))) => Some(v.clone()),
+        _ => None,
+    };
+    let prev = r.ev.prev_value.clone().or(read);
+    if prev.is_none() {
+        let note = match prevs.get(&r.ev.key, r.ev.mod_revision) {
+            Some(PrevState::Loading) => {
+                Some(("reading the previous value…".to_string(), theme.muted))
+            }
+            Some(PrevState::Failed(e)) => Some((format!("previous value: {e}"), theme.error)),
+            Some(PrevState::Loaded(PrevValue::Compacted { revision })) => Some((
+                format!(
+                    "previous value: revision {} was compacted (history kept from {revision}); no diff",
+                    r.ev.mod_revision - 1
+                ),
+                theme.warning,
+            )),
+            Some(PrevState::Loaded(PrevValue::Absent)) => None,
+            // Version 1 was created by this put: there is no previous value to read.
+            Some(PrevState::Loaded(PrevValue::Value(_))) => None,
+            None if r.ev.kind == EventKind::Delete || r.ev.version > 1 => Some((
+                format!(
+                    "enter: read the value at revision {} for the diff",
+                    r.ev.mod_revision - 1
+                ),
+                theme.muted,
+            )),
+            None => None,
+        };
+        if let Some((text, style)) = note {
+            lines.push(Line::styled(safe(&text).into_owned(), style));
+        }
+    }
+    match (&r.ev.kind, &prev) {
         (EventKind::Delete, prev) => {
             lines.push(Line::styled("deleted", theme.error));
             if let Some(p) = prev {
@@ -296,7 +333,12 @@ fn draw_detail(frame: &mut Frame, area: Rect, t: &Tab, theme: &Theme) {
             }
         }
         (EventKind::Put, None) => {
-            lines.push(Line::styled("created:", theme.muted));
+            let label = if r.ev.version == 1 {
+                "created:"
+            } else {
+                "value:"
+            };
+            lines.push(Line::styled(label, theme.muted));
             lines.extend(
                 show(&r.ev.value)
                     .lines()

@@ -96,6 +96,7 @@ pub(super) fn run_command(app: &mut App, text: &str) -> Vec<Effect> {
         Ok(Command::Reconnect) => return run_action(app, Action::Reconnect),
         Ok(Command::Info) => app.overlay = Overlay::Info,
         Ok(Command::RestorePlan) => return super::super::restore_plan::open(app),
+        Ok(Command::Churn(prefix)) => return churn_command(app, prefix),
         Ok(Command::Watch { key, rev }) => {
             let prefix = true;
             return start_watch(app, key, prefix, rev);

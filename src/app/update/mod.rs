@@ -23,6 +23,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.status = None;
             }
             let connected = matches!(app.conn, ConnState::Connected { .. });
+            super::churn::tick(&mut app.churn, now);
             super::cluster::tick(&mut app.cluster, now, connected && app.snapshot.is_none())
         }
         Msg::Etcd(event) => on_etcd(app, event),
@@ -45,6 +46,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         } => super::restore_plan::on_made(app, generation, file, result),
         Msg::ContextSwitched(Ok(ctx)) => {
             let (info, spec) = *ctx;
+            // The churn watch belongs to the cluster left behind (the actor drops it).
+            app.churn = Default::default();
+            app.forecast = Default::default();
             app.set_status(Level::Info, format!("switched to context {}", info.name));
             app.snapshot = None;
             app.left_context = None;
@@ -131,11 +135,26 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
         Event::SnapshotRead { path, result, .. } => {
             return super::source::snapshot_read(app, path, result);
         }
+        Event::Churn { id, updates, .. } => {
+            super::churn::on_updates(&mut app.churn, id, updates, app.now);
+            return effects;
+        }
+        Event::WatchPrev {
+            id,
+            key,
+            revision,
+            result,
+            ..
+        } => {
+            super::watch_prev::on_answer(&mut app.watch, id, (key, revision), result);
+            return effects;
+        }
         Event::Watch { id, updates, .. } => {
             return super::watch::on_updates(&mut app.watch, id, updates, app.now, app.wall);
         }
         Event::Cluster { id, result, .. } => {
             let mut effects = super::cluster::on_answer(&mut app.cluster, id, result, app.now);
+            super::forecast::observe(&mut app.forecast, &app.cluster, app.now);
             effects.extend(super::upgrade::observe(app));
             return effects;
         }
@@ -294,6 +313,9 @@ fn show_view(app: &mut App, v: super::ViewId) -> Vec<Effect> {
     if v == super::ViewId::Checks && connected && app.checks.list.is_none() {
         return super::checks::run(&mut app.checks);
     }
+    if v == super::ViewId::Churn && connected {
+        return super::churn::on_show(&mut app.churn, app.watch.perms.as_ref(), app.now);
+    }
     if v == super::ViewId::Cluster && !app.cluster.active {
         return super::cluster::refresh(&mut app.cluster, app.now);
     }
@@ -329,6 +351,7 @@ fn run_action(app: &mut App, action: Action) -> Vec<Effect> {
         other if app.view == super::ViewId::Cluster => return cluster_action(app, other),
         other if app.view == super::ViewId::Watch => return watch_action(app, other),
         other if app.view == super::ViewId::Checks => return checks_action(app, other),
+        other if app.view == super::ViewId::Churn => return churn_action(app, other),
         _ => {}
     }
     Vec::new()

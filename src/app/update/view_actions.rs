@@ -17,7 +17,8 @@ pub(super) fn start_watch(
         key,
         prefix,
         start_revision: rev,
-        prev_kv: true,
+        // Previous values are read on demand (enter), see `watch_prev`.
+        prev_kv: false,
     };
     super::super::watch::start(&mut app.watch, spec)
 }
@@ -72,6 +73,7 @@ pub(super) fn watch_action(app: &mut App, action: Action) -> Vec<Effect> {
             ws.active = (ws.active + ws.tabs.len() - 1) % ws.tabs.len()
         }
         Action::CloseTab => return w::close(ws),
+        Action::Open => return super::super::watch_prev::ask(ws),
         Action::ResumeNow => {
             if let Some(t) = ws.tab() {
                 if matches!(t.state, w::TabState::Compacted { .. }) {
@@ -254,4 +256,40 @@ pub(super) fn leases_action(app: &mut App, action: Action) -> Vec<Effect> {
     surface_leases(app);
     surface_keys_error(app);
     effects
+}
+
+pub(super) fn churn_action(app: &mut App, action: Action) -> Vec<Effect> {
+    use super::super::churn as ch;
+    let c = &mut app.churn;
+    match action {
+        Action::Down => ch::step(c, 1),
+        Action::Up => ch::step(c, -1),
+        Action::Top => c.cursor = 0,
+        Action::Deeper => return ch::change_depth(c, 1, app.now),
+        Action::Shallower => return ch::change_depth(c, -1, app.now),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// `:churn [PREFIX]`: shows the view; a prefix (re)starts the churn watch on it.
+pub(super) fn churn_command(app: &mut App, prefix: Option<Vec<u8>>) -> Vec<Effect> {
+    use super::super::churn as ch;
+    if app.snapshot.is_some() {
+        app.set_status(Level::Error, super::super::NEEDS_CLUSTER);
+        return Vec::new();
+    }
+    let Some(prefix) = prefix else {
+        return show_view(app, super::super::ViewId::Churn);
+    };
+    app.view = super::super::ViewId::Churn;
+    // etcd would refuse the watch (and keep refusing it on every retry): say so here.
+    if let Some(p) = &app.watch.perms
+        && !p.can_read_prefix(&prefix)
+    {
+        let mut effects = ch::stop(&mut app.churn);
+        effects.extend(ch::refuse(&mut app.churn, prefix));
+        return effects;
+    }
+    ch::start(&mut app.churn, prefix, None, app.now)
 }

@@ -7,6 +7,7 @@
 //! the events, so the view shows exactly what the watch is doing.
 
 mod events;
+pub mod prev;
 mod task;
 
 use std::time::Duration;
@@ -17,6 +18,7 @@ use super::connect::EndpointClient;
 use super::errors::EtcdError;
 
 pub use events::{EventKind, WatchEvent};
+pub use prev::PrevValue;
 
 /// What to watch and from where.
 #[derive(Clone, Debug, PartialEq, Eq)]
