@@ -181,6 +181,7 @@ fn confirm(s: &Session, value: Vec<u8>, old: &str, new: &str, draft: PathBuf) ->
             value.len()
         ),
     ];
+    lines.push("the change, as the object decodes:".into());
     lines.extend(diff_lines(old, new));
     let typed = shown.starts_with("/registry/").then(|| shown.clone());
     if let Some(t) = &typed {
