@@ -202,7 +202,9 @@ fn unix(t: SystemTime) -> i64 {
 }
 
 fn cluster_version(s: &Scrape) -> Option<String> {
+    // etcd keeps a series for every cluster version it has run at; only the current one is 1.
     s.select("etcd_cluster_version", &[])
+        .filter(|x| x.value > 0.0)
         .find_map(|x| x.label("cluster_version").map(str::to_string))
 }
 
@@ -376,5 +378,20 @@ pub fn backups(dir: &Path) -> BackupFacts {
     BackupFacts {
         dir: dir.to_path_buf(),
         newest,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cluster_version;
+
+    #[test]
+    fn cluster_version_is_the_series_set_to_one_not_the_first_listed() {
+        // What a member upgraded from 3.5 to 3.6 without a restart of the scraper exposes.
+        let s = crate::metrics::parse(
+            "etcd_cluster_version{cluster_version=\"3.5\"} 0\n\
+             etcd_cluster_version{cluster_version=\"3.6\"} 1\n",
+        );
+        assert_eq!(cluster_version(&s).as_deref(), Some("3.6"));
     }
 }

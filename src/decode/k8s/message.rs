@@ -226,8 +226,8 @@ fn short_name(full: &str) -> &str {
 }
 
 /// Go's JSON for a decoded struct: absent fields are omitted; a scalar holding its zero value
-/// is omitted unless the field is required (Go writes non-pointer scalars to protobuf even
-/// when zero, and `omitempty` drops them again); structs are always printed; maps are sorted
+/// is omitted unless the field is required or a pointer (Go writes non-pointer scalars to
+/// protobuf even when zero, and `omitempty` drops them again); structs are always printed; maps are sorted
 /// by key with the last duplicate winning; embedded structs are flattened.
 fn build(def: &MessageDef, slots: Vec<Slot>, unknown: Vec<(String, Node)>) -> Node {
     let mut out = Vec::with_capacity(slots.len() + unknown.len());
@@ -241,8 +241,9 @@ fn build(def: &MessageDef, slots: Vec<Slot>, unknown: Vec<(String, Node)>) -> No
                     out.extend(entries);
                     continue;
                 }
+                // A Go pointer that was written is printed even when zero (`controller: false`).
                 let scalar_field = matches!(f.ty, FieldType::Scalar(_));
-                if scalar_field && !f.required && node.is_scalar_zero() {
+                if scalar_field && !f.required && !f.pointer && node.is_scalar_zero() {
                     continue;
                 }
                 out.push((f.json.clone(), node));

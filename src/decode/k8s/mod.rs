@@ -13,6 +13,9 @@ mod encode_wire;
 pub(crate) mod gotime;
 pub mod layout;
 mod message;
+mod releases;
+#[cfg(test)]
+mod releases_tests;
 pub mod schema;
 mod special;
 

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+pub use super::releases::{Release, Releases};
+
 const SCHEMA_TEXT: &str = include_str!("schema.txt");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +74,10 @@ pub struct FieldDef {
     pub required: bool,
     /// Go embeds the struct: its fields are printed on the parent.
     pub inline: bool,
+    /// A Go pointer (`*int32`): written only when set, even when zero.
+    pub pointer: bool,
+    /// The Kubernetes releases that had this field.
+    pub releases: Releases,
 }
 
 /// Types whose Go JSON form is not "an object of its fields".
@@ -98,6 +104,8 @@ pub struct MessageDef {
     pub special: Special,
     /// Sorted by number.
     pub fields: Vec<FieldDef>,
+    /// The Kubernetes releases that had this message.
+    pub releases: Releases,
 }
 
 impl MessageDef {
@@ -194,8 +202,10 @@ fn special_for(full: &str) -> Special {
 fn parse(text: &str) -> Schema {
     let mut packages: HashMap<&str, &str> = HashMap::new();
     let mut source = String::new();
-    // First pass: name every message so field types can refer forwards.
+    // First pass: name every message so field types can refer forwards. Field types are
+    // looked up by their short form (`77.ObjectMeta`), without building the full name.
     let mut names = Vec::new();
+    let mut shorts: HashMap<&str, usize> = HashMap::new();
     for line in text.lines() {
         let mut w = line.split(' ');
         match w.next() {
@@ -205,7 +215,10 @@ fn parse(text: &str) -> Schema {
                 }
             }
             Some("M") => {
-                if let Some(full) = w.next().and_then(|s| expand(s, &packages)) {
+                if let Some(short) = w.next()
+                    && let Some(full) = expand(short, &packages)
+                {
+                    shorts.insert(short, names.len());
                     names.push(full);
                 }
             }
@@ -226,6 +239,7 @@ fn parse(text: &str) -> Schema {
             full: full.clone(),
             special: special_for(full),
             fields: Vec::new(),
+            releases: Releases::default(),
         })
         .collect();
     let mut kinds = HashMap::new();
@@ -235,18 +249,16 @@ fn parse(text: &str) -> Schema {
         let w: Vec<&str> = line.split(' ').collect();
         match w.first().copied() {
             Some("M") => {
-                current = w
-                    .get(1)
-                    .and_then(|s| expand(s, &packages))
-                    .and_then(|f| by_name.get(&f).copied());
-                if let (Some(i), Some(&"L")) = (current, w.get(2))
-                    && let Some(m) = messages.get_mut(i)
-                {
-                    m.special = Special::ListWrapper;
+                current = w.get(1).and_then(|s| shorts.get(s).copied());
+                if let Some(m) = current.and_then(|i| messages.get_mut(i)) {
+                    if w.get(2) == Some(&"L") {
+                        m.special = Special::ListWrapper;
+                    }
+                    m.releases = Releases::parse(w.iter().copied().find(|t| t.starts_with('@')));
                 }
             }
             Some("F") => {
-                let field = parse_field(&w, &packages, &by_name);
+                let field = parse_field(&w, &shorts);
                 if let (Some(i), Some(f)) = (current, field)
                     && let Some(m) = messages.get_mut(i)
                 {
@@ -286,11 +298,7 @@ fn expand(short: &str, packages: &HashMap<&str, &str>) -> Option<String> {
     Some(format!("{}.{name}", packages.get(i)?))
 }
 
-fn parse_field(
-    w: &[&str],
-    packages: &HashMap<&str, &str>,
-    by_name: &HashMap<String, usize>,
-) -> Option<FieldDef> {
+fn parse_field(w: &[&str], shorts: &HashMap<&str, usize>) -> Option<FieldDef> {
     let number: u32 = w.get(1)?.parse().ok()?;
     let json = w.get(2)?.to_string();
     let card = match *w.get(3)? {
@@ -301,9 +309,14 @@ fn parse_field(
     let ty_s = *w.get(4)?;
     let ty = match Scalar::parse(ty_s) {
         Some(s) => FieldType::Scalar(s),
-        None => FieldType::Message(*by_name.get(&expand(ty_s, packages)?)?),
+        None => FieldType::Message(*shorts.get(ty_s)?),
     };
-    let flags = w.get(5).copied().unwrap_or("");
+    // Optional flags, then an optional `@first-last` range.
+    let flags = w
+        .get(5)
+        .copied()
+        .filter(|f| !f.starts_with('@'))
+        .unwrap_or("");
     Some(FieldDef {
         number,
         json,
@@ -311,6 +324,8 @@ fn parse_field(
         ty,
         required: flags.contains('R'),
         inline: flags.contains('I'),
+        pointer: flags.contains('P'),
+        releases: Releases::parse(w.iter().skip(5).copied().find(|t| t.starts_with('@'))),
     })
 }
 
@@ -340,5 +355,24 @@ mod tests {
             s.lookup_kind("example.com/v1", "Foo"),
             KindLookup::Unknown
         ));
+    }
+}
+
+#[cfg(test)]
+mod parse_time {
+    /// The first decode parses schema.txt; it must stay quick even in a debug build (it holds
+    /// every release since 1.15). Printed for the notes: `cargo test --lib parse_time -- --nocapture`.
+    #[test]
+    fn first_parse_is_fast() {
+        let start = std::time::Instant::now();
+        let schema = super::parse(super::SCHEMA_TEXT);
+        let took = start.elapsed();
+        eprintln!(
+            "schema.txt: {} bytes, {} messages, parsed in {took:?}",
+            super::SCHEMA_TEXT.len(),
+            schema.messages.len()
+        );
+        assert!(schema.messages.len() > 1500);
+        assert!(took < std::time::Duration::from_millis(200), "{took:?}");
     }
 }

@@ -82,8 +82,12 @@ pub fn decode(
             let node = dec.plain(buf, def, depth);
             props_union(special, node)
         }
+        // The wrapper's one field: `items`, or `map` for meta/v1 Fields of 1.15.
         Special::ListWrapper => match dec.plain(buf, def, depth) {
-            Node::Map(mut entries) => match entries.iter().position(|(k, _)| k == "items") {
+            Node::Map(mut entries) => match entries
+                .iter()
+                .position(|(k, _)| def.fields.first().is_some_and(|f| f.json == *k))
+            {
                 Some(i) => entries.swap_remove(i).1,
                 None => Node::Null,
             },

@@ -1,15 +1,14 @@
 //! Reads go-to-protobuf `generated.proto` files: proto2, top-level messages only, fields
-//! `optional|repeated TYPE name = N;` and `map<K, V> name = N;`.
-
-use std::collections::HashMap;
-use std::path::Path;
+//! `optional|repeated TYPE name = N;` and `map<K, V> name = N;`. The declared `package` is
+//! the Go import path with dots (`k8s.io.api.core.v1`); older releases' `go_package` is just
+//! the last path element, so it is not used.
 
 pub const SCALARS: &[&str] = &[
     "string", "bytes", "bool", "int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32",
     "fixed64", "sfixed32", "sfixed64", "double", "float",
 ];
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Card {
     Optional,
     Repeated,
@@ -28,7 +27,6 @@ pub struct Field {
 
 #[derive(Debug, Clone)]
 pub struct Message {
-    pub package: String,
     pub name: String,
     /// go-to-protobuf's `+protobuf.nullable=true`: a named Go slice wrapped in a message with
     /// one `items` field; Go's JSON prints it as the bare list.
@@ -36,89 +34,14 @@ pub struct Message {
     pub fields: Vec<Field>,
 }
 
-impl Message {
-    pub fn full(&self) -> String {
-        format!("{}.{}", self.package, self.name)
-    }
+pub struct ProtoFile {
+    pub package: String,
+    pub messages: Vec<Message>,
 }
 
-/// All messages under `root`, with type references resolved to full names.
-pub fn load_dir(root: &Path) -> Result<Vec<Message>, String> {
-    let mut files = Vec::new();
-    collect(root, &mut files)?;
-    files.sort();
-    let mut parsed = Vec::new();
-    let mut alias_to_real = HashMap::new();
-    for path in &files {
-        let rel = path
-            .strip_prefix(root)
-            .unwrap_or(path)
-            .to_string_lossy()
-            .to_string();
-        // Metrics APIs are served, never stored; testapigroup is apimachinery's test fixture.
-        if rel.starts_with("metrics/") || rel.contains("testapigroup") {
-            continue;
-        }
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
-        let file = parse_file(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        alias_to_real.insert(file.0.clone(), file.1.clone());
-        parsed.push(file);
-    }
-    let mut messages = Vec::new();
-    for (alias, real, msgs) in parsed {
-        for mut m in msgs {
-            m.package = real.clone();
-            for f in &mut m.fields {
-                f.ty = resolve(&f.ty, &alias, &real, &alias_to_real)?;
-            }
-            messages.push(m);
-        }
-    }
-    Ok(messages)
-}
-
-fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("read {}: {e}", dir.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            collect(&path, out)?;
-        } else if path.file_name().is_some_and(|n| n == "generated.proto") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn resolve(
-    ty: &str,
-    alias: &str,
-    real: &str,
-    alias_to_real: &HashMap<String, String>,
-) -> Result<String, String> {
-    if SCALARS.contains(&ty) {
-        return Ok(ty.to_string());
-    }
-    let Some(abs) = ty.strip_prefix('.') else {
-        return Ok(format!("{real}.{ty}"));
-    };
-    let (pkg, name) = abs
-        .rsplit_once('.')
-        .ok_or_else(|| format!("bad type {ty}"))?;
-    if pkg == alias {
-        return Ok(format!("{real}.{name}"));
-    }
-    let real_pkg = alias_to_real
-        .get(pkg)
-        .ok_or_else(|| format!("type {ty}: unknown package {pkg}"))?;
-    Ok(format!("{real_pkg}.{name}"))
-}
-
-/// Returns (package as written, real package from go_package, messages).
-fn parse_file(text: &str) -> Result<(String, String, Vec<Message>), String> {
-    let mut alias = String::new();
-    let mut real = String::new();
+/// Parses one file; message-typed fields get full names.
+pub fn parse_file(text: &str) -> Result<ProtoFile, String> {
+    let mut package = String::new();
     let mut messages = Vec::new();
     let mut comment = String::new();
     let mut current: Option<Message> = None;
@@ -130,17 +53,10 @@ fn parse_file(text: &str) -> Result<(String, String, Vec<Message>), String> {
             continue;
         }
         if let Some(p) = line.strip_prefix("package ") {
-            alias = p.trim_end_matches(';').trim().to_string();
-        } else if let Some(g) = line.strip_prefix("option go_package = \"") {
-            // The real proto package is the Go import path, dotted (k8s.io/api/core/v1).
-            real = g
-                .trim_end_matches("\";")
-                .replace(['/'], ".")
-                .replace('-', "_");
+            package = p.trim_end_matches(';').trim().to_string();
         } else if let Some(rest) = line.strip_prefix("message ") {
             let name = rest.trim_end_matches('{').trim().to_string();
             current = Some(Message {
-                package: String::new(),
                 name,
                 list_wrapper: comment.contains("+protobuf.nullable=true"),
                 fields: Vec::new(),
@@ -156,10 +72,28 @@ fn parse_file(text: &str) -> Result<(String, String, Vec<Message>), String> {
         }
         comment.clear();
     }
-    if alias.is_empty() || real.is_empty() {
-        return Err("missing package or go_package".into());
+    if package.is_empty() {
+        return Err("no package".into());
     }
-    Ok((alias, real, messages))
+    for m in &mut messages {
+        for f in &mut m.fields {
+            f.ty = resolve(&f.ty, &package);
+        }
+    }
+    Ok(ProtoFile { package, messages })
+}
+
+fn resolve(ty: &str, package: &str) -> String {
+    if SCALARS.contains(&ty) {
+        return ty.to_string();
+    }
+    // `.k8s.io.api.core.v1.X` (newer releases) and `k8s.io.api.core.v1.X` (older ones) are
+    // both full names; a bare `X` is in this file's package.
+    match ty.strip_prefix('.') {
+        Some(abs) => abs.to_string(),
+        None if ty.contains('.') => ty.to_string(),
+        None => format!("{package}.{ty}"),
+    }
 }
 
 fn parse_field(line: &str) -> Result<Field, String> {
