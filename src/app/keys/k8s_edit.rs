@@ -30,6 +30,9 @@ pub struct Session {
     pub object: Node,
     /// Set once a confirmation was built from this draft.
     pub draft: Option<PathBuf>,
+    /// The release whose API server wrote the value (`Some(None)`: the newest), so an
+    /// edit changes only what was edited; `None`: no release re-encodes it exactly.
+    pub writer: Option<Option<crate::decode::k8s::schema::Release>>,
 }
 
 /// What must not change, as (label, path of keys).
@@ -86,6 +89,7 @@ pub fn open(ks: &mut KeysState) -> Result<Effect, String> {
         original: kv.value.clone(),
         object: obj.node,
         draft: None,
+        writer: encode::writer_release(&kv.value),
     };
     let effect = Effect::Edit {
         key: session.key.clone(),
@@ -122,7 +126,8 @@ pub fn on_edited(
     };
     let text =
         std::str::from_utf8(edited).map_err(|_| kept("the edited file is not UTF-8".into()))?;
-    let value = encode::encode_text(text, encode::InputFormat::Yaml)
+    let release = session.writer.flatten();
+    let value = encode::encode_text_as(text, encode::InputFormat::Yaml, release)
         .map_err(|e| kept(format!("the edit does not encode: {e}")))?;
     if value == session.original {
         return Ok(None);
@@ -181,6 +186,13 @@ fn confirm(s: &Session, value: Vec<u8>, old: &str, new: &str, draft: PathBuf) ->
             value.len()
         ),
     ];
+    if s.writer.is_none() {
+        lines.push(
+            "note: unedited, this object does not re-encode byte for byte (written by an \
+             older API server); it is written as the newest release writes it"
+                .into(),
+        );
+    }
     lines.push("the change, as the object decodes:".into());
     lines.extend(diff_lines(old, new));
     let typed = shown.starts_with("/registry/").then(|| shown.clone());

@@ -11,7 +11,7 @@ use super::MAGIC;
 use super::encode_input;
 use super::encode_message::Encoder;
 use super::encode_wire as wire;
-use super::schema::KindLookup;
+use super::schema::{KindLookup, Release};
 use crate::decode::node::Node;
 
 /// The input's syntax.
@@ -27,8 +27,39 @@ pub fn encode_text(text: &str, format: InputFormat) -> Result<Vec<u8>, String> {
     encode_node(&node)
 }
 
-/// Encodes an object tree whose top level carries `apiVersion` and `kind`.
+/// Encodes an object tree whose top level carries `apiVersion` and `kind`, as the newest
+/// API server writes it.
 pub fn encode_node(node: &Node) -> Result<Vec<u8>, String> {
+    encode_node_as(node, None)
+}
+
+/// [`encode_text`] as the API server of `release` writes it: fields that release did not
+/// have are not written even as zero (`None`: the newest release).
+pub fn encode_text_as(
+    text: &str,
+    format: InputFormat,
+    release: Option<Release>,
+) -> Result<Vec<u8>, String> {
+    let node = encode_input::parse(text, format == InputFormat::Json)?;
+    encode_node_as(&node, release)
+}
+
+/// The release whose API server wrote `value`: the newest one whose encoding of the
+/// decoded object gives back `value` byte for byte (`Some(None)`: the newest release);
+/// `None` when none does.
+pub fn writer_release(value: &[u8]) -> Option<Option<Release>> {
+    let obj = super::decode(value);
+    if encode_node_as(&obj.node, None).ok().as_deref() == Some(value) {
+        return Some(None);
+    }
+    (14..=40)
+        .rev()
+        .map(|minor| Some(Release { major: 1, minor }))
+        .find(|r| encode_node_as(&obj.node, *r).ok().as_deref() == Some(value))
+}
+
+/// [`encode_node`] as the API server of `release` writes it.
+pub fn encode_node_as(node: &Node, release: Option<Release>) -> Result<Vec<u8>, String> {
     let Node::Map(entries) = node else {
         return Err("the document is not an object (a mapping with apiVersion and kind)".into());
     };
@@ -41,6 +72,7 @@ pub fn encode_node(node: &Node) -> Result<Vec<u8>, String> {
     };
     let (api_version, kind) = (text("apiVersion")?, text("kind")?);
     let mut enc = Encoder::new();
+    enc.release = release;
     let index = match enc.schema.lookup_kind(api_version, kind) {
         KindLookup::Found(i) => i,
         KindLookup::NoProtobuf => {

@@ -6,7 +6,9 @@
 use super::encode_pointers::Pointers;
 use super::encode_special;
 use super::encode_wire as wire;
-use super::schema::{Card, FieldDef, FieldType, MessageDef, Scalar, Schema, Special};
+use super::schema::{
+    Card, FieldDef, FieldType, MessageDef, Release, Releases, Scalar, Schema, Special,
+};
 use crate::decode::node::Node;
 
 /// Far deeper than any Kubernetes type nests; a schema cycle cannot loop forever.
@@ -16,6 +18,16 @@ pub struct Encoder {
     pub schema: &'static Schema,
     pointers: &'static Pointers,
     path: Vec<String>,
+    /// The API server release to write as; `None`: the newest.
+    pub release: Option<Release>,
+}
+
+/// Whether a field with `releases` existed in `release` (the newest when `None`).
+fn existed(releases: &Releases, release: Option<Release>) -> bool {
+    match release {
+        None => !releases.removed(),
+        Some(r) => releases.first.is_none_or(|a| a <= r) && releases.last.is_none_or(|b| r <= b),
+    }
 }
 
 impl Encoder {
@@ -24,6 +36,7 @@ impl Encoder {
             schema: Schema::get(),
             pointers: Pointers::get(),
             path: Vec::new(),
+            release: None,
         }
     }
 
@@ -111,7 +124,11 @@ impl Encoder {
             return Ok(());
         };
         for f in &def.fields {
-            let pointer = self.pointers.is_pointer(index, f.number);
+            // A field the writing release did not have is written only when the object has
+            // it, like a pointer: gogo writes every other field even when zero.
+            let pointer = f.pointer
+                || !existed(&f.releases, self.release)
+                || self.pointers.is_pointer(index, f.number);
             if f.inline
                 && let FieldType::Message(child) = f.ty
             {
@@ -137,7 +154,7 @@ impl Encoder {
         Ok(())
     }
 
-    fn field(
+    pub fn field(
         &mut self,
         def: &MessageDef,
         f: &FieldDef,

@@ -120,19 +120,16 @@ pub fn encode(
                 return Err(enc.err(format!("expected a schema or a list, found {}", kind_of(n))));
             }
         },
-        // go-to-protobuf's wrapper of a named slice: the list is its field 1.
-        Special::ListWrapper => match node {
-            None => {}
-            Some(Node::Seq(items)) => {
-                let f = def
-                    .fields
-                    .first()
-                    .cloned()
-                    .ok_or_else(|| enc.err("the schema lacks the wrapper's items"))?;
-                enc.repeated(&f, items, &mut out, depth)?;
-            }
-            Some(n) => return Err(enc.err(format!("expected a list, found {}", kind_of(n)))),
-        },
+        // go-to-protobuf's wrapper of a named slice (or, for 1.15's meta/v1 Fields, map):
+        // the value is its one field's.
+        Special::ListWrapper => {
+            let f = def
+                .fields
+                .first()
+                .cloned()
+                .ok_or_else(|| enc.err("the schema lacks the wrapper's field"))?;
+            enc.field(def, &f, true, node, &mut out, depth)?;
+        }
         Special::None => return Err(enc.err("not a special type")),
     }
     Ok(out)
