@@ -5,7 +5,7 @@
 //! Fixtures come from [`fixtures`]: `tests/fixtures/k8s-api` (HEAD) and every release's
 //! round-trip fixtures in `tests/fixtures/k8s-releases`.
 
-use etcdtui::decode::k8s::encode::{InputFormat, encode_text_as, writer_release};
+use etcdtui::decode::k8s::encode::{self, InputFormat, encode_text_as, writer_release};
 use etcdtui::decode::k8s::schema::Release;
 use etcdtui::decode::{k8s, kubectl_yaml};
 use std::path::PathBuf;
@@ -138,20 +138,16 @@ fn every_fixture_round_trips_byte_for_byte() {
         // As the release whose API server wrote it (the edit in the Keys view infers it the
         // same way): the label's release first, else whichever release reproduces it
         // (testdata of old releases was rewritten when later ones dropped a field).
-        let release = [release_of(&f.label)]
-            .into_iter()
-            .find(|r| {
-                encode_text_as(
-                    &kubectl_yaml(&k8s::decode(&f.pb).node),
-                    InputFormat::Yaml,
-                    *r,
-                )
-                .ok()
-                .as_ref()
-                    == Some(&f.pb)
-            })
-            .or_else(|| writer_release(&f.pb))
-            .unwrap_or_else(|| release_of(&f.label));
+        let labelled = release_of(&f.label);
+        let release = if encode::encode_node_as(&decoded.node, labelled)
+            .ok()
+            .as_ref()
+            == Some(&f.pb)
+        {
+            labelled
+        } else {
+            writer_release(&f.pb).unwrap_or(labelled)
+        };
         let via_decode = encode_text_as(&yaml, InputFormat::Yaml, release);
         let via_fixture = encode_text_as(&f.yaml, InputFormat::Yaml, release);
         let problem = match (&via_decode, &via_fixture) {
