@@ -125,6 +125,10 @@ pub enum Cmd {
     /// Print one raw value (a file, or standard input) the way the Keys view decodes it:
     /// Kubernetes protobuf as kubectl YAML or JSON, anything else in the format it has
     Decode(DecodeArgs),
+    /// The inverse of decode: a Kubernetes object as YAML or JSON (a file, or standard
+    /// input) to the protobuf bytes the API server stores (`k8s\0` + runtime.Unknown), on
+    /// standard output (never a terminal)
+    Encode(EncodeArgs),
     /// Run the health and safety checks of the Checks view once and print them; exits 0
     /// when all are ok, 1 on a warning, 2 on a failure
     Check(CheckArgs),
@@ -276,6 +280,22 @@ pub struct DecodeArgs {
     /// The etcd key the value was stored under, when it matters (e.g. /registry/secrets/...)
     #[arg(id = "etcd_key", long = "etcd-key", value_name = "KEY")]
     pub key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EncodeArgs {
+    /// The object's file (YAML or JSON); standard input when absent
+    pub file: Option<PathBuf>,
+
+    /// The input's syntax [default: JSON when it starts with `{`, else YAML]
+    #[arg(short = 'f', long = "format", value_enum)]
+    pub format: Option<EncodeInput>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EncodeInput {
+    Yaml,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

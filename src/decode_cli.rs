@@ -142,6 +142,62 @@ fn strip_shell_newline(input: &[u8]) -> &[u8] {
     }
 }
 
+/// `etcdtui encode [FILE] [-f yaml|json]`: the object's stored bytes, or why not.
+/// Without `-f`, input starting with `{` is JSON (its numbers stay exact), else YAML.
+pub fn run_encode(
+    input: &[u8],
+    format: Option<crate::cli::EncodeInput>,
+) -> Result<Vec<u8>, String> {
+    use crate::cli::EncodeInput;
+    use k8s::encode::InputFormat;
+    let text = std::str::from_utf8(input).map_err(|_| "the input is not UTF-8 text".to_string())?;
+    let format = match format {
+        Some(EncodeInput::Json) => InputFormat::Json,
+        Some(EncodeInput::Yaml) => InputFormat::Yaml,
+        None if text.trim_start().starts_with('{') => InputFormat::Json,
+        None => InputFormat::Yaml,
+    };
+    k8s::encode::encode_text(text, format)
+}
+
+/// Runs `etcdtui encode`: reads the file or standard input, refuses a terminal as output
+/// (the bytes are binary and would garble it), writes the bytes. Exit 2 on bad input.
+pub fn encode_main(args: &crate::cli::EncodeArgs) -> std::process::ExitCode {
+    use std::io::{IsTerminal, Read, Write};
+    use std::process::ExitCode;
+    let fail = |e: &str| {
+        eprintln!("etcdtui encode: {e}");
+        ExitCode::from(2)
+    };
+    if std::io::stdout().is_terminal() {
+        return fail(
+            "standard output is a terminal; the encoded value is binary: redirect it to a file \
+             or pipe it (etcdtui encode obj.yaml > obj.pb, or | etcdctl put KEY)",
+        );
+    }
+    let input = match &args.file {
+        Some(path) => {
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map(|_| buf)
+                .map_err(|e| format!("cannot read standard input: {e}"))
+        }
+    };
+    let bytes = match input.and_then(|i| run_encode(&i, args.format)) {
+        Ok(b) => b,
+        Err(e) => return fail(&e),
+    };
+    match std::io::stdout().write_all(&bytes) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("cannot write: {e}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

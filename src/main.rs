@@ -27,6 +27,7 @@ fn main() -> ExitCode {
             rt.block_on(etcdtui::demo::run(args, theme))
         }
         Some(Cmd::Decode(args)) => return decode(args, &cli.conn),
+        Some(Cmd::Encode(args)) => return etcdtui::decode_cli::encode_main(&args),
         Some(Cmd::Check(args)) => return check(&rt, &cli.conn, args),
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Diff(args))) => {
             return snapshot_diff(&rt, &cli.conn, args);

@@ -240,15 +240,20 @@ async fn put_creates_a_key_only_if_absent() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn protobuf_values_are_not_opened_in_an_editor() {
+async fn encrypted_values_are_not_opened_in_an_editor() {
+    // Kubernetes protobuf is edited as YAML (tests/k8s_edit.rs); ciphertext is not.
     let Some((_c, mut h, _client)) = setup(false).await else {
         return;
     };
-    select(&mut h, "/registry/pods/default/redis-0").await;
+    select(
+        &mut h,
+        "/registry/secrets/kube-system/bootstrap-token-abcdef",
+    )
+    .await;
     h.editor = Some(Box::new(|_| panic!("the editor must not open")));
     h.keys("e");
     assert!(matches!(h.app.overlay, Overlay::None));
-    assert!(status(&h).contains("Kubernetes protobuf"), "{}", status(&h));
+    assert!(status(&h).contains("encrypted at rest"), "{}", status(&h));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -323,7 +323,7 @@ const DEFAULTS: &[Row] = &[
     (KEYS, Action::RevealSecrets, "x", "reveal / mask Secret data", None, false),
     (KEYS, Action::CopyKey, "y", "copy the key", Some("copy"), false),
     (KEYS, Action::CopyValue, "Y", "copy the value as shown", None, false),
-    (KEYS, Action::Edit, "e", "edit the value in $EDITOR", Some("edit"), true),
+    (KEYS, Action::Edit, "e", "edit the value in $EDITOR (Kubernetes objects as YAML)", Some("edit"), true),
     (KEYS, Action::NewKey, "n", "new key under this directory", None, true),
     (KEYS, Action::Delete, "d", "delete the key", None, true),
     (KEYS, Action::DeletePrefix, "D", "delete everything under the directory", None, true),

@@ -4,6 +4,7 @@
 pub mod filter;
 pub mod history;
 pub mod index;
+pub mod k8s_edit;
 pub mod permitted;
 mod tree;
 pub mod update;
@@ -88,6 +89,8 @@ pub struct KeysState {
     pub roots: Option<Vec<crate::etcd::permissions::Entry>>,
     /// The last listing etcd refused, shown in place of the rows it would have given.
     pub denied: Option<String>,
+    /// A Kubernetes object being edited (`k8s_edit`).
+    pub k8s_edit: Option<k8s_edit::Session>,
 }
 
 impl Default for KeysState {
@@ -121,6 +124,7 @@ impl KeysState {
             perms: None,
             roots: None,
             denied: None,
+            k8s_edit: None,
         }
     }
 

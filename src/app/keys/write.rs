@@ -78,9 +78,15 @@ fn loaded(v: &super::value::ValuePane) -> Result<&crate::etcd::keys::KeyValue, S
 }
 
 /// `e`: the selected value, to be opened in the editor.
-pub fn edit(ks: &KeysState) -> Result<Effect, String> {
+pub fn edit(ks: &mut KeysState) -> Result<Effect, String> {
     let v = ks.value.as_ref().ok_or("select a key to edit")?;
     let kv = loaded(v)?;
+    if let Some(why) = super::k8s_edit::refusal(&kv.value) {
+        return Err(format!("{} cannot be edited here: {why}", bytes(&kv.key)));
+    }
+    if kv.value.starts_with(crate::decode::k8s::MAGIC) {
+        return super::k8s_edit::open(ks);
+    }
     editable(&kv.value)
         .map_err(|why| format!("{} cannot be edited here: {why}", bytes(&kv.key)))?;
     Ok(Effect::Edit {

@@ -67,6 +67,17 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             let mut effects = Vec::new();
             match result {
                 Err(e) => app.keys.error = Some(e),
+                Ok((edited, draft)) if super::keys::k8s_edit::owns(&app.keys, &key, expected) => {
+                    match super::keys::k8s_edit::on_edited(&mut app.keys, &edited, draft.clone()) {
+                        Ok(Some(c)) => app.keys.ask = Some(c),
+                        Ok(None) => {
+                            app.keys.info =
+                                Some(format!("{}: no changes", crate::text::bytes(&key)));
+                            effects.push(Effect::RemoveFile(draft));
+                        }
+                        Err(e) => app.keys.error = Some(e),
+                    }
+                }
                 Ok((edited, draft)) => {
                     match super::keys::write::on_edited(
                         key,
@@ -181,8 +192,10 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             return effects;
         }
         Event::Keys { id, result, .. } => {
+            let audit = super::keys::k8s_edit::audit(app, id, &result);
             let (mut effects, note) = keys::on_answer(&mut app.keys, id, result);
             effects.extend(super::du::after_keys(app));
+            effects.extend(audit);
             if let Some(n) = note {
                 app.set_status(Level::Error, n);
             }

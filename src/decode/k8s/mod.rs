@@ -2,6 +2,14 @@
 //! `runtime.Unknown` {1: typeMeta {1: apiVersion, 2: kind}, 2: raw, 3: contentEncoding,
 //! 4: contentType}, where `raw` is the object's own protobuf message.
 
+pub mod encode;
+mod encode_input;
+mod encode_json;
+mod encode_message;
+mod encode_pointers;
+mod encode_special;
+mod encode_time;
+mod encode_wire;
 pub(crate) mod gotime;
 pub mod layout;
 mod message;
