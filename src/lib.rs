@@ -6,6 +6,7 @@ pub mod check_cli;
 pub mod checks;
 pub mod cli;
 pub mod clipboard;
+pub mod clock;
 pub mod config;
 pub mod decode;
 pub mod decode_cli;

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         eprintln!("etcdtui: {e}");
     }
     logging::init();
+    etcdtui::clock::install(cli.utc);
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
