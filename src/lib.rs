@@ -12,6 +12,7 @@ pub mod decode;
 pub mod decode_cli;
 pub mod demo;
 pub mod editor;
+pub mod effect_request;
 pub mod encryption;
 pub mod etcd;
 pub mod headless;
