@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Status(args))) => {
             return snapshot_status(args);
         }
-        Some(Cmd::Upgrade(cmd)) => return etcdtui::upgrade::cli::main(&rt, &cli.conn, cmd),
+        Some(Cmd::Upgrade(cmd)) => return etcdtui::upgrade_cli::main(&rt, &cli.conn, cmd),
         Some(Cmd::Triage(args)) => return etcdtui::backup::triage(args),
         Some(Cmd::Completions { shell }) => return print(etcdtui::cli::completions(shell)),
         Some(Cmd::Man) => return print(etcdtui::cli::man_page()),
