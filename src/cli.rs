@@ -28,6 +28,12 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", global = true)]
     pub theme: Option<String>,
 
+    /// Show times on screen in UTC instead of the local time zone (TZ, else
+    /// /etc/localtime). Files written (audit log, recordings, snapshot names) are always
+    /// in UTC
+    #[arg(long, global = true)]
+    pub utc: bool,
+
     /// Browse a snapshot file (or a member's member/snap/db) in the Keys view, read-only,
     /// with no server
     #[arg(long, value_name = "FILE")]

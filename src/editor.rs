@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn drafts_dir() -> PathBuf {
-    crate::config::state_dir().join("drafts")
+    crate::paths::state_dir().join("drafts")
 }
 
 /// A file name that says which key it was, without path separators or control bytes.

@@ -119,46 +119,17 @@ impl Headless {
 
     fn run(&mut self, effects: Vec<Effect>) {
         for e in effects {
+            if let Effect::Connect { spec, .. } = &e {
+                self.live = Some(spec.clone());
+            }
+            let e = match crate::effect_request::to_request(e, self.app.generation) {
+                Ok(request) => {
+                    self.etcd.send(request);
+                    continue;
+                }
+                Err(local) => local,
+            };
             match e {
-                Effect::Keys { id, op } => self.etcd.send(Request::Keys {
-                    generation: self.app.generation,
-                    id,
-                    op,
-                }),
-                Effect::Leases { id, op } => self.etcd.send(Request::Leases {
-                    generation: self.app.generation,
-                    id,
-                    op,
-                }),
-                Effect::Auth { id, op } => self.etcd.send(Request::Auth {
-                    generation: self.app.generation,
-                    id,
-                    op,
-                }),
-                Effect::Cluster { id, op } => self.etcd.send(Request::Cluster {
-                    generation: self.app.generation,
-                    id,
-                    op,
-                }),
-                Effect::WatchStart { id, spec } => self.etcd.send(Request::Watch {
-                    generation: self.app.generation,
-                    id,
-                    spec,
-                }),
-                Effect::WatchStop { id } => self.etcd.send(Request::WatchStop { id }),
-                Effect::WatchResume { id } => self.etcd.send(Request::WatchResume { id }),
-                Effect::ChurnStart { id, spec } => self.etcd.send(Request::Churn {
-                    generation: self.app.generation,
-                    id,
-                    spec,
-                }),
-                Effect::ChurnStop { id } => self.etcd.send(Request::ChurnStop { id }),
-                Effect::WatchPrev { id, key, revision } => self.etcd.send(Request::WatchPrev {
-                    generation: self.app.generation,
-                    id,
-                    key,
-                    revision,
-                }),
                 Effect::AppendLines { path, lines } => {
                     use std::io::Write;
                     let mut f = std::fs::OpenOptions::new()
@@ -169,14 +140,6 @@ impl Headless {
                     for l in lines {
                         writeln!(f, "{l}").expect("record line");
                     }
-                }
-                Effect::Connect { generation, spec } => {
-                    self.live = Some(spec.clone());
-                    self.etcd.send(Request::Connect { generation, spec })
-                }
-                Effect::ReconnectNow => self.etcd.send(Request::ReconnectNow),
-                Effect::ResumeLive { generation } => {
-                    self.etcd.send(Request::ResumeLive { generation })
                 }
                 Effect::Copy { text, what } => {
                     let result = self.clipboard.copy(&text);
@@ -213,24 +176,6 @@ impl Headless {
                     );
                     self.run(more);
                 }
-                Effect::Operation { id, op } => self.etcd.send(Request::Operation {
-                    generation: self.app.generation,
-                    id,
-                    op,
-                }),
-                Effect::CancelOperation { id } => self.etcd.send(Request::CancelOperation { id }),
-                Effect::Du { id, prefix, depth } => self.etcd.send(Request::Du {
-                    generation: self.app.generation,
-                    id,
-                    prefix,
-                    depth,
-                }),
-                Effect::DuCancel { id } => self.etcd.send(Request::DuCancel { id }),
-                Effect::Checks { id, backup_dir } => self.etcd.send(Request::Checks {
-                    generation: self.app.generation,
-                    id,
-                    backup_dir,
-                }),
                 Effect::Audit { path, line } => {
                     crate::runtime::append_audit(&path, &line).expect("audit log")
                 }
@@ -248,14 +193,7 @@ impl Headless {
                 Effect::RemoveFile(path) => {
                     let _ = std::fs::remove_file(path);
                 }
-                Effect::OpenSnapshot(path) => self.etcd.send(Request::ReadSnapshot {
-                    generation: self.app.generation,
-                    path,
-                }),
                 plan @ Effect::RestorePlan { .. } => self.plans.push(plan),
-                Effect::BrowseSnapshot { generation, path } => {
-                    self.etcd.send(Request::ServeSnapshot { generation, path })
-                }
                 Effect::ResolveContext(name) => {
                     let more = update(
                         &mut self.app,
@@ -263,6 +201,27 @@ impl Headless {
                     );
                     self.run(more);
                 }
+                // Sent to the actor above.
+                Effect::Connect { .. }
+                | Effect::ReconnectNow
+                | Effect::ResumeLive { .. }
+                | Effect::Keys { .. }
+                | Effect::Leases { .. }
+                | Effect::Auth { .. }
+                | Effect::Cluster { .. }
+                | Effect::WatchStart { .. }
+                | Effect::WatchStop { .. }
+                | Effect::WatchResume { .. }
+                | Effect::WatchPrev { .. }
+                | Effect::ChurnStart { .. }
+                | Effect::ChurnStop { .. }
+                | Effect::Du { .. }
+                | Effect::DuCancel { .. }
+                | Effect::Operation { .. }
+                | Effect::CancelOperation { .. }
+                | Effect::Checks { .. }
+                | Effect::OpenSnapshot(_)
+                | Effect::BrowseSnapshot { .. } => {}
             }
         }
     }

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         eprintln!("etcdtui: {e}");
     }
     logging::init();
+    etcdtui::clock::install(cli.utc);
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -46,7 +47,7 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Du(args)) => return du_live(&rt, &cli.conn, args),
         Some(Cmd::Snapshot(etcdtui::cli::SnapshotCmd::Du(args))) => return du_file(args),
-        Some(Cmd::Upgrade(cmd)) => return etcdtui::upgrade::cli::main(&rt, &cli.conn, cmd),
+        Some(Cmd::Upgrade(cmd)) => return etcdtui::upgrade_cli::main(&rt, &cli.conn, cmd),
         Some(Cmd::Triage(args)) => return etcdtui::backup::triage(args),
         Some(Cmd::Completions { shell }) => return print(etcdtui::cli::completions(shell)),
         Some(Cmd::Man) => return print(etcdtui::cli::man_page()),

@@ -269,57 +269,18 @@ fn run_effects(
     let mut deferred = Vec::new();
     let mut queue = effects;
     while let Some(effect) = queue.pop() {
-        match effect {
-            Effect::Connect { generation, spec } => {
-                planner.live = Some(spec.clone());
-                etcd.send(Request::Connect { generation, spec })
+        // The restore plan takes its members from the cluster the session last connected to.
+        if let Effect::Connect { spec, .. } = &effect {
+            planner.live = Some(spec.clone());
+        }
+        let effect = match crate::effect_request::to_request(effect, app.generation) {
+            Ok(request) => {
+                etcd.send(request);
+                continue;
             }
-            Effect::RestorePlan {
-                generation,
-                file,
-                manifest,
-            } => planner.start(generation, file, manifest),
-            Effect::ReconnectNow => etcd.send(Request::ReconnectNow),
-            Effect::ResumeLive { generation } => etcd.send(Request::ResumeLive { generation }),
-            Effect::Keys { id, op } => etcd.send(Request::Keys {
-                generation: app.generation,
-                id,
-                op,
-            }),
-            Effect::Leases { id, op } => etcd.send(Request::Leases {
-                generation: app.generation,
-                id,
-                op,
-            }),
-            Effect::Auth { id, op } => etcd.send(Request::Auth {
-                generation: app.generation,
-                id,
-                op,
-            }),
-            Effect::Cluster { id, op } => etcd.send(Request::Cluster {
-                generation: app.generation,
-                id,
-                op,
-            }),
-            Effect::WatchStart { id, spec } => etcd.send(Request::Watch {
-                generation: app.generation,
-                id,
-                spec,
-            }),
-            Effect::WatchStop { id } => etcd.send(Request::WatchStop { id }),
-            Effect::WatchResume { id } => etcd.send(Request::WatchResume { id }),
-            Effect::ChurnStart { id, spec } => etcd.send(Request::Churn {
-                generation: app.generation,
-                id,
-                spec,
-            }),
-            Effect::ChurnStop { id } => etcd.send(Request::ChurnStop { id }),
-            Effect::WatchPrev { id, key, revision } => etcd.send(Request::WatchPrev {
-                generation: app.generation,
-                id,
-                key,
-                revision,
-            }),
+            Err(local) => local,
+        };
+        match effect {
             Effect::AppendLines { path, lines } => {
                 if let Err(e) = append_lines(&path, &lines) {
                     queue.extend(update(
@@ -337,24 +298,11 @@ fn run_effects(
                     tracing::warn!("could not remove draft {}: {e}", path.display());
                 }
             }
-            Effect::Operation { id, op } => etcd.send(Request::Operation {
-                generation: app.generation,
-                id,
-                op,
-            }),
-            Effect::CancelOperation { id } => etcd.send(Request::CancelOperation { id }),
-            Effect::Du { id, prefix, depth } => etcd.send(Request::Du {
-                generation: app.generation,
-                id,
-                prefix,
-                depth,
-            }),
-            Effect::DuCancel { id } => etcd.send(Request::DuCancel { id }),
-            Effect::Checks { id, backup_dir } => etcd.send(Request::Checks {
-                generation: app.generation,
-                id,
-                backup_dir,
-            }),
+            Effect::RestorePlan {
+                generation,
+                file,
+                manifest,
+            } => planner.start(generation, file, manifest),
             Effect::LoadTheme(name) => {
                 let loaded = if no_color() {
                     crate::theme::Loaded {
@@ -387,15 +335,27 @@ fn run_effects(
                 let answer = resolver(&name).map(Box::new);
                 queue.extend(update(app, Msg::ContextSwitched(answer)));
             }
-            // Read by the actor on a blocking thread: a 1 GiB file takes seconds, and
-            // the screen keeps drawing and answering keys meanwhile.
-            Effect::OpenSnapshot(path) => etcd.send(Request::ReadSnapshot {
-                generation: app.generation,
-                path,
-            }),
-            Effect::BrowseSnapshot { generation, path } => {
-                etcd.send(Request::ServeSnapshot { generation, path })
-            }
+            // Sent to the actor above.
+            Effect::Connect { .. }
+            | Effect::ReconnectNow
+            | Effect::ResumeLive { .. }
+            | Effect::Keys { .. }
+            | Effect::Leases { .. }
+            | Effect::Auth { .. }
+            | Effect::Cluster { .. }
+            | Effect::WatchStart { .. }
+            | Effect::WatchStop { .. }
+            | Effect::WatchResume { .. }
+            | Effect::WatchPrev { .. }
+            | Effect::ChurnStart { .. }
+            | Effect::ChurnStop { .. }
+            | Effect::Du { .. }
+            | Effect::DuCancel { .. }
+            | Effect::Operation { .. }
+            | Effect::CancelOperation { .. }
+            | Effect::Checks { .. }
+            | Effect::OpenSnapshot(_)
+            | Effect::BrowseSnapshot { .. } => {}
         }
     }
     deferred

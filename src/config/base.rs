@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::duration::parse_duration;
 use super::error::ConfigError;
 use super::file::ContextConfig;
 use super::kubeadm::KubeadmEtcd;
 use super::overrides::split_endpoints;
 use super::resolve::{PickedBy, ResolveInputs, Source};
 use crate::etcd::spec::DEFAULT_ENDPOINT;
+use crate::go_values::parse_duration;
 
 /// Name under which a detected kubeadm manifest can be selected like a context.
 pub(crate) const KUBEADM_CONTEXT: &str = "kubeadm";

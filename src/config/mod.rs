@@ -4,7 +4,6 @@
 
 mod base;
 mod credentials;
-mod duration;
 mod error;
 mod file;
 mod kubeadm;
@@ -15,7 +14,8 @@ mod resolve;
 mod resolve_tests;
 
 pub use credentials::command_line_password_warning;
-pub use duration::parse_duration;
+// Lives in a leaf module: `encryption` (below `config`) parses durations too.
+pub use crate::go_values::parse_duration;
 pub use error::ConfigError;
 pub use file::{
     Config, ContextConfig, default_config_dir, default_config_path, load_config, parse_bytes,

@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::duration::{parse_bool, parse_duration};
 use super::error::ConfigError;
 use super::resolve::ConnectFlags;
 use crate::etcd::spec::Password;
+use crate::go_values::{parse_bool, parse_duration};
 
 #[derive(Debug, Default)]
 pub(crate) struct Overrides {

@@ -269,7 +269,7 @@ fn provider(p: RawProvider, text: &str) -> Result<Provider, Failure> {
             ));
         }
         let timeout = match k.timeout.as_deref() {
-            Some(t) => Some(crate::config::parse_duration(t).map_err(|e| {
+            Some(t) => Some(crate::go_values::parse_duration(t).map_err(|e| {
                 (
                     line_of(text, "timeout:"),
                     format!("kms {}: timeout: {e}", k.name),

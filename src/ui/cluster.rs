@@ -69,7 +69,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [detail, log] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
     draw_detail(frame, detail, c, theme);
-    draw_log(frame, log, c, app.now, theme);
+    draw_log(frame, log, c, (app.now, app.wall), theme);
 }
 
 fn summary_lines<'a>(s: &ClusterSnapshot, theme: &Theme) -> Vec<Line<'a>> {
@@ -307,7 +307,16 @@ fn draw_detail(frame: &mut Frame, area: Rect, c: &ClusterState, theme: &Theme) {
     }
 }
 
-fn draw_log(frame: &mut Frame, area: Rect, c: &ClusterState, now: Instant, theme: &Theme) {
+/// `clock` is the last tick's instant and wall time together: an entry noted at an
+/// instant is shown at the wall time that instant had, in the screen's time zone.
+fn draw_log(
+    frame: &mut Frame,
+    area: Rect,
+    c: &ClusterState,
+    clock: (Instant, std::time::SystemTime),
+    theme: &Theme,
+) {
+    let (now, wall) = clock;
     let block = pane("Events", theme);
     let h = usize::from(block.inner(area).height);
     let lines: Vec<Line> = c
@@ -316,15 +325,11 @@ fn draw_log(frame: &mut Frame, area: Rect, c: &ClusterState, now: Instant, theme
         .rev()
         .take(h)
         .map(|(at, what)| {
-            let ago = now.saturating_duration_since(*at).as_secs();
+            let when = wall
+                .checked_sub(now.saturating_duration_since(*at))
+                .unwrap_or(wall);
             Line::from(vec![
-                Span::styled(
-                    format!(
-                        "{:>5} ago ",
-                        crate::etcd::fmt_duration(std::time::Duration::from_secs(ago))
-                    ),
-                    theme.muted,
-                ),
+                Span::styled(format!("{} ", crate::clock::hms(when)), theme.muted),
                 Span::styled(safe(what).into_owned(), theme.text),
             ])
         })

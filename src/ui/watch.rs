@@ -81,7 +81,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (body, None)
     };
     let [table, rate] = Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(left);
-    draw_table(frame, table, tab, theme);
+    draw_table(frame, table, tab, app.wall, theme);
     let data: Vec<u64> = tab.rate.iter().copied().collect();
     frame.render_widget(
         Sparkline::default()
@@ -183,21 +183,7 @@ fn status_line<'a>(t: &Tab, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
-fn clock(at: SystemTime) -> String {
-    let secs = at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let local = secs % 86_400;
-    format!(
-        "{:02}:{:02}:{:02}",
-        local / 3600,
-        local / 60 % 60,
-        local % 60
-    )
-}
-
-fn draw_table(frame: &mut Frame, area: Rect, t: &Tab, theme: &Theme) {
+fn draw_table(frame: &mut Frame, area: Rect, t: &Tab, wall: SystemTime, theme: &Theme) {
     let block = pane(format!(" Events of {} ", t.title()), theme);
     let inner = block.inner(area);
     let h = usize::from(inner.height).saturating_sub(1).max(1);
@@ -206,7 +192,11 @@ fn draw_table(frame: &mut Frame, area: Rect, t: &Tab, theme: &Theme) {
     let mut lines = vec![Line::styled(
         format!(
             "{:<8} {:>9} {:<6} {:>7} {:>4} key",
-            "UTC", "rev", "type", "size", "ver"
+            crate::clock::zone_label(wall),
+            "rev",
+            "type",
+            "size",
+            "ver"
         ),
         theme.muted,
     )];
@@ -218,7 +208,7 @@ fn draw_table(frame: &mut Frame, area: Rect, t: &Tab, theme: &Theme) {
         };
         let line = Line::from(vec![
             Span::styled(
-                format!("{:<8} {:>9} ", clock(r.at), r.ev.mod_revision),
+                format!("{:<8} {:>9} ", crate::clock::hms(r.at), r.ev.mod_revision),
                 theme.muted,
             ),
             Span::styled(format!("{kind:<6} "), style),
