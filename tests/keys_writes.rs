@@ -125,6 +125,25 @@ async fn a_concurrent_change_is_reported_not_overwritten_and_the_edit_is_kept() 
         .trim()
         .to_string();
     assert_eq!(std::fs::read(&draft).expect("draft kept"), b"my edit\n");
+    // The pane shows the value as it is now, so editing again is not refused again.
+    h.settle_until("value reloaded", |a| {
+        a.keys
+            .value
+            .as_ref()
+            .and_then(|v| v.kv.as_ref())
+            .is_some_and(|kv| kv.value == b"someone else's edit\n")
+    })
+    .await;
+    h.keys("e");
+    assert!(matches!(h.app.overlay, Overlay::Confirm(_)));
+    h.keys("y");
+    h.settle().await;
+    assert_eq!(
+        value_of(&mut client, "/app/notes/readme").await,
+        Some(b"my edit\n".to_vec()),
+        "{}",
+        status(&h)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -277,7 +277,9 @@ pub fn outcome(
                 .unwrap_or_default();
             (
                 false,
-                format!("{k} changed since it was shown: nothing written{kept}"),
+                format!(
+                    "{k} changed since it was shown: nothing written; showing it as it is now{kept}"
+                ),
             )
         }
     }

@@ -101,7 +101,9 @@ pub(super) fn written(
     let (ok, text) = crate::app::keys::write::outcome(key, draft.as_ref(), result, deleted);
     if !ok {
         ks.error = Some(text);
-        return (Vec::new(), None);
+        // Show what changed, so that the next `e` starts from the current revision
+        // rather than failing on the same stale one again.
+        return (refresh(ks), None);
     }
     ks.info = Some(text);
     // Show the new state: reload the listing around the key and its value.
