@@ -83,8 +83,7 @@ async fn a_stuck_namespace_loses_its_finalizer_and_a_concurrent_change_is_refuse
     assert!(s.contains("changed since it was shown"), "{s}");
     assert_eq!(value(&mut client).await, theirs);
 
-    // Second attempt, on the object as it is now.
-    t.key("r");
+    // The refusal reloads the key: the second attempt starts from the object as it is now.
     t.wait_for("phase: Active", T);
     t.key("e");
     t.wait_for("type the key to confirm", T);
