@@ -160,10 +160,27 @@ pub fn run_encode(
     k8s::encode::encode_text(text, format)
 }
 
+/// The bytes of FILE, or of standard input when there is none (`decode` and `encode`).
+pub fn read_input(file: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    match file {
+        Some(path) => {
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map(|_| buf)
+                .map_err(|e| format!("cannot read standard input: {e}"))
+        }
+    }
+}
+
 /// Runs `etcdtui encode`: reads the file or standard input, refuses a terminal as output
 /// (the bytes are binary and would garble it), writes the bytes. Exit 2 on bad input.
 pub fn encode_main(args: &crate::cli::EncodeArgs) -> std::process::ExitCode {
-    use std::io::{IsTerminal, Read, Write};
+    use std::io::{IsTerminal, Write};
     use std::process::ExitCode;
     let fail = |e: &str| {
         eprintln!("etcdtui encode: {e}");
@@ -175,18 +192,7 @@ pub fn encode_main(args: &crate::cli::EncodeArgs) -> std::process::ExitCode {
              or pipe it (etcdtui encode obj.yaml > obj.pb, or | etcdctl put KEY)",
         );
     }
-    let input = match &args.file {
-        Some(path) => {
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-        }
-        None => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map(|_| buf)
-                .map_err(|e| format!("cannot read standard input: {e}"))
-        }
-    };
+    let input = crate::decode_cli::read_input(args.file.as_deref());
     let bytes = match input.and_then(|i| run_encode(&i, args.format)) {
         Ok(b) => b,
         Err(e) => return fail(&e),

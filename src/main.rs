@@ -205,19 +205,8 @@ fn check(
 }
 
 fn decode(args: etcdtui::cli::DecodeArgs, conn: &etcdtui::cli::ConnArgs) -> ExitCode {
-    use std::io::{Read, Write};
-    let input = match &args.file {
-        Some(path) => {
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-        }
-        None => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map(|_| buf)
-                .map_err(|e| format!("cannot read standard input: {e}"))
-        }
-    };
+    use std::io::Write;
+    let input = etcdtui::decode_cli::read_input(args.file.as_deref());
     let input = match input {
         Ok(i) => i,
         Err(e) => return usage_error(&e),
