@@ -26,6 +26,7 @@ pub mod operations;
 pub mod permissions;
 mod probe;
 pub mod protocol;
+pub mod range_stream;
 mod reconnect;
 pub mod scan;
 pub mod session;
