@@ -125,7 +125,12 @@ fn run_tui(rt: &tokio::runtime::Runtime, cli: Cli) -> ExitCode {
     app.upgrade.manifest = etcdtui::upgrade::cli::manifest_flags(&cli.conn.kubeadm_manifest);
     app.kubeadm_manifest = cli.conn.kubeadm_manifest.clone();
     app.cluster.interval = prefs.refresh;
-    finish(rt.block_on(runtime::run(app, ctx.spec, theme, setup.resolver())))
+    finish(rt.block_on(runtime::run(
+        app,
+        ctx.spec,
+        theme,
+        setup.resolver_with_encryption(&cli.conn),
+    )))
 }
 
 fn browse_snapshot(
@@ -151,7 +156,8 @@ fn browse_snapshot(
     let mut app = new_app(etcdtui::app::reading_context(path), &setup.config, sep);
     app.kubeadm_manifest = cli_conn.kubeadm_manifest.clone();
     let path = path.to_path_buf();
-    finish(rt.block_on(runtime::run_snapshot(app, path, theme, setup.resolver())))
+    let resolver = setup.resolver_with_encryption(cli_conn);
+    finish(rt.block_on(runtime::run_snapshot(app, path, theme, resolver)))
 }
 
 /// For the commands that connect without a TUI: the config, and the context to use with

@@ -101,6 +101,27 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// `:ctx NAME` for the TUI: resolves the context as `resolver` does and then loads
+    /// that context's encryption configuration (`--encryption-config` still wins), so
+    /// values read after the switch are decrypted with the new cluster's keys, not the
+    /// old one's. The configuration's summary, or why it is unusable, joins the
+    /// context's details.
+    pub fn resolver_with_encryption(self, args: &crate::cli::ConnArgs) -> Resolver {
+        let flag = args.encryption_config.clone();
+        let manifest = args.kubeadm_manifest.clone();
+        let config = self.config.clone();
+        let resolve = self.resolver();
+        Box::new(move |name: &str| {
+            let (mut info, spec) = resolve(name)?;
+            let warning = install_encryption(flag.as_deref(), &manifest, &config, Some(name));
+            info.details.extend(crate::encryption::summary());
+            info.details.extend(warning);
+            Ok((info, spec))
+        })
+    }
+}
+
 /// Asks for the password on the terminal when the user gave a name but no password.
 pub fn ensure_password(ctx: &mut ResolvedContext) -> Result<(), String> {
     let Some(creds) = &mut ctx.spec.credentials else {
@@ -233,18 +254,27 @@ pub fn setup_encryption(
     config: &crate::config::Config,
     context: Option<&str>,
 ) -> Option<String> {
+    install_encryption(
+        args.encryption_config.as_deref(),
+        &args.kubeadm_manifest,
+        config,
+        context,
+    )
+}
+
+fn install_encryption(
+    flag: Option<&std::path::Path>,
+    kubeadm_manifest: &std::path::Path,
+    config: &crate::config::Config,
+    context: Option<&str>,
+) -> Option<String> {
     let from_context = context
         .and_then(|c| config.contexts.get(c))
         .and_then(|c| c.encryption_config.as_deref());
-    let manifest_dir = args
-        .kubeadm_manifest
+    let manifest_dir = kubeadm_manifest
         .parent()
         .unwrap_or_else(|| std::path::Path::new("."));
-    let loaded = crate::encryption::load(
-        args.encryption_config.as_deref(),
-        from_context,
-        manifest_dir,
-    );
+    let loaded = crate::encryption::load(flag, from_context, manifest_dir);
     if let Some(info) = &loaded.info {
         tracing::info!("{info}");
     }

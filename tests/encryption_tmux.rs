@@ -95,3 +95,55 @@ async fn a_secret_reads_as_yaml_after_x_and_checks_name_the_old_key() {
         );
     }
 }
+
+/// `:ctx` to a context with its own `encryption_config` reads that cluster's Secrets with
+/// that configuration: before the switch the same value is only labelled, after it the
+/// value is decrypted, and the connection details name the new file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_context_loads_that_contexts_encryption_config() {
+    let Some(()) = require_tmux() else { return };
+    let Some(c) = common::start_cluster(1).await else {
+        return;
+    };
+    let layout = Layout::new();
+    let mut client = common::connect(&c).await;
+    seed_encrypted(&mut client, &layout.keys).await;
+    let cfg_dir = tempfile::tempdir().expect("temp dir");
+    let cfg = cfg_dir.path().join("config.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "current_context: plain\ncontexts:\n  plain:\n    endpoints: [{url}]\n  keyed:\n    endpoints: [{url}]\n    encryption_config: {enc}\n",
+            url = c.client_urls()[0],
+            enc = sh_quote(&layout.config_path().display().to_string()),
+        ),
+    )
+    .expect("config");
+    let args = format!(
+        "--config {} --kubeadm-manifest /nonexistent",
+        sh_quote(&cfg.display().to_string())
+    );
+    let t = Tmux::start(&args, &[], 160, 45);
+    t.wait_for("● connected", T);
+    t.type_text(":goto /registry/secrets/prod/old-a");
+    t.key("Enter");
+    let s = t.wait_for("aescbc", T);
+    assert!(!s.contains("decrypted with"), "no keys yet: {s}");
+
+    t.type_text(":ctx keyed");
+    t.key("Enter");
+    t.wait_for("keyed", T);
+    t.wait_for("● connected", T);
+    t.type_text(":goto /registry/secrets/prod/old-a");
+    t.key("Enter");
+    let s = t.wait_for("decrypted with aescbc key key1", T);
+    assert!(s.contains("kind: Secret"), "{s}");
+    t.type_text(":info");
+    t.key("Enter");
+    let s = t.wait_for(" Connection ", T);
+    assert!(s.contains("encryption config"), "{s}");
+    t.key("Escape");
+    t.wait_gone(" Connection ", T);
+    t.key("q");
+    t.assert_clean_exit();
+}
