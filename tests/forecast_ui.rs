@@ -140,3 +140,17 @@ fn a_file_older_than_the_last_compaction_is_set_aside() {
     let screen = common::render_body(&a, 160, 45);
     assert!(screen.contains("compaction: no estimate"), "{screen}");
 }
+
+#[test]
+fn kubernetes_that_compacts_has_little_to_free() {
+    let mut a = cluster(true);
+    a.du.sizes
+        .insert(b"/registry/pods/".to_vec(), Default::default());
+    let f = etcdtui::app::forecast::selected(&a).expect("a member is selected");
+    assert_eq!(f.compaction.headline(), "compaction: little to free");
+    let screen = common::render_body(&a, 160, 45);
+    assert!(
+        screen.contains("Kubernetes' API server compacts every 5 minutes: only 97565"),
+        "{screen}"
+    );
+}

@@ -76,10 +76,18 @@ pub fn observe_du(f: &mut ForecastState, update: &DuUpdate) {
     }
 }
 
-/// Whether the keyspace is Kubernetes': the tree or a du saw `/registry/`.
-fn kubernetes(app_keys: &super::keys::KeysState, du: &super::du::DuState) -> bool {
-    let k8s = |k: &[u8]| k.starts_with(b"/registry/");
-    app_keys.tree.nodes.iter().any(|n| k8s(&n.key)) || du.sizes.keys().any(|k| k8s(k))
+/// Whether the keyspace is Kubernetes': the tree's top two levels or a du saw
+/// `/registry/`. Only those levels: this runs on every draw, and the tree may hold
+/// millions of keys.
+fn kubernetes(ks: &super::keys::KeysState, du: &super::du::DuState) -> bool {
+    let k8s = |k: &[u8]| k.starts_with(b"/registry/") || k == b"/registry";
+    let t = &ks.tree;
+    let children = |id: usize| t.node(id).children.iter().flatten().copied();
+    let top = children(super::keys::ROOT)
+        .flat_map(|id| std::iter::once(id).chain(children(id)))
+        .take(1000)
+        .any(|id| k8s(&t.node(id).key));
+    top || du.sizes.keys().take(1000).any(|k| k8s(k))
 }
 
 /// After each Cluster refresh: one sample per member that reported its DB size.

@@ -94,6 +94,15 @@ fn kubernetes_that_compacts_has_little_to_free() {
         e.basis()
     );
     assert!(e.commands().is_empty());
+    // Far behind: not the API server's 5-minute compaction, so no "little to free".
+    let behind = Inputs {
+        revision: 10_000 + K8S_MAX_SINCE + 1,
+        ..i.clone()
+    };
+    assert!(matches!(
+        estimate(&behind, ""),
+        Estimate::InUseMinusLive { .. }
+    ));
     // Never compacted: the API server is not compacting, no claim of little to free.
     let i = Inputs {
         compacted: Some(-1),
