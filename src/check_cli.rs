@@ -12,6 +12,16 @@ use crate::etcd::errors::Problem;
 /// Status is not asked first: a least-privilege user may be denied it. `Err`: no
 /// endpoint could even be connected to, in words naming each.
 pub async fn run_checks(spec: &ConnectSpec, t: &Thresholds) -> Result<Vec<Check>, String> {
+    run_checks_with(spec, t, None).await
+}
+
+/// [`run_checks`], with `--snapshot FILE`'s history for the compaction forecast; a file
+/// that cannot be read is said in that row, the other checks still run.
+pub async fn run_checks_with(
+    spec: &ConnectSpec,
+    t: &Thresholds,
+    snapshot: Option<&std::path::Path>,
+) -> Result<Vec<Check>, String> {
     let clients = connect_all(spec).await.map_err(|e| e.to_string())?;
     let mut seeds = Vec::new();
     let mut errors = Vec::new();
@@ -47,7 +57,23 @@ pub async fn run_checks(spec: &ConnectSpec, t: &Thresholds) -> Result<Vec<Check>
         });
     }
     let facts = crate::etcd::gather::gather_from(&seeds, spec, &t.backup_dir()).await;
-    Ok(checks::evaluate(&facts, t))
+    let mut all = checks::evaluate(&facts, t);
+    if let Some(path) = snapshot {
+        let row = match checks::compaction_file::read(path) {
+            Ok(basis) => checks::compaction_free::check_compaction_free(&facts, Some(&basis)),
+            Err(e) => {
+                let mut c = checks::compaction_free::check_compaction_free(&facts, None);
+                c.status = checks::Status::Unknown;
+                c.value = format!("{e}; {}", c.value);
+                c
+            }
+        };
+        if let Some(slot) = all.iter_mut().find(|c| c.name == row.name) {
+            *slot = row;
+        }
+        checks::sort(&mut all);
+    }
+    Ok(all)
 }
 
 /// What to print and the exit code.

@@ -163,6 +163,10 @@ pub struct CheckArgs {
     /// Output format
     #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
     pub output: CheckOutput,
+    /// A snapshot file (or a stopped member's member/snap/db) whose old revisions and
+    /// tombstones say what a compaction would free
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -192,7 +192,11 @@ fn check(
         eprintln!("etcdtui: warning: {w}");
     }
     let thresholds = setup.config.checks.clone();
-    match rt.block_on(etcdtui::check_cli::run_checks(&ctx.spec, &thresholds)) {
+    match rt.block_on(etcdtui::check_cli::run_checks_with(
+        &ctx.spec,
+        &thresholds,
+        args.snapshot.as_deref(),
+    )) {
         Ok(checks) => {
             let (mut text, code) = etcdtui::check_cli::report(&checks, args.output);
             // Member names and etcd's error messages are in it: a terminal gets them

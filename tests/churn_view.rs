@@ -104,7 +104,7 @@ fn depth_keys_regroup_and_the_cluster_view_names_the_top_writer() {
     a.view = ViewId::Cluster;
     let screen = common::render_body(&a, 160, 45);
     assert!(
-        screen.contains("top writer /registry/events/flood-ns/"),
+        screen.contains("top writer Event in flood-ns (/registry/events/flood-ns/)"),
         "{screen}"
     );
     a.view = ViewId::Churn;

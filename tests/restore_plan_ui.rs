@@ -64,6 +64,7 @@ fn browsing(w: u16, h: u16) -> App {
         revision: 48_213,
         keys: 1_204,
         warning: None,
+        ..Default::default()
     };
     let mut a = App::new(
         etcdtui::app::reading_context(std::path::Path::new(FILE)),

@@ -1,10 +1,16 @@
 //! The session's DB size samples per member, for the forecast: every Cluster view
-//! refresh adds one, and the growth rate is the slope over the last half hour.
+//! refresh adds one, and the growth rate is the slope over the last half hour. Also
+//! what the session measured of history (an opened snapshot, a whole-keyspace du) for
+//! "compaction to revision R would free ~X".
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use crate::checks::compaction_free::{Estimate, FileBasis, Inputs, LiveDuBasis, estimate};
 use crate::checks::forecast::{defrag_free, growth, time_to_quota};
+use crate::du::Source;
+use crate::etcd::du_scan::DuUpdate;
+use crate::etcd::snapkeys::SnapshotSource;
 
 use super::cluster::ClusterState;
 
@@ -16,7 +22,14 @@ const MAX_SAMPLES: usize = 1000;
 pub struct ForecastState {
     samples: HashMap<u64, VecDeque<(Instant, i64)>>,
     origin: Option<Instant>,
+    /// The last snapshot file opened in this session (`:open`).
+    pub file: Option<FileBasis>,
+    /// The last live du of the whole keyspace.
+    pub live_du: Option<LiveDuBasis>,
 }
+
+/// How the Cluster view says where a measured figure comes from.
+pub const HINT: &str = "u at the top of the Keys view (du) or :open a fresh snapshot measures it";
 
 /// What the Cluster view says about one member.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +43,51 @@ pub struct MemberForecast {
     pub defrag_free: Option<i64>,
     /// Seconds the growth rate was fitted over.
     pub span: Duration,
+    /// What a compaction would free, and on what basis.
+    pub compaction: Estimate,
+}
+
+/// A snapshot file was opened: its history is the best basis for the compaction
+/// figure once the session is back on the live cluster.
+pub fn observe_file(f: &mut ForecastState, s: &SnapshotSource) {
+    let taken = match s.modified {
+        Some(t) => format!("saved {}", crate::checks::compaction_file::utc_minutes(t)),
+        None => "its save time unknown".into(),
+    };
+    f.file = Some(FileBasis {
+        path: s.path.clone(),
+        revision: s.revision,
+        history_bytes: s.history_bytes,
+        history_revisions: s.history_revisions,
+        taken,
+    });
+}
+
+/// A du finished: one of the whole live keyspace bounds the compaction figure.
+pub fn observe_du(f: &mut ForecastState, update: &DuUpdate) {
+    if let DuUpdate::Finished(Ok(r)) = update
+        && r.prefix.is_empty()
+        && matches!(r.source, Source::Live { .. })
+    {
+        f.live_du = Some(LiveDuBasis {
+            revision: r.revision,
+            live_bytes: r.total.key_bytes + r.total.value_bytes,
+        });
+    }
+}
+
+/// Whether the keyspace is Kubernetes': the tree's top two levels or a du saw
+/// `/registry/`. Only those levels: this runs on every draw, and the tree may hold
+/// millions of keys.
+fn kubernetes(ks: &super::keys::KeysState, du: &super::du::DuState) -> bool {
+    let k8s = |k: &[u8]| k.starts_with(b"/registry/") || k == b"/registry";
+    let t = &ks.tree;
+    let children = |id: usize| t.node(id).children.iter().flatten().copied();
+    let top = children(super::keys::ROOT)
+        .flat_map(|id| std::iter::once(id).chain(children(id)))
+        .take(1000)
+        .any(|id| k8s(&t.node(id).key));
+    top || du.sizes.keys().take(1000).any(|k| k8s(k))
 }
 
 /// After each Cluster refresh: one sample per member that reported its DB size.
@@ -59,8 +117,21 @@ pub fn observe(f: &mut ForecastState, c: &ClusterState, now: Instant) {
 }
 
 /// The forecast for the member selected in the Cluster view.
-pub fn selected(f: &ForecastState, c: &ClusterState) -> Option<MemberForecast> {
+pub fn selected(app: &super::App) -> Option<MemberForecast> {
+    let (f, c) = (&app.forecast, &app.cluster);
     let m = c.selected()?;
+    let scrape = c.metrics.get(&m.id).map(|(s, _)| s);
+    let inputs = Inputs {
+        revision: c.snapshot.as_ref().map_or(0, |s| s.revision),
+        compacted: scrape
+            .and_then(|s| s.gauge("etcd_debugging_mvcc_compact_revision", &[]))
+            .map(|v| v as i64),
+        in_use: m.db_size_in_use,
+        file: f.file.as_ref(),
+        live_du: f.live_du,
+        kubernetes: kubernetes(&app.keys, &app.du),
+        metrics_read: scrape.is_some(),
+    };
     let quota = c.quota_for(m).bytes;
     let (rate, span) = match (f.samples.get(&m.id), f.origin) {
         (Some(q), Some(o)) => {
@@ -88,5 +159,6 @@ pub fn selected(f: &ForecastState, c: &ClusterState) -> Option<MemberForecast> {
         to_quota,
         defrag_free: defrag_free(m.db_size, m.db_size_in_use),
         span,
+        compaction: estimate(&inputs, HINT),
     })
 }

@@ -3,6 +3,8 @@
 //! value, the threshold, why it matters, the next step and the etcdctl commands to see
 //! the same by hand. Pure: the Checks view and `etcdtui check` both print this.
 
+pub mod compaction_file;
+pub mod compaction_free;
 pub mod encryption;
 pub mod forecast;
 mod members;

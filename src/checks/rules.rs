@@ -64,6 +64,7 @@ pub fn evaluate(f: &Facts, t: &Thresholds) -> Vec<Check> {
         quota(f, t),
         fragmentation(f, t),
         super::forecast::check_forecast(f, &[]),
+        super::compaction_free::check_compaction_free(f, None),
         alarms(f),
         compaction(f, t),
         disk(f, t),

@@ -18,7 +18,7 @@ const SCAN_BATCH: usize = 64;
 pub const READ_ONLY: &str = "this is a snapshot file: it is read-only, nothing is written";
 
 /// A snapshot file the Keys view browses instead of a cluster (`--snapshot`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SnapshotSource {
     /// The file as the user named it.
     pub path: String,
@@ -27,6 +27,12 @@ pub struct SnapshotSource {
     pub keys: u64,
     /// Why the file may not be what was saved: damaged pages or a wrong SHA-256.
     pub warning: Option<String>,
+    /// Key plus value bytes, and count, of the revisions a compaction at `revision`
+    /// would remove (old revisions and tombstones): the Cluster view's forecast.
+    pub history_bytes: u64,
+    pub history_revisions: u64,
+    /// The file's modification time: when the snapshot was saved.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 /// Why a view that needs a server has nothing to show.
@@ -324,11 +330,15 @@ pub fn check_file(path: &Path) -> Result<(), String> {
 /// The opened file and what the header shows of it; the error is one line for the user.
 pub fn open_file(path: &Path) -> Result<(Arc<SnapshotFile>, SnapshotSource), String> {
     let file = SnapshotFile::open(path).map_err(|e| cannot_open(path, &e))?;
+    let history = crate::du::from_snapshot(&file, b"", 1).total;
     let source = SnapshotSource {
         path: path.display().to_string(),
         revision: file.status().revision,
         keys: file.keys().count() as u64,
         warning: file.warning(),
+        history_bytes: history.history_bytes,
+        history_revisions: history.history_revisions,
+        modified: std::fs::metadata(path).and_then(|m| m.modified()).ok(),
     };
     Ok((Arc::new(file), source))
 }

@@ -10,12 +10,15 @@ use ratatui::widgets::Paragraph;
 use crate::app::App;
 use crate::app::churn::{ChurnConn, ChurnState};
 use crate::churn::Row;
+use crate::churn::name::{display, has_kind};
 use crate::theme::Theme;
 
 use crate::text::safe;
 
 /// Cells of a row besides the name and the sparkline.
 const FIXED: usize = 42;
+/// From this name column width on, a row named by its kind also shows its path.
+const WIDE_NAME: usize = 36;
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /// A rate for a narrow column: 3 significant figures, k and M past a thousand.
@@ -100,27 +103,46 @@ fn header_line<'a>(name_w: usize, spark_w: usize, theme: &Theme) -> Line<'a> {
     )
 }
 
-fn row_line<'a>(r: &Row, name_w: usize, spark_w: usize, selected: bool, theme: &Theme) -> Line<'a> {
-    let mut name = safe(&r.group).into_owned();
-    if name.chars().count() > name_w {
-        // Keep the tail: the namespace or the deepest level is what tells groups apart.
-        let tail: String = name
-            .chars()
-            .rev()
-            .take(name_w.saturating_sub(1))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        name = format!("…{tail}");
+/// `s` cut to `w` cells keeping its tail: the namespace or the deepest level is what
+/// tells groups apart.
+fn clip_tail(s: &str, w: usize) -> String {
+    if s.chars().count() <= w {
+        return s.to_string();
     }
+    let tail: String = s
+        .chars()
+        .rev()
+        .take(w.saturating_sub(1))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("…{tail}")
+}
+
+fn row_line<'a>(r: &Row, name_w: usize, spark_w: usize, selected: bool, theme: &Theme) -> Line<'a> {
+    // Named as du names it (the kind and namespace); on a wide screen the path
+    // follows in a dimmed column of its own, clipped to what is left.
+    let wide = name_w >= WIDE_NAME;
+    let label_w = if wide { name_w / 2 } else { name_w };
+    let name = clip_tail(&safe(&display(&r.group)), label_w);
+    let dim = match wide {
+        true if has_kind(&r.group) => {
+            let room = name_w - label_w - 2;
+            format!("  {:<room$}", clip_tail(&safe(&r.group), room))
+        }
+        true => " ".repeat(name_w - label_w),
+        false => String::new(),
+    };
+    let name_w = name_w - dim.chars().count();
     let style = if r.storm.is_some() {
         theme.warning
     } else {
         theme.text
     };
     let line = Line::from(vec![
-        Span::styled(format!(" {name:<name_w$} "), style),
+        Span::styled(format!(" {name:<name_w$}"), style),
+        Span::styled(format!("{dim} "), theme.muted),
         Span::styled(
             format!(
                 "{:>6} {:>6} {:>6} {:>7} ",
@@ -161,7 +183,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Line::styled(
                 format!(
                     " STORM {} {}/s in 10 s, ≥10× its 10-min norm {}/s",
-                    safe(&r.group),
+                    safe(&display(&r.group)),
                     rate(r.events[0]),
                     rate(r.storm.unwrap_or(0.0))
                 ),
@@ -217,7 +239,15 @@ pub fn top_writer_line<'a>(app: &App, theme: &Theme) -> Option<Line<'a>> {
     let top = app.churn.rates.top_writer()?;
     Some(Line::from(vec![
         Span::styled(" top writer ", theme.muted),
-        Span::styled(safe(&top.group).into_owned(), theme.warning),
+        Span::styled(safe(&display(&top.group)).into_owned(), theme.warning),
+        Span::styled(
+            if has_kind(&top.group) {
+                format!(" ({})", safe(&top.group))
+            } else {
+                String::new()
+            },
+            theme.muted,
+        ),
         Span::styled(
             format!(
                 "  {:.0} % of the last minute's events, {}/s",

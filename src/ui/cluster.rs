@@ -52,7 +52,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = s.members.len() as u16 + 1;
     let mut summary_text = summary_lines(s, theme);
     summary_text.extend(super::churn::top_writer_line(app, theme));
-    summary_text.extend(super::forecast::line(app, theme));
     let [summary, table, bottom] = Layout::vertical([
         Constraint::Length(summary_text.len() as u16),
         Constraint::Length(rows + 2),
@@ -69,7 +68,28 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [detail, log] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(bottom);
     draw_detail(frame, detail, c, theme);
-    draw_log(frame, log, c, (app.now, app.wall), theme);
+    // The forecast sits above the event log, in that column's width, so it takes no
+    // row from the member's details on a small terminal; the log keeps at least three
+    // rows (one entry) unless the column is too short for both.
+    let log = match super::forecast::lines(app, theme) {
+        Some(lines) => {
+            let want = super::forecast::height(&lines, log.width.saturating_sub(2)) + 2;
+            let room = if log.height >= 3 + 4 {
+                log.height - 3
+            } else {
+                log.height
+            };
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(want.min(room)), Constraint::Min(0)])
+                    .areas(log);
+            super::forecast::draw(frame, top, lines, theme);
+            rest
+        }
+        None => log,
+    };
+    if log.height > 0 {
+        draw_log(frame, log, c, (app.now, app.wall), theme);
+    }
 }
 
 fn summary_lines<'a>(s: &ClusterSnapshot, theme: &Theme) -> Vec<Line<'a>> {
@@ -283,7 +303,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, c: &ClusterState, theme: &Theme) {
             Span::styled(num(mm.watchers), theme.text),
         ]));
     }
-    let text_h = lines.len() as u16;
+    // Rows as wrapped, not lines: a long metrics line takes two on a narrow screen.
+    let text_h = super::forecast::height(&lines, inner.width);
     let [text, sparks] =
         Layout::vertical([Constraint::Length(text_h), Constraint::Min(0)]).areas(inner);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);

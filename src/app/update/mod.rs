@@ -144,6 +144,9 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
     let mut effects = Vec::new();
     app.conn = match event {
         Event::SnapshotRead { path, result, .. } => {
+            if let Ok(s) = &result {
+                super::forecast::observe_file(&mut app.forecast, s);
+            }
             return super::source::snapshot_read(app, path, result);
         }
         Event::Churn { id, updates, .. } => {
@@ -179,7 +182,10 @@ fn on_etcd(app: &mut App, event: Event) -> Vec<Effect> {
             super::ops_keys::on_roles(app, &user, roles);
             return effects;
         }
-        Event::Du { id, update, .. } => return super::du::on_update(app, id, update),
+        Event::Du { id, update, .. } => {
+            super::forecast::observe_du(&mut app.forecast, &update);
+            return super::du::on_update(app, id, update);
+        }
         Event::Access { access, .. } => return super::ops_keys::on_access(app, *access),
         Event::Auth { id, result, .. } => {
             let effects = super::auth::on_answer(&mut app.auth, id, result);
