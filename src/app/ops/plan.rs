@@ -186,7 +186,7 @@ pub fn plan(cx: &Ctx, cmd: OpCommand) -> Result<Confirm, String> {
                         s.revision
                     ),
                     "watches and reads at older revisions will fail".into(),
-                    format!("etcdctl compact {rev}{flag}"),
+                    format!("etcdctl compaction {rev}{flag}"),
                 ],
                 Some(rev.to_string()),
                 Operation::Compact {

@@ -124,7 +124,7 @@ pub(super) fn compaction(f: &Facts, t: &Thresholds) -> Check {
     ))
     .commands(&[
         "etcdctl endpoint status -w json   # header.revision",
-        "etcdctl compact REV",
+        "etcdctl compaction REV",
     ]);
     let Some(compacted) = up(f).filter_map(|m| m.compact_revision).max() else {
         return c.set(
