@@ -1,0 +1,698 @@
+//! etcd's write ceiling with etcdtui's views open, against none: what watching costs the
+//! cluster it watches. Run it with `scripts/bench write_ceiling` (or `cargo bench --bench
+//! write_ceiling`); it prints one markdown table on stdout and its progress on stderr.
+//!
+//! One throwaway single-member etcd, its data dir on tmpfs (`/dev/shm`, else the temp
+//! dir) so the disk is not what limits it. A load generator in this process, on a tokio
+//! runtime of its own, writes Kubernetes Event-shaped puts (`/registry/events/ns-<i%50>/
+//! ev-<n>`, ~500-byte JSON values) from several clients with many puts in flight, as
+//! fast as etcd acknowledges them, for a fixed time per phase:
+//!
+//! - (a) no watcher;
+//! - (b) the real etcdtui binary in a pty with the Churn view open (`7`: a watch over the
+//!   whole keyspace without previous values); `?` is pressed every ~100 ms during the
+//!   writes and timed until the help appears (or goes) on the emulated screen; after the
+//!   writes the view's own event count is read off the screen and compared with the puts
+//!   etcd acknowledged;
+//! - (c) the real binary with the Watch view open on `/registry/events/` (`:watch`), keys
+//!   pressed the same way, its event count read the same way;
+//! - (d) for reference, the old behaviour: an etcd-client watch on the same prefix asking
+//!   for previous values (prev_kv), which only counts.
+//!
+//! The phases alternate (a, b, c, d, a, b, …) so drift (the database growing, other work
+//! on the machine) falls on every phase alike, and each phase's figure is the median of
+//! its rounds. Between phases etcd is compacted so history does not pile up.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use etcd_client::{Client, WatchOptions};
+use etcdtui::localcluster::{ClusterOptions, LocalCluster, find_etcd_binary};
+
+#[path = "common/mod.rs"]
+mod common;
+#[path = "common/term.rs"]
+mod term;
+use common::{Summary, append_summary, ms, pct};
+use term::Tui;
+
+/// Connections the generator writes through; each keeps `in_flight` puts going.
+const CLIENTS: usize = 8;
+/// Puts in flight per connection, tried in the probe.
+const IN_FLIGHT: [usize; 3] = [1, 4, 16];
+const PROBE: Duration = Duration::from_secs(2);
+const PHASE: Duration = Duration::from_secs(5);
+const ROUNDS: usize = 4;
+const NAMESPACES: u64 = 50;
+/// Distinct keys the puts cycle through, so the live data stays the same size.
+const KEY_SPACE: u64 = 200_000;
+const VALUE_BYTES: usize = 500;
+const PREFIX: &str = "/registry/events/";
+/// The help overlay's bottom border: on screen whatever the help holds.
+const HELP: &str = "any other key closes";
+const KEY_EVERY: Duration = Duration::from_millis(100);
+/// How long a count may take to reach the writes after they stop (the churn view
+/// shows a batch every 250 ms).
+const SETTLE: Duration = Duration::from_secs(15);
+
+const TARGET_RATIO: f64 = 0.9;
+const TARGET_KEY: Duration = Duration::from_millis(50);
+
+fn log(msg: impl AsRef<str>) {
+    eprintln!("[bench-write-ceiling] {}", msg.as_ref());
+}
+
+fn main() {
+    // `cargo test --all-targets` would run this too; only `cargo bench` passes --bench.
+    if !std::env::args().any(|a| a == "--bench") {
+        eprintln!("benches/write_ceiling.rs: run it with `cargo bench --bench write_ceiling`");
+        return;
+    }
+    term::self_check();
+    let rounds: usize = std::env::var("ETCDTUI_BENCH_CEILING_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(ROUNDS);
+    let etcd = find_etcd_binary().expect("etcd: set ETCDTUI_ETCD_BIN or put etcd on PATH");
+    let ours = PathBuf::from(env!("CARGO_BIN_EXE_etcdtui"));
+    let shm = Path::new("/dev/shm");
+    let data_dir = if shm.is_dir() {
+        tempfile::tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    }
+    .expect("a temp dir for etcd's data");
+    let fs = fs_type(data_dir.path());
+    let home = tempfile::tempdir().expect("a HOME for etcdtui");
+    // The generator's runtime: two threads, as if it were other programs.
+    let load = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("load")
+        .enable_all()
+        .build()
+        .expect("load runtime");
+    let mut opts = ClusterOptions::new(1, &etcd);
+    opts.data_root = Some(data_dir.path().to_path_buf());
+    opts.extra_args = ["--quota-backend-bytes", "8589934592"]
+        .map(String::from)
+        .to_vec();
+    let cluster = load
+        .block_on(LocalCluster::start(opts))
+        .expect("start etcd");
+    let endpoint = cluster.client_urls()[0].clone();
+    let etcd_pid = cluster.pid(0).expect("etcd's pid");
+    let version = etcd_version(&etcd);
+    let started = Instant::now();
+    log(format!(
+        "etcd {version} at {endpoint}, data on {fs}; {rounds} rounds of 4 phases of {:.0} s",
+        PHASE.as_secs_f64()
+    ));
+    let load_gen = Generator::new(&load, &endpoint, etcd_pid);
+    // The prev_kv watcher's runtime: one thread, apart from the writers'.
+    let watcher = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("watcher")
+        .enable_all()
+        .build()
+        .expect("watcher runtime");
+
+    // The probe: how many puts in flight give etcd's highest rate here.
+    let mut in_flight = IN_FLIGHT[0];
+    let mut best = 0.0;
+    for n in IN_FLIGHT {
+        let w = load_gen.run(n, PROBE);
+        log(format!(
+            "probe: {CLIENTS} x {n} in flight: {:.0} writes/s",
+            w.rate()
+        ));
+        if w.rate() > best {
+            best = w.rate();
+            in_flight = n;
+        }
+    }
+    load_gen.compact();
+
+    let mut phases: [Vec<Phase>; 4] = Default::default();
+    for round in 0..rounds {
+        for (i, kind) in Kind::ALL.iter().enumerate() {
+            let p = match kind {
+                Kind::None => Phase::plain(load_gen.run(in_flight, PHASE)),
+                Kind::Churn | Kind::Watch => {
+                    app_phase(*kind, &ours, &endpoint, home.path(), &load_gen, in_flight)
+                }
+                Kind::PrevKv => prev_kv_phase(&watcher, &endpoint, &load_gen, in_flight),
+            };
+            log(format!(
+                "round {}: {}: {:.0} writes/s{}",
+                round + 1,
+                kind.name(),
+                p.written.rate(),
+                p.describe()
+            ));
+            phases[i].push(p);
+            load_gen.compact();
+        }
+    }
+    drop(load_gen);
+    drop(cluster);
+
+    let report = report(&phases, in_flight, &version, &fs, started.elapsed());
+    println!("{report}");
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    None,
+    Churn,
+    Watch,
+    PrevKv,
+}
+
+impl Kind {
+    const ALL: [Kind; 4] = [Kind::None, Kind::Churn, Kind::Watch, Kind::PrevKv];
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::None => "(a) no watcher",
+            Kind::Churn => "(b) etcdtui, Churn view open (`7`, whole keyspace, no prev_kv)",
+            Kind::Watch => "(c) etcdtui, Watch view open (`:watch /registry/events/`)",
+            Kind::PrevKv => {
+                "(d) etcd-client watch on /registry/events/ with prev_kv (the old behaviour)"
+            }
+        }
+    }
+}
+
+/// What one phase measured.
+struct Phase {
+    written: Written,
+    /// Events the watcher counted, when it can say.
+    counted: Option<u64>,
+    /// Key presses: pressed → the screen showing the change.
+    keys: Vec<Duration>,
+    /// Key presses the screen did not answer within 5 s.
+    unanswered: usize,
+    /// CPU seconds of the watcher (etcdtui's process), when it is one.
+    watcher_cpu: Option<f64>,
+    etcd_cpu: f64,
+}
+
+impl Phase {
+    fn plain(written: Written) -> Phase {
+        Phase {
+            etcd_cpu: written.etcd_cpu,
+            written,
+            counted: None,
+            keys: Vec::new(),
+            unanswered: 0,
+            watcher_cpu: None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        let mut s = String::new();
+        if let Some(c) = self.counted {
+            s.push_str(&format!(", {c} of {} events counted", self.written.writes));
+        }
+        if !self.keys.is_empty() {
+            let mut k = self.keys.clone();
+            k.sort();
+            s.push_str(&format!(
+                ", keys p50 {} p99 {} ({} presses, {} unanswered)",
+                ms(pct(&k, 50)),
+                ms(pct(&k, 99)),
+                k.len(),
+                self.unanswered
+            ));
+        }
+        s
+    }
+}
+
+struct Written {
+    writes: u64,
+    secs: f64,
+    /// etcd's CPU seconds over the writes.
+    etcd_cpu: f64,
+}
+
+impl Written {
+    fn rate(&self) -> f64 {
+        self.writes as f64 / self.secs
+    }
+}
+
+/// The load generator: its clients, on its own runtime.
+struct Generator<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    clients: Vec<Client>,
+    /// Puts so far, over every phase: each phase goes on through the key space.
+    next: Arc<AtomicU64>,
+    etcd_pid: u32,
+}
+
+impl<'a> Generator<'a> {
+    fn new(rt: &'a tokio::runtime::Runtime, endpoint: &str, etcd_pid: u32) -> Generator<'a> {
+        let clients = rt.block_on(async {
+            let mut v = Vec::new();
+            for _ in 0..CLIENTS {
+                v.push(
+                    Client::connect([endpoint], None)
+                        .await
+                        .expect("connect a writer"),
+                );
+            }
+            v
+        });
+        Generator {
+            rt,
+            clients,
+            next: Arc::new(AtomicU64::new(0)),
+            etcd_pid,
+        }
+    }
+
+    /// `CLIENTS × in_flight` writers putting as fast as etcd answers, for `dur`.
+    fn run(&self, in_flight: usize, dur: Duration) -> Written {
+        let cpu0 = cpu_secs(self.etcd_pid);
+        let started = Instant::now();
+        let deadline = started + dur;
+        let mut tasks = Vec::new();
+        for client in &self.clients {
+            for _ in 0..in_flight {
+                let mut client = client.clone();
+                let next = self.next.clone();
+                tasks.push(self.rt.spawn(async move {
+                    let mut writes = 0u64;
+                    while Instant::now() < deadline {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        let (key, value) = event(n);
+                        client.put(key, value, None).await.expect("put");
+                        writes += 1;
+                    }
+                    (writes, Instant::now())
+                }));
+            }
+        }
+        let (writes, finished) = self.rt.block_on(async {
+            let mut total = 0;
+            let mut last = started;
+            for t in tasks {
+                let (w, at) = t.await.expect("writer");
+                total += w;
+                last = last.max(at);
+            }
+            (total, last)
+        });
+        Written {
+            writes,
+            secs: (finished - started).as_secs_f64(),
+            etcd_cpu: cpu_secs(self.etcd_pid) - cpu0,
+        }
+    }
+
+    /// Compacts to the current revision, so old revisions do not pile up between phases.
+    fn compact(&self) {
+        let mut c = self.clients[0].clone();
+        self.rt.block_on(async move {
+            let rev = c
+                .get("/", None)
+                .await
+                .expect("read the revision")
+                .header()
+                .map_or(0, |h| h.revision());
+            c.compact(rev, None).await.expect("compact");
+        });
+    }
+}
+
+/// The `n`th put: a Kubernetes Event's key and a ~500-byte JSON value.
+fn event(n: u64) -> (String, Vec<u8>) {
+    let i = n % KEY_SPACE;
+    let ns = i % NAMESPACES;
+    let key = format!("{PREFIX}ns-{ns}/ev-{i:06}");
+    let mut v = format!(
+        "{{\"kind\":\"Event\",\"apiVersion\":\"v1\",\"metadata\":{{\"name\":\"ev-{i:06}\",\"namespace\":\"ns-{ns}\",\"resourceVersion\":\"{n}\"}},\"reason\":\"BackOff\",\"type\":\"Warning\",\"count\":{n},\"message\":\""
+    );
+    while v.len() < VALUE_BYTES - 3 {
+        v.push_str("Back-off restarting failed container ");
+    }
+    v.truncate(VALUE_BYTES - 3);
+    v.push_str("\"}}");
+    (key, v.into_bytes())
+}
+
+/// Phase (b) or (c): the real binary with the view open while the writers run.
+fn app_phase(
+    kind: Kind,
+    bin: &Path,
+    endpoint: &str,
+    home: &Path,
+    load_gen: &Generator,
+    in_flight: usize,
+) -> Phase {
+    let tui = Tui::start(bin, endpoint, home);
+    tui.wait_for("1 Keys", Duration::from_secs(30));
+    // The status line that carries the view's event count.
+    let marker = if kind == Kind::Churn {
+        tui.press("7");
+        "no prev_kv"
+    } else {
+        tui.press(&format!(":watch {PREFIX}\r"));
+        "live on"
+    };
+    tui.wait(Duration::from_secs(30), |g| {
+        g.contains("live on") && g.contains(marker)
+    })
+    .unwrap_or_else(|| panic!("the view did not go live:\n{}", tui.screen().join("\n")));
+    // Let the start-up's own reads (the Keys view's first level, the Cluster view's
+    // status) finish before the writes start.
+    std::thread::sleep(Duration::from_millis(500));
+    let before = count(&tui.screen(), marker).unwrap_or(0);
+    let cpu0 = cpu_secs(tui.pid as u32);
+    let stop = AtomicBool::new(false);
+    let (written, (keys, unanswered)) = std::thread::scope(|s| {
+        let presser = s.spawn(|| press_keys(&tui, &stop));
+        let w = load_gen.run(in_flight, PHASE);
+        stop.store(true, Ordering::Relaxed);
+        (w, presser.join().expect("key presser"))
+    });
+    let want = before + written.writes;
+    let reached = tui.wait(SETTLE, |g| {
+        count(&g.lines(), marker).is_some_and(|c| c >= want)
+    });
+    if reached.is_none() {
+        log(format!(
+            "{}: the count did not reach {want} within {SETTLE:?}; the screen:\n{}",
+            kind.name(),
+            tui.screen().join("\n")
+        ));
+    }
+    // A moment more, so a count past the writes (an event counted twice) would show.
+    std::thread::sleep(Duration::from_millis(600));
+    let counted = count(&tui.screen(), marker).map(|c| c.saturating_sub(before));
+    let watcher_cpu = cpu_secs(tui.pid as u32) - cpu0;
+    if !tui.quit(Duration::from_secs(10)) {
+        log("etcdtui did not quit cleanly on q");
+    }
+    Phase {
+        etcd_cpu: written.etcd_cpu,
+        written,
+        counted,
+        keys,
+        unanswered,
+        watcher_cpu: Some(watcher_cpu),
+    }
+}
+
+/// Presses `?` every [`KEY_EVERY`] until `stop`, alternately opening and closing the
+/// help, and times each press until the screen shows the change.
+fn press_keys(tui: &Tui, stop: &AtomicBool) -> (Vec<Duration>, usize) {
+    let limit = Duration::from_secs(5);
+    let (mut keys, mut unanswered) = (Vec::new(), 0);
+    let mut open = false;
+    while !stop.load(Ordering::Relaxed) {
+        let pressed = Instant::now();
+        tui.press("?");
+        let want = !open;
+        match tui.wait(limit, |g| g.contains(HELP) == want) {
+            Some(at) => keys.push(at.saturating_duration_since(pressed)),
+            None => unanswered += 1,
+        }
+        open = tui.screen().iter().any(|l| l.contains(HELP));
+        std::thread::sleep(KEY_EVERY);
+    }
+    if open {
+        tui.press("?");
+        tui.wait(limit, |g| !g.contains(HELP));
+    }
+    (keys, unanswered)
+}
+
+/// The number before " events" on the line holding `marker` (digits and commas).
+fn count(lines: &[String], marker: &str) -> Option<u64> {
+    let line = lines.iter().find(|l| l.contains(marker))?;
+    let at = line.find(" events")?;
+    let token = line[..at].split_whitespace().last()?;
+    token.replace(',', "").parse().ok()
+}
+
+/// Phase (d): a plain etcd-client watch with prev_kv that only counts.
+fn prev_kv_phase(
+    rt: &tokio::runtime::Runtime,
+    endpoint: &str,
+    load_gen: &Generator,
+    in_flight: usize,
+) -> Phase {
+    let seen = Arc::new(AtomicU64::new(0));
+    let (ready, is_ready) = std::sync::mpsc::channel();
+    let task = {
+        let seen = seen.clone();
+        let endpoint = endpoint.to_string();
+        rt.spawn(async move {
+            let mut client = Client::connect([endpoint], None)
+                .await
+                .expect("connect the watcher");
+            let options = WatchOptions::new().with_prefix().with_prev_key();
+            let mut stream = client
+                .watch(PREFIX, Some(options))
+                .await
+                .expect("open a watch");
+            stream.message().await.expect("watch created");
+            let _ = ready.send(());
+            while let Ok(Some(resp)) = stream.message().await {
+                seen.fetch_add(resp.events().len() as u64, Ordering::Relaxed);
+            }
+        })
+    };
+    is_ready
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the prev_kv watch did not start");
+    let written = load_gen.run(in_flight, PHASE);
+    let deadline = Instant::now() + SETTLE;
+    while seen.load(Ordering::Relaxed) < written.writes && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    task.abort();
+    Phase {
+        etcd_cpu: written.etcd_cpu,
+        counted: Some(seen.load(Ordering::Relaxed)),
+        written,
+        keys: Vec::new(),
+        unanswered: 0,
+        watcher_cpu: None,
+    }
+}
+
+/// CPU seconds (user + system) `pid` has used so far, from /proc; 0 if it is gone.
+fn cpu_secs(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // The command name may hold spaces: the fields start after its closing paren.
+    let Some(rest) = stat.rsplit_once(')').map(|r| r.1) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15; `rest` starts at field 3.
+    // SAFETY: sysconf has no memory-safety requirements.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (ticks(11) + ticks(12)) / hz.max(1.0)
+}
+
+fn fs_type(path: &Path) -> String {
+    std::process::Command::new("df")
+        .args(["-PT"])
+        .arg(path)
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .nth(1)
+                .and_then(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    Some(format!("{} ({})", f.get(1)?, f.last()?))
+                })
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn etcd_version(bin: &Path) -> String {
+    std::process::Command::new(bin)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .map(|l| l.trim_start_matches("etcd Version: ").to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() {
+        return 0.0;
+    }
+    v[v.len() / 2]
+}
+
+fn report(
+    phases: &[Vec<Phase>; 4],
+    in_flight: usize,
+    version: &str,
+    fs: &str,
+    took: Duration,
+) -> String {
+    let rates = |i: usize| {
+        phases[i]
+            .iter()
+            .map(|p| p.written.rate())
+            .collect::<Vec<_>>()
+    };
+    let alone = median(rates(0));
+    let mut out = format!(
+        "etcd {version}, one member, data dir on {fs}; {CLIENTS} clients x {in_flight} puts in flight (the fastest of {IN_FLIGHT:?} in a {:.0} s probe), Event-shaped keys over {NAMESPACES} namespaces, {VALUE_BYTES}-byte values; {} rounds of (a) (b) (c) (d), {:.0} s each, medians; total bench time {:.0} s\n\n",
+        PROBE.as_secs_f64(),
+        phases[0].len(),
+        PHASE.as_secs_f64(),
+        took.as_secs_f64()
+    );
+    out.push_str("| phase | writes/s, median (each round) | ÷ (a) | etcd CPU per write | watcher CPU | events counted | target | met? |\n|---|---|---|---|---|---|---|---|\n");
+    let mut summary = Vec::new();
+    for (i, kind) in Kind::ALL.iter().enumerate() {
+        let m = median(rates(i));
+        let each = rates(i)
+            .iter()
+            .map(|r| format!("{r:.0}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let cpu_per_write = median(
+            phases[i]
+                .iter()
+                .map(|p| p.etcd_cpu / p.written.writes.max(1) as f64 * 1e6)
+                .collect(),
+        );
+        let watcher = if phases[i].iter().all(|p| p.watcher_cpu.is_some()) {
+            let pct = median(
+                phases[i]
+                    .iter()
+                    .map(|p| p.watcher_cpu.unwrap_or(0.0) / p.written.secs * 100.0)
+                    .collect(),
+            );
+            format!("{pct:.0}% of a CPU")
+        } else {
+            "—".into()
+        };
+        let counts: Vec<String> = phases[i]
+            .iter()
+            .filter_map(|p| p.counted.map(|c| format!("{c}/{}", p.written.writes)))
+            .collect();
+        let all_counted = phases[i]
+            .iter()
+            .all(|p| p.counted.is_none_or(|c| c == p.written.writes));
+        let counts = if counts.is_empty() {
+            "—".to_string()
+        } else {
+            counts.join(", ")
+        };
+        let ratio = m / alone.max(1.0);
+        let (target, met) = match kind {
+            Kind::None => ("—".to_string(), "—"),
+            Kind::Churn | Kind::Watch => (
+                format!("≥ {TARGET_RATIO:.1}× (a); every event counted"),
+                common::met(ratio >= TARGET_RATIO && all_counted),
+            ),
+            Kind::PrevKv => ("— (reference)".to_string(), "—"),
+        };
+        out.push_str(&format!(
+            "| {} | {m:.0} ({each}) | {ratio:.2}× | {cpu_per_write:.0} µs | {watcher} | {counts} | {target} | {met} |\n",
+            kind.name()
+        ));
+        match kind {
+            Kind::Churn | Kind::Watch => {
+                let view = if *kind == Kind::Churn {
+                    "Churn"
+                } else {
+                    "Watch"
+                };
+                summary.push(
+                    Summary::new(
+                        format!("etcd {version}'s write ceiling with etcdtui's {view} view open"),
+                        format!("{m:.0} writes/s"),
+                    )
+                    .against(format!("{alone:.0} writes/s with no watcher"), m, alone)
+                    .target(format!("≥ {TARGET_RATIO:.1}×"), ratio >= TARGET_RATIO),
+                );
+                summary.push(
+                    Summary::new(
+                        format!("{view} view: events counted at etcd's ceiling"),
+                        counts.clone(),
+                    )
+                    .reference("the puts etcd acknowledged")
+                    .target("all", all_counted),
+                );
+            }
+            Kind::PrevKv => summary.push(
+                Summary::new(
+                    format!(
+                        "etcd {version}'s write ceiling with a prev_kv watch (the old behaviour)"
+                    ),
+                    format!("{m:.0} writes/s"),
+                )
+                .against(format!("{alone:.0} writes/s with no watcher"), m, alone),
+            ),
+            Kind::None => {}
+        }
+    }
+    out.push('\n');
+    out.push_str("| key press (`?`, help opens or closes), while etcd takes writes at its ceiling | p50 / p99 / max | presses | unanswered in 5 s | target | met? |\n|---|---|---|---|---|---|\n");
+    for (i, kind) in Kind::ALL.iter().enumerate() {
+        if !matches!(kind, Kind::Churn | Kind::Watch) {
+            continue;
+        }
+        let mut keys: Vec<Duration> = phases[i].iter().flat_map(|p| p.keys.clone()).collect();
+        keys.sort();
+        let unanswered: usize = phases[i].iter().map(|p| p.unanswered).sum();
+        if keys.is_empty() {
+            continue;
+        }
+        let max = *keys.last().unwrap_or(&Duration::ZERO);
+        let ok = unanswered == 0 && pct(&keys, 99) <= TARGET_KEY;
+        out.push_str(&format!(
+            "| {} | {} / {} / {} | {} | {unanswered} | p99 ≤ {} | {} |\n",
+            kind.name(),
+            ms(pct(&keys, 50)),
+            ms(pct(&keys, 99)),
+            ms(max),
+            keys.len(),
+            ms(TARGET_KEY),
+            common::met(ok)
+        ));
+        let view = if *kind == Kind::Churn {
+            "Churn"
+        } else {
+            "Watch"
+        };
+        summary.push(
+            Summary::new(
+                format!(
+                    "{view} view: key press answered while etcd writes at its ceiling, p99 / max"
+                ),
+                format!("{} / {}", ms(pct(&keys, 99)), ms(max)),
+            )
+            .target(format!("≤ {}", ms(TARGET_KEY)), ok),
+        );
+    }
+    append_summary(
+        "Write ceiling with etcdtui watching (benches/write_ceiling.rs)",
+        &summary,
+    );
+    out
+}
