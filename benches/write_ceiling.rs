@@ -212,6 +212,8 @@ struct Phase {
     /// Seconds etcdtui's threads spent runnable but waiting for a CPU, per second:
     /// etcd idle, then over the writes.
     waited: Option<(f64, f64)>,
+    /// Bytes per second etcdtui wrote to its terminal over the writes.
+    output: Option<f64>,
     /// CPU seconds of the watcher (etcdtui's process), when it is one.
     watcher_cpu: Option<f64>,
 }
@@ -226,6 +228,7 @@ impl Phase {
             idle_keys: Vec::new(),
             idle_unanswered: 0,
             waited: None,
+            output: None,
             watcher_cpu: None,
         }
     }
@@ -411,10 +414,13 @@ fn app_phase(
     let stop = AtomicBool::new(false);
     let mut waited = vec![idle_waited];
     let waited0 = run_delay(tui.pid as u32);
+    let bytes0 = tui.output_bytes();
+    let mut output = 0.0;
     let (written, watcher_cpu, (keys, unanswered)) = std::thread::scope(|s| {
         let presser = s.spawn(|| press_keys(&tui, &stop));
         let w = load_gen.run(in_flight, PHASE);
         let cpu = cpu_secs(tui.pid as u32) - cpu0;
+        output = (tui.output_bytes() - bytes0) as f64 / w.secs;
         waited.push((run_delay(tui.pid as u32) - waited0) / w.secs);
         stop.store(true, Ordering::Relaxed);
         (w, cpu, presser.join().expect("key presser"))
@@ -444,6 +450,7 @@ fn app_phase(
         idle_keys,
         idle_unanswered,
         waited: Some((waited[0], waited.get(1).copied().unwrap_or(0.0))),
+        output: Some(output),
         watcher_cpu: Some(watcher_cpu),
     }
 }
@@ -525,6 +532,7 @@ fn prev_kv_phase(
         idle_keys: Vec::new(),
         idle_unanswered: 0,
         waited: None,
+        output: None,
         watcher_cpu: None,
     }
 }

@@ -25,6 +25,8 @@ pub struct Grid {
     /// When the output that made the screen what it is now arrived.
     pub changed: Instant,
     pub closed: bool,
+    /// Bytes the program has written to the terminal so far.
+    pub bytes: u64,
 }
 
 impl Grid {
@@ -36,6 +38,7 @@ impl Grid {
             pending: Vec::new(),
             changed: Instant::now(),
             closed: false,
+            bytes: 0,
         }
     }
 
@@ -237,6 +240,7 @@ impl Tui {
                     break;
                 }
                 g.feed(&buf[..n]);
+                g.bytes += n as u64;
                 g.changed = at;
                 changed.notify_all();
             }
@@ -282,6 +286,11 @@ impl Tui {
                 self.screen().join("\n")
             ),
         }
+    }
+
+    /// Bytes written to the terminal so far.
+    pub fn output_bytes(&self) -> u64 {
+        self.screen.0.lock().expect("screen lock").bytes
     }
 
     pub fn screen(&self) -> Vec<String> {

@@ -93,8 +93,9 @@ pub fn report(
         let etcd = cpu_pct(&phases[i], |p| p.written.etcd_cpu);
         let app = match phases[i].iter().all(|p| p.watcher_cpu.is_some()) {
             true => format!(
-                "{:.0}%",
-                cpu_pct(&phases[i], |p| p.watcher_cpu.unwrap_or(0.0))
+                "{:.0}%, drawing {:.0} KiB/s",
+                cpu_pct(&phases[i], |p| p.watcher_cpu.unwrap_or(0.0)),
+                median(phases[i].iter().filter_map(|p| p.output).collect()) / 1024.0
             ),
             false => "—".into(),
         };
