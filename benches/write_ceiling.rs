@@ -45,8 +45,8 @@ const CLIENTS: usize = 8;
 /// Puts in flight per connection, tried in the probe.
 const IN_FLIGHT: [usize; 3] = [1, 4, 16];
 const PROBE: Duration = Duration::from_secs(2);
-const PHASE: Duration = Duration::from_secs(5);
-const ROUNDS: usize = 4;
+const PHASE: Duration = Duration::from_secs(4);
+const ROUNDS: usize = 6;
 const NAMESPACES: u64 = 50;
 /// Distinct keys the puts cycle through, so the live data stays the same size.
 const KEY_SPACE: u64 = 200_000;
