@@ -43,7 +43,7 @@ use term::Tui;
 /// Connections the generator writes through; each keeps `in_flight` puts going.
 const CLIENTS: usize = 8;
 /// Puts in flight per connection, tried in the probe.
-const IN_FLIGHT: [usize; 3] = [1, 4, 16];
+const IN_FLIGHT: [usize; 2] = [4, 16];
 const PROBE: Duration = Duration::from_secs(2);
 const PHASE: Duration = Duration::from_secs(4);
 const ROUNDS: usize = 6;
