@@ -19,26 +19,34 @@
 //! - (d) for reference, the old behaviour: an etcd-client watch on the same prefix asking
 //!   for previous values (prev_kv), which only counts.
 //!
-//! The phases alternate (a, b, c, d, a, b, …) so drift (the database growing, other work
-//! on the machine) falls on every phase alike, and each phase's figure is the median of
-//! its rounds. Between phases etcd is compacted so history does not pile up.
+//! The phases alternate (a, b, c, d, then d, c, b, a, …) so a steady drift (the database,
+//! other work on the machine) falls on every phase alike; each phase is compared with the
+//! (a) of its own round and the medians of the rounds are reported. Between phases etcd
+//! is compacted so history does not pile up. Since other work on a shared machine moves
+//! etcd's rate by more than the effect measured, etcd's CPU time per write is reported
+//! beside its rate (see bench/write-ceiling-RESULTS.md).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use etcd_client::{Client, WatchOptions};
+use etcd_client::Client;
 use etcdtui::localcluster::{ClusterOptions, LocalCluster, find_etcd_binary};
 
 #[path = "common/mod.rs"]
 mod common;
 #[path = "write_ceiling/report.rs"]
 mod report;
+#[path = "write_ceiling/system.rs"]
+mod system;
 #[path = "common/term.rs"]
 mod term;
+#[path = "write_ceiling/watchers.rs"]
+mod watchers;
 use common::{ms, pct};
-use term::Tui;
+use system::{cpu_secs, etcd_version, fs_type, machine_busy, raise_priority};
+use watchers::{app_phase, prev_kv_phase};
 
 /// Connections the generator writes through; each keeps `in_flight` puts going.
 const CLIENTS: usize = 8;
@@ -370,282 +378,4 @@ fn event(n: u64) -> (String, Vec<u8>) {
     v.truncate(VALUE_BYTES - 3);
     v.push_str("\"}}");
     (key, v.into_bytes())
-}
-
-/// Phase (b) or (c): the real binary with the view open while the writers run.
-fn app_phase(
-    kind: Kind,
-    bin: &Path,
-    endpoint: &str,
-    home: &Path,
-    load_gen: &Generator,
-    in_flight: usize,
-) -> Phase {
-    let tui = Tui::start(bin, endpoint, home);
-    tui.wait_for("1 Keys", Duration::from_secs(30));
-    // The status line that carries the view's event count.
-    let marker = if kind == Kind::Churn {
-        tui.press("7");
-        "no prev_kv"
-    } else {
-        tui.press(&format!(":watch {PREFIX}\r"));
-        "live on"
-    };
-    tui.wait(Duration::from_secs(30), |g| {
-        g.contains("live on") && g.contains(marker)
-    })
-    .unwrap_or_else(|| panic!("the view did not go live:\n{}", tui.screen().join("\n")));
-    // Let the start-up's own reads (the Keys view's first level, the Cluster view's
-    // status) finish before the writes start.
-    std::thread::sleep(Duration::from_millis(500));
-    // The same presses with etcd idle: what the machine alone (the other work on it)
-    // does to a key's latency, so a slow key under load can be told apart.
-    let stop = AtomicBool::new(false);
-    let waited0 = run_delay(tui.pid as u32);
-    let (idle_keys, idle_unanswered) = std::thread::scope(|s| {
-        let presser = s.spawn(|| press_keys(&tui, &stop));
-        std::thread::sleep(IDLE_KEYS);
-        stop.store(true, Ordering::Relaxed);
-        presser.join().expect("key presser")
-    });
-    let idle_waited = (run_delay(tui.pid as u32) - waited0) / IDLE_KEYS.as_secs_f64();
-    let before = count(&tui.screen(), marker).unwrap_or(0);
-    let cpu0 = cpu_secs(tui.pid as u32);
-    let stop = AtomicBool::new(false);
-    let mut waited = vec![idle_waited];
-    let waited0 = run_delay(tui.pid as u32);
-    let bytes0 = tui.output_bytes();
-    let mut output = 0.0;
-    let (written, watcher_cpu, (keys, unanswered)) = std::thread::scope(|s| {
-        let presser = s.spawn(|| press_keys(&tui, &stop));
-        let w = load_gen.run(in_flight, PHASE);
-        let cpu = cpu_secs(tui.pid as u32) - cpu0;
-        output = (tui.output_bytes() - bytes0) as f64 / w.secs;
-        waited.push((run_delay(tui.pid as u32) - waited0) / w.secs);
-        stop.store(true, Ordering::Relaxed);
-        (w, cpu, presser.join().expect("key presser"))
-    });
-    let want = before + written.writes;
-    let reached = tui.wait(SETTLE, |g| {
-        count(&g.lines(), marker).is_some_and(|c| c >= want)
-    });
-    if reached.is_none() {
-        log(format!(
-            "{}: the count did not reach {want} within {SETTLE:?}; the screen:\n{}",
-            kind.name(),
-            tui.screen().join("\n")
-        ));
-    }
-    // A moment more, so a count past the writes (an event counted twice) would show.
-    std::thread::sleep(Duration::from_millis(600));
-    let counted = count(&tui.screen(), marker).map(|c| c.saturating_sub(before));
-    if !tui.quit(Duration::from_secs(10)) {
-        log("etcdtui did not quit cleanly on q");
-    }
-    Phase {
-        written,
-        counted,
-        keys,
-        unanswered,
-        idle_keys,
-        idle_unanswered,
-        waited: Some((waited[0], waited.get(1).copied().unwrap_or(0.0))),
-        output: Some(output),
-        watcher_cpu: Some(watcher_cpu),
-    }
-}
-
-/// Presses `?` every [`KEY_EVERY`] until `stop`, alternately opening and closing the
-/// help, and times each press until the screen shows the change.
-fn press_keys(tui: &Tui, stop: &AtomicBool) -> (Vec<Duration>, usize) {
-    let limit = Duration::from_secs(5);
-    let (mut keys, mut unanswered) = (Vec::new(), 0);
-    let mut open = false;
-    while !stop.load(Ordering::Relaxed) {
-        let pressed = Instant::now();
-        tui.press("?");
-        let want = !open;
-        match tui.wait(limit, |g| g.contains(HELP) == want) {
-            Some(at) => keys.push(at.saturating_duration_since(pressed)),
-            None => unanswered += 1,
-        }
-        open = tui.screen().iter().any(|l| l.contains(HELP));
-        std::thread::sleep(KEY_EVERY);
-    }
-    if open {
-        tui.press("?");
-        tui.wait(limit, |g| !g.contains(HELP));
-    }
-    (keys, unanswered)
-}
-
-/// The number before " events" on the line holding `marker` (digits and commas).
-fn count(lines: &[String], marker: &str) -> Option<u64> {
-    let line = lines.iter().find(|l| l.contains(marker))?;
-    let at = line.find(" events")?;
-    let token = line[..at].split_whitespace().last()?;
-    token.replace(',', "").parse().ok()
-}
-
-/// Phase (d): a plain etcd-client watch with prev_kv that only counts.
-fn prev_kv_phase(
-    rt: &tokio::runtime::Runtime,
-    endpoint: &str,
-    load_gen: &Generator,
-    in_flight: usize,
-) -> Phase {
-    let seen = Arc::new(AtomicU64::new(0));
-    let (ready, is_ready) = std::sync::mpsc::channel();
-    let task = {
-        let seen = seen.clone();
-        let endpoint = endpoint.to_string();
-        rt.spawn(async move {
-            let mut client = Client::connect([endpoint], None)
-                .await
-                .expect("connect the watcher");
-            let options = WatchOptions::new().with_prefix().with_prev_key();
-            let mut stream = client
-                .watch(PREFIX, Some(options))
-                .await
-                .expect("open a watch");
-            stream.message().await.expect("watch created");
-            let _ = ready.send(());
-            while let Ok(Some(resp)) = stream.message().await {
-                seen.fetch_add(resp.events().len() as u64, Ordering::Relaxed);
-            }
-        })
-    };
-    is_ready
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the prev_kv watch did not start");
-    let written = load_gen.run(in_flight, PHASE);
-    let deadline = Instant::now() + SETTLE;
-    while seen.load(Ordering::Relaxed) < written.writes && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    task.abort();
-    Phase {
-        counted: Some(seen.load(Ordering::Relaxed)),
-        written,
-        keys: Vec::new(),
-        unanswered: 0,
-        idle_keys: Vec::new(),
-        idle_unanswered: 0,
-        waited: None,
-        output: None,
-        watcher_cpu: None,
-    }
-}
-
-/// Runs the bench, and the etcd and etcdtui it starts, at a nice value of
-/// `ETCDTUI_BENCH_CEILING_NICE` (default -10): on a machine shared with builds and
-/// tests, the scheduler otherwise hands their CPU to whoever asks, and a ceiling that
-/// moves ±30% from one phase to the next cannot show a 10% effect. On Linux a nice
-/// value is per thread and inherited by the threads and processes created after, so
-/// this runs first in `main`. Says what it did, for the report.
-fn raise_priority() -> String {
-    let want: i32 = std::env::var("ETCDTUI_BENCH_CEILING_NICE")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(-10);
-    // SAFETY: setpriority has no memory-safety requirements; 0 is this thread.
-    let r = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, want) };
-    if r == 0 {
-        format!("nice {want}")
-    } else {
-        let e = std::io::Error::last_os_error();
-        log(format!(
-            "cannot set nice {want}: {e}; running at the default priority"
-        ));
-        format!("default priority (nice {want} refused: {e})")
-    }
-}
-
-/// CPU seconds every CPU of the machine has spent busy (not idle or waiting on I/O).
-fn machine_busy() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
-        return 0.0;
-    };
-    let Some(cpu) = stat.lines().next() else {
-        return 0.0;
-    };
-    let f: Vec<f64> = cpu
-        .split_whitespace()
-        .skip(1)
-        .map(|v| v.parse().unwrap_or(0.0))
-        .collect();
-    // user nice system idle iowait irq softirq steal: all but idle and iowait.
-    let busy: f64 = f
-        .iter()
-        .take(8)
-        .enumerate()
-        .filter(|(i, _)| *i != 3 && *i != 4)
-        .map(|(_, v)| v)
-        .sum();
-    // SAFETY: sysconf has no memory-safety requirements.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    busy / hz.max(1.0)
-}
-
-/// Seconds every thread of `pid` has spent runnable, waiting for a CPU (schedstat's
-/// run delay): what the machine's other work costs a process that wants to run.
-fn run_delay(pid: u32) -> f64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0.0;
-    };
-    let ns: u64 = tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .sum();
-    ns as f64 / 1e9
-}
-
-/// CPU seconds (user + system) `pid` has used so far, from /proc; 0 if it is gone.
-fn cpu_secs(pid: u32) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return 0.0;
-    };
-    // The command name may hold spaces: the fields start after its closing paren.
-    let Some(rest) = stat.rsplit_once(')').map(|r| r.1) else {
-        return 0.0;
-    };
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15; `rest` starts at field 3.
-    // SAFETY: sysconf has no memory-safety requirements.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    (ticks(11) + ticks(12)) / hz.max(1.0)
-}
-
-fn fs_type(path: &Path) -> String {
-    std::process::Command::new("df")
-        .args(["-PT"])
-        .arg(path)
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .nth(1)
-                .and_then(|l| {
-                    let f: Vec<&str> = l.split_whitespace().collect();
-                    Some(format!("{} ({})", f.get(1)?, f.last()?))
-                })
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-fn etcd_version(bin: &Path) -> String {
-    std::process::Command::new(bin)
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .map(|l| l.trim_start_matches("etcd Version: ").to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
 }
