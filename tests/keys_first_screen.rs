@@ -208,6 +208,9 @@ async fn listings_equal_the_brute_force_on_every_layout() {
     let mut wide: Vec<String> = K8S.iter().map(|k| k.to_string()).collect();
     wide.extend((0..150).map(|i| format!("/b{i:03}/k")));
     wide.extend((0..150).map(|i| format!("/s{i:03}")));
+    // Directories of more than a batch: the listing jumps past them mid-batch.
+    wide.extend((0..200).map(|i| format!("/registry/big/k{i:03}")));
+    wide.extend((0..200).map(|i| format!("/registry/many/d{i:03}/x")));
     for layout in [
         K8S.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
         PLAIN.iter().map(|k| k.to_string()).collect(),
