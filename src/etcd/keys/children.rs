@@ -6,10 +6,8 @@
 //! (`anchors`) to stop the ranges short of its big directory.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::Future;
 use std::ops::ControlFlow;
-use std::sync::Mutex;
 
 use etcd_client::GetOptions;
 
@@ -97,20 +95,13 @@ pub async fn list_children(
     // Keys known to exist under the node at `revision`: looked up once, and only when
     // a range would otherwise run to the node's end.
     let mut anchors: Option<Vec<Vec<u8>>> = None;
-    let mut stream = streams(&c.endpoint);
+    let mut stream = true;
     loop {
         let anchor = anchors
             .iter()
             .flatten()
             .find(|k| k.as_slice() >= from.as_slice());
-        // A stream counts nothing: where it is known to work, narrow probes only add
-        // round trips.
-        let cut = if stream == Some(true) {
-            None
-        } else {
-            last.as_deref()
-        };
-        let (ends, stop) = plan_next(node, sep, cut, &from, anchor.map(Vec::as_slice));
+        let (ends, stop) = plan_next(node, sep, last.as_deref(), &from, anchor.map(Vec::as_slice));
         let mut found = None;
         for bound in &ends {
             let (keys, _) = keys_in(c, &from, bound, &mut revision).await?;
@@ -144,14 +135,14 @@ pub async fn list_children(
                 continue;
             }
             // Only the node's end bounds what is left.
-            if stream != Some(false) {
+            if stream {
                 if revision == 0 {
                     revision = pin(c, &from).await?;
                 }
-                let batch = stream_batch(c, &from, &end, revision).await?;
-                stream = Some(batch.is_some());
-                remember_streams(&c.endpoint, batch.is_some());
-                found = batch;
+                match stream_batch(c, &from, &end, revision).await? {
+                    Some(batch) => found = Some(batch),
+                    None => stream = false,
+                }
             }
             if found.is_none() {
                 if anchors.is_none() && anchors::applies(node, sep) {
@@ -184,24 +175,6 @@ pub async fn list_children(
                 from = k;
             }
         }
-    }
-}
-
-/// Whether each endpoint answered a `RangeStream` (etcd 3.7+): known after its first
-/// listing that needed one.
-static STREAMS: Mutex<Option<HashMap<String, bool>>> = Mutex::new(None);
-
-fn streams(endpoint: &str) -> Option<bool> {
-    STREAMS
-        .lock()
-        .ok()
-        .and_then(|s| s.as_ref().and_then(|m| m.get(endpoint).copied()))
-}
-
-fn remember_streams(endpoint: &str, works: bool) {
-    if let Ok(mut s) = STREAMS.lock() {
-        s.get_or_insert_with(HashMap::new)
-            .insert(endpoint.to_string(), works);
     }
 }
 
