@@ -56,7 +56,6 @@ const ETCDCTL_QUICK_RUNS: usize = 5;
 const ETCDCTL_FULL_RUNS: usize = 3;
 const FRAMES: usize = 500;
 
-const TARGET_TOP: Duration = Duration::from_millis(300);
 const TARGET_FRAME: Duration = Duration::from_millis(2);
 
 fn main() {
@@ -1025,6 +1024,13 @@ async fn run() -> String {
         &["get", "/", "--prefix", "--keys-only", "--limit", "1000"],
     );
     costs.push(("etcdctl get / --prefix --keys-only --limit 1000".into(), c));
+    // The headline, before the long runs below (a loaded machine can time those out).
+    log(format!(
+        "top level: etcdtui {} (median of {}), etcdctl get / --limit 1000 {}",
+        ms(median(top.clone())),
+        top.len(),
+        ms(ctl_top)
+    ));
     let largest = String::from_utf8_lossy(LARGEST).into_owned();
     let (ctl_expand, _, c) = ctl.median(
         &meter,
@@ -1180,7 +1186,8 @@ async fn run() -> String {
             ),
         )
         .with_ratio(ratio(top_m.as_secs_f64(), ctl_top.as_secs_f64()))
-        .target("< 300 ms", top_m < TARGET_TOP),
+        // Issue 20: no slower than one limited etcdctl listing, on the same data.
+        .target("≤ 1.0× etcdctl", top_m <= ctl_top),
     );
     rows.push(row(
         "… until the visible directory counts have arrived too",

@@ -5,18 +5,18 @@ use etcd_client::{Compare, CompareOp, GetOptions, Txn, TxnOp};
 
 use super::connect::EndpointClient;
 use super::errors::{EtcdError, Problem};
-use super::skipscan::{Child, Next, fold_batch, narrow_ends, prefix_end};
+use super::skipscan::{Child, prefix_end};
 
+pub mod anchors;
+mod children;
 mod history;
 mod index;
 mod writes;
+pub use children::{Read, list_children, with_read_log};
 pub use history::*;
 pub use index::*;
 pub use writes::*;
 
-/// Keys fetched per range while walking children. Small enough that a directory with
-/// a million descendants costs one short range before we jump past it.
-const SCAN_BATCH: i64 = 64;
 /// Values can be up to etcd's request limit (1.5 MiB by default, more if raised);
 /// tonic's 4 MiB default would fail on a raised limit.
 pub const MAX_MESSAGE: usize = 64 * 1024 * 1024;
@@ -42,118 +42,6 @@ fn range_start(key: &[u8]) -> Vec<u8> {
 fn range_end(node: &[u8]) -> Vec<u8> {
     // etcd reads an end key of "\0" as "to the end of the key space".
     prefix_end(node).unwrap_or_else(|| vec![0])
-}
-
-/// Lists up to `want` direct children of `node`, starting at `start` (or the node
-/// itself), at `revision` (or the current one, which is then returned for later pages).
-/// `hint` is the first key under the node when the parent's listing saw it: the first
-/// child then costs no request at all.
-pub async fn list_children(
-    c: &EndpointClient,
-    node: &[u8],
-    sep: u8,
-    start: Option<Vec<u8>>,
-    revision: Option<i64>,
-    want: usize,
-    hint: Option<Vec<u8>>,
-) -> Result<ChildPage, EtcdError> {
-    let end = range_end(node);
-    let mut revision = revision.unwrap_or(0);
-    let mut children = Vec::new();
-    // Where to continue, and the last key seen (what the narrow probes are cut from).
-    let (mut from, mut last) = match (start, hint) {
-        (None, Some(first)) if first.starts_with(node) => {
-            match fold_batch(node, sep, &[first.as_slice()], true, want, &mut children) {
-                Next::From(k) => (k, Some(first)),
-                Next::Done => {
-                    return Ok(ChildPage {
-                        children,
-                        next: None,
-                        revision,
-                    });
-                }
-            }
-        }
-        (start, _) => (range_start(&start.unwrap_or_else(|| node.to_vec())), None),
-    };
-    loop {
-        let narrow = last
-            .as_deref()
-            .map(|l| narrow_ends(node, l, &from))
-            .unwrap_or_default();
-        let mut found = None;
-        for bound in narrow.iter().chain(std::iter::once(&end)) {
-            let (keys, more, rev) = keys_in(c, &from, bound, revision).await?;
-            if revision == 0 {
-                revision = rev;
-            }
-            if !keys.is_empty() {
-                // Keys past a narrow bound may still exist: only the node's own end
-                // says there are none.
-                found = Some((keys, more || bound != &end));
-                break;
-            }
-        }
-        let Some((keys, more)) = found else {
-            return Ok(ChildPage {
-                children,
-                next: None,
-                revision,
-            });
-        };
-        let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
-        match fold_batch(node, sep, &refs, more, want, &mut children) {
-            Next::Done => {
-                return Ok(ChildPage {
-                    children,
-                    next: None,
-                    revision,
-                });
-            }
-            Next::From(k) if children.len() >= want => {
-                return Ok(ChildPage {
-                    children,
-                    next: Some(k),
-                    revision,
-                });
-            }
-            Next::From(k) => {
-                last = keys.last().cloned();
-                from = k;
-            }
-        }
-    }
-}
-
-/// Up to `SCAN_BATCH` keys (no values) in `[from, end)`, whether etcd has more there,
-/// and the store revision.
-async fn keys_in(
-    c: &EndpointClient,
-    from: &[u8],
-    end: &[u8],
-    revision: i64,
-) -> Result<(Vec<Vec<u8>>, bool, i64), EtcdError> {
-    let mut opts = GetOptions::new()
-        .with_range(end.to_vec())
-        .with_keys_only()
-        .with_limit(SCAN_BATCH);
-    if revision > 0 {
-        opts = opts.with_revision(revision);
-    }
-    let key = from.to_vec();
-    let mut resp = c
-        .call(|mut cl| async move { cl.get(key, Some(opts)).await })
-        .await?;
-    let rev = resp.header().map(|h| h.revision()).unwrap_or(0);
-    let more = resp.more();
-    Ok((
-        resp.take_kvs()
-            .into_iter()
-            .map(|kv| kv.key().to_vec())
-            .collect(),
-        more,
-        rev,
-    ))
 }
 
 /// How many keys lie under `prefix`, without fetching them.

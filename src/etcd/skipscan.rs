@@ -37,6 +37,57 @@ pub fn narrow_ends(node: &[u8], last: &[u8], from: &[u8]) -> Vec<Vec<u8>> {
     ends
 }
 
+/// The direct child of `node` that holds `key`: its directory path (ending in `sep`),
+/// or `key` itself when it is a leaf child. `None` when `key` is not strictly under
+/// `node`.
+pub fn child_of(node: &[u8], sep: u8, key: &[u8]) -> Option<Child> {
+    let rest = key.strip_prefix(node).filter(|r| !r.is_empty())?;
+    Some(match rest.iter().position(|b| *b == sep) {
+        Some(i) => {
+            let dir = key[..node.len() + i + 1].to_vec();
+            Child {
+                // Only a key under it is known, not its first: expanding it lists it.
+                first: dir.clone(),
+                key: dir,
+                is_dir: true,
+            }
+        }
+        None => Child {
+            key: key.to_vec(),
+            is_dir: false,
+            first: key.to_vec(),
+        },
+    })
+}
+
+/// What to ask next when continuing from `from` under `node`. `anchor` is a key known
+/// to exist under `node` at the listing's revision, at or after `from` (see
+/// `keys::anchors`). Without one: the narrow ends cut from `last`, and `None` (the
+/// caller then falls back to the node's end). With one: the narrow ends that stop
+/// before the anchor's child, then the range up to that child, and the child itself,
+/// which the caller takes as the next row when those ranges are empty — no range ever
+/// reaches past it, so none counts the keys beyond.
+pub fn plan_next(
+    node: &[u8],
+    sep: u8,
+    last: Option<&[u8]>,
+    from: &[u8],
+    anchor: Option<&[u8]>,
+) -> (Vec<Vec<u8>>, Option<Child>) {
+    let mut ends = last.map(|l| narrow_ends(node, l, from)).unwrap_or_default();
+    let Some(child) = anchor
+        .filter(|k| *k >= from)
+        .and_then(|k| child_of(node, sep, k))
+    else {
+        return (ends, None);
+    };
+    ends.retain(|e| *e < child.key);
+    if child.key.as_slice() > from && ends.last() != Some(&child.key) {
+        ends.push(child.key.clone());
+    }
+    (ends, Some(child))
+}
+
 /// The key right after `key` in etcd's byte order.
 pub fn key_after(key: &[u8]) -> Vec<u8> {
     let mut k = key.to_vec();
@@ -51,7 +102,8 @@ pub struct Child {
     pub key: Vec<u8>,
     pub is_dir: bool,
     /// The first key seen under it: listing the child later starts from there without
-    /// asking etcd for it again.
+    /// asking etcd for it again. A directory whose first key was not read (it was known
+    /// to hold keys from a point read) carries its own path here: no head start.
     pub first: Vec<u8>,
 }
 
@@ -149,6 +201,56 @@ mod tests {
         );
         assert_eq!(shown.last().map(String::as_str), Some("/e/o"));
         assert!(narrow_ends(b"/a/", b"/b/x", b"/b/y").is_empty());
+    }
+
+    fn shown(ends: &[Vec<u8>]) -> Vec<String> {
+        ends.iter()
+            .map(|e| String::from_utf8_lossy(e).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn an_anchor_stops_every_range_at_its_child() {
+        let (ends, child) = plan_next(b"/", b'/', None, b"\0", Some(b"/registry/ns/default"));
+        assert_eq!(shown(&ends), ["/registry/"]);
+        let child = child.expect("the anchor's child");
+        assert_eq!(child.key, b"/registry/");
+        assert!(child.is_dir);
+        assert_eq!(child.first, b"/registry/", "its first key is not known");
+
+        // Narrow ends past the child are dropped; those before it stay, in order.
+        let (ends, _) = plan_next(b"/", b'/', Some(b"/apps/x"), b"/apps0", Some(b"/b/c"));
+        assert_eq!(shown(&ends), ["/appt", "/apq", "/aq", "/b", "/b/"]);
+        let (ends, _) = plan_next(b"/", b'/', Some(b"/a/x"), b"/a0", Some(b"/b/c"));
+        assert_eq!(shown(&ends), ["/b", "/b/"]);
+    }
+
+    #[test]
+    fn at_the_anchors_child_there_is_nothing_to_ask_before_it() {
+        let (ends, child) = plan_next(b"/", b'/', None, b"/registry/", Some(b"/registry/x"));
+        assert!(ends.is_empty());
+        assert_eq!(child.map(|c| c.key), Some(b"/registry/".to_vec()));
+    }
+
+    #[test]
+    fn an_anchor_behind_from_or_outside_the_node_is_no_anchor() {
+        let (ends, child) = plan_next(b"/", b'/', Some(b"/a/x"), b"/a0", Some(b"/a/b"));
+        assert_eq!(child, None);
+        assert_eq!(ends, narrow_ends(b"/", b"/a/x", b"/a0"));
+        assert_eq!(plan_next(b"/r/", b'/', None, b"/r/", Some(b"/s/x")).1, None);
+        assert_eq!(plan_next(b"/r/", b'/', None, b"/r/", Some(b"/r/")).1, None);
+    }
+
+    #[test]
+    fn a_leaf_anchor_is_its_own_child() {
+        let (ends, child) = plan_next(b"", b'/', None, b"\0", Some(b"version"));
+        assert_eq!(shown(&ends), ["version"]);
+        let child = child.expect("leaf");
+        assert!(!child.is_dir);
+        assert_eq!(child.first, b"version");
+        // Under the empty root every key of a "/" tree lies in "/".
+        let (_, child) = plan_next(b"", b'/', None, b"\0", Some(b"/registry/x"));
+        assert_eq!(child.map(|c| c.key), Some(b"/".to_vec()));
     }
 
     #[test]
