@@ -1,8 +1,12 @@
-//! `du` against a live cluster: every key and value under a prefix read in pages, all
-//! pinned to the revision of the first page (one consistent moment), counted as they
-//! stream and dropped. A probe between pages measures etcd's own latency for a one-key
-//! read; when it exceeds twice the idle p99 measured before the scan, the scan slows
-//! down (longer pauses, smaller pages) until etcd is back near idle.
+//! `du` against a live cluster: every key and value under a prefix read at one
+//! revision (taken from the idle-latency probes before the scan, one consistent
+//! moment), counted as they stream and dropped. On etcd 3.7 and later it is one
+//! `RangeStream` (chunks sized by etcd, never a total count); before 3.7, bounded
+//! `Range` pages planned by `span::Spans`, so that etcd never counts everything left on
+//! every page. A one-key probe measures etcd's own latency during the scan (every ~4
+//! MiB of a stream, after every page otherwise); when it exceeds twice the idle p99
+//! measured before the scan, the scan slows down (pauses, smaller pages; not reading
+//! a stream holds it back) until etcd is back near idle.
 
 use std::time::{Duration, Instant};
 
@@ -10,8 +14,9 @@ use etcd_client::GetOptions;
 
 use super::connect::EndpointClient;
 use super::errors::{EtcdError, Problem};
-use super::keys::MAX_MESSAGE;
-use super::skipscan::{key_after, prefix_end};
+use super::range_stream::{Chunk, RangeReader};
+use super::skipscan::prefix_end;
+use super::span_pager::Pager;
 use crate::du::{Aggregator, DuReport, Source};
 
 /// Probes before the scan, to learn the idle latency.
@@ -24,6 +29,9 @@ const MAX_PAGE: i64 = 20_000;
 /// enough to keep our memory and etcd's per-request work modest.
 const TARGET_PAGE_BYTES: u64 = 4 << 20;
 const MAX_DELAY: Duration = Duration::from_secs(2);
+/// A stream is probed after about this many bytes: etcd sizes its chunks itself, from
+/// a few keys up to `--max-request-bytes`.
+const PROBE_EVERY_BYTES: u64 = 4 << 20;
 
 /// What the scan has done so far, sent after every page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -100,16 +108,18 @@ fn probe_key(prefix: &[u8]) -> Vec<u8> {
     }
 }
 
-async fn probe(c: &EndpointClient, key: &[u8]) -> Result<Duration, EtcdError> {
+/// How long a one-key read took, and the revision it saw.
+async fn probe(c: &EndpointClient, key: &[u8]) -> Result<(Duration, i64), EtcdError> {
     let key = key.to_vec();
     let started = Instant::now();
-    c.call(|cl| async move {
-        cl.kv_client()
-            .get(key, Some(GetOptions::new().with_keys_only()))
-            .await
-    })
-    .await?;
-    Ok(started.elapsed())
+    let resp = c
+        .call(|cl| async move {
+            cl.kv_client()
+                .get(key, Some(GetOptions::new().with_keys_only()))
+                .await
+        })
+        .await?;
+    Ok((started.elapsed(), resp.header().map_or(0, |h| h.revision())))
 }
 
 /// The first endpoint that answers a read of the probe key. A permission error is an
@@ -139,16 +149,20 @@ pub async fn first_reader(
     Err(first_error.unwrap_or_else(|| EtcdError::settings("no endpoints given")))
 }
 
-/// The 99th percentile of a few probes on the idle cluster.
-pub async fn idle_p99(c: &EndpointClient, prefix: &[u8]) -> Result<Duration, EtcdError> {
+/// The 99th percentile of a few probes on the idle cluster, and the revision the last
+/// one saw: the scan's revision.
+pub async fn idle_p99(c: &EndpointClient, prefix: &[u8]) -> Result<(Duration, i64), EtcdError> {
     let key = probe_key(prefix);
     let mut samples = Vec::with_capacity(IDLE_SAMPLES);
+    let mut revision = 0;
     for _ in 0..IDLE_SAMPLES {
-        samples.push(probe(c, &key).await?);
+        let (took, rev) = probe(c, &key).await?;
+        samples.push(took);
+        revision = rev;
     }
     samples.sort();
     let at = (samples.len() * 99).div_ceil(100).saturating_sub(1);
-    Ok(samples[at.min(samples.len() - 1)])
+    Ok((samples[at.min(samples.len() - 1)], revision))
 }
 
 /// Scans `prefix` and groups it `depth` levels deep. A compaction of the pinned revision
@@ -160,12 +174,21 @@ pub async fn du_scan(
     depth: usize,
     mut progress: impl FnMut(&DuProgress),
 ) -> Result<DuReport, EtcdError> {
-    let idle = idle_p99(c, prefix).await?;
+    let (idle, mut revision) = idle_p99(c, prefix).await?;
     let mut restarted = false;
     loop {
         let mut pace = Pace::new(idle);
-        match scan_once(c, prefix, depth, &mut pace, restarted, &mut progress).await {
-            Err(e) if e.problem == Problem::Compacted && !restarted => restarted = true,
+        let p = DuProgress {
+            idle_p99: idle,
+            revision,
+            restarted,
+            ..DuProgress::default()
+        };
+        match scan_once(c, prefix, depth, &mut pace, p, &mut progress).await {
+            Err(e) if e.problem == Problem::Compacted && !restarted => {
+                restarted = true;
+                revision = probe(c, &probe_key(prefix)).await?.1;
+            }
             Err(e) if e.problem == Problem::Compacted => {
                 return Err(EtcdError::new(
                     Problem::Compacted,
@@ -184,72 +207,110 @@ async fn scan_once(
     prefix: &[u8],
     depth: usize,
     pace: &mut Pace,
-    restarted: bool,
+    mut p: DuProgress,
     progress: &mut impl FnMut(&DuProgress),
 ) -> Result<DuReport, EtcdError> {
     let end = prefix_end(prefix).unwrap_or_else(|| vec![0]);
-    let mut from = if prefix.is_empty() {
+    let from = if prefix.is_empty() {
         vec![0]
     } else {
         prefix.to_vec()
     };
-    let key = probe_key(prefix);
     let mut agg = Aggregator::new(prefix, depth);
-    let mut p = DuProgress {
-        idle_p99: pace.idle_p99,
-        restarted,
-        ..DuProgress::default()
-    };
+    if let Some(reader) = RangeReader::open(c, from.clone(), end.clone(), p.revision, false).await?
+    {
+        let streamed = stream_scan(c, prefix, reader, &mut agg, pace, &mut p, progress).await?;
+        if streamed {
+            return Ok(agg.finish(p.revision, live(c)));
+        }
+        // The member said with its first message that it has no RangeStream.
+        agg = Aggregator::new(prefix, depth);
+    }
+    let key = probe_key(prefix);
+    let mut pager = Pager::new(from, end, p.revision, false);
     loop {
-        let mut opts = GetOptions::new()
-            .with_range(end.clone())
-            .with_limit(pace.page);
-        if p.revision > 0 {
-            opts = opts.with_revision(p.revision);
-        }
-        let start = from.clone();
-        let resp = c
-            .call(|cl| async move {
-                cl.kv_client()
-                    .max_decoding_message_size(MAX_MESSAGE)
-                    .get(start, Some(opts))
-                    .await
-            })
-            .await?;
-        if p.revision == 0 {
-            p.revision = resp.header().map_or(0, |h| h.revision());
-        }
+        let resp = pager.step(c, pace.page).await?;
         let mut page_bytes = 0;
         for kv in resp.kvs() {
             agg.live(kv.key(), kv.value().len() as u64);
             page_bytes += (kv.key().len() + kv.value().len()) as u64;
         }
         let page_keys = resp.kvs().len() as u64;
+        drop(resp);
         p.keys += page_keys;
         p.bytes += page_bytes;
         p.pages += 1;
         p.page = pace.page;
-        let next = match (resp.more(), resp.kvs().last()) {
-            (true, Some(last)) => Some(key_after(last.key())),
-            _ => None,
-        };
-        drop(resp);
-        let Some(next) = next else {
+        if pager.done() {
             progress(&p);
-            return Ok(agg.finish(
-                p.revision,
-                Source::Live {
-                    endpoint: c.endpoint.clone(),
-                },
-            ));
-        };
-        from = next;
-        p.last_probe = probe(c, &key).await?;
-        pace.after(p.last_probe, page_keys, page_bytes);
-        p.delay = pace.delay;
+            return Ok(agg.finish(p.revision, live(c)));
+        }
+        // A sub-range that held nothing was cheap: no need to look at etcd's latency.
+        if page_keys > 0 {
+            p.last_probe = probe(c, &key).await?.0;
+            pace.after(p.last_probe, page_keys, page_bytes);
+            p.delay = pace.delay;
+        }
         progress(&p);
         if !pace.delay.is_zero() {
             tokio::time::sleep(pace.delay).await;
+        }
+    }
+}
+
+fn live(c: &EndpointClient) -> Source {
+    Source::Live {
+        endpoint: c.endpoint.clone(),
+    }
+}
+
+/// Reads the whole stream into `agg`, probing every ~4 MiB and pausing (which holds
+/// the stream back) while etcd is slow. `false`: the member has no `RangeStream`.
+async fn stream_scan(
+    c: &EndpointClient,
+    prefix: &[u8],
+    mut reader: RangeReader,
+    agg: &mut Aggregator,
+    pace: &mut Pace,
+    p: &mut DuProgress,
+    progress: &mut impl FnMut(&DuProgress),
+) -> Result<bool, EtcdError> {
+    let key = probe_key(prefix);
+    let (mut keys_since, mut bytes_since) = (0u64, 0u64);
+    loop {
+        let chunk = match reader.next().await? {
+            None => return Ok(false),
+            Some(Chunk::Complete { .. }) => {
+                progress(p);
+                return Ok(true);
+            }
+            Some(Chunk::Kvs(chunk)) => chunk,
+        };
+        let mut chunk_bytes = 0;
+        for kv in chunk.kvs() {
+            agg.live(kv.key(), kv.value().len() as u64);
+            chunk_bytes += (kv.key().len() + kv.value().len()) as u64;
+        }
+        let chunk_keys = chunk.kvs().len() as u64;
+        drop(chunk);
+        p.keys += chunk_keys;
+        p.bytes += chunk_bytes;
+        p.pages += 1;
+        p.page = i64::try_from(chunk_keys).unwrap_or(i64::MAX);
+        keys_since += chunk_keys;
+        bytes_since += chunk_bytes;
+        if bytes_since >= PROBE_EVERY_BYTES {
+            p.last_probe = probe(c, &key).await?.0;
+            pace.after(p.last_probe, keys_since, bytes_since);
+            p.delay = pace.delay;
+            (keys_since, bytes_since) = (0, 0);
+            progress(p);
+            // One pause per ~4 MiB read, as between pages of that size.
+            if !pace.delay.is_zero() {
+                tokio::time::sleep(pace.delay).await;
+            }
+        } else {
+            progress(p);
         }
     }
 }

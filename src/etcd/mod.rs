@@ -33,6 +33,8 @@ pub mod session;
 pub mod skipscan;
 pub mod snapkeys;
 pub mod snapshot_save;
+pub mod span;
+pub mod span_pager;
 pub mod spec;
 pub mod watch;
 
