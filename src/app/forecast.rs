@@ -29,7 +29,8 @@ pub struct ForecastState {
 }
 
 /// How the Cluster view says where a measured figure comes from.
-pub const HINT: &str = "u at the top of the Keys view (du) or :open a fresh snapshot measures it";
+pub const HINT: &str =
+    "to measure it, press u on / in the Keys view (du) or :open a fresh snapshot";
 
 /// What the Cluster view says about one member.
 #[derive(Clone, Debug, PartialEq)]

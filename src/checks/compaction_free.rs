@@ -71,7 +71,7 @@ pub const K8S_INTERVAL: &str = "5 minutes";
 pub const K8S_MAX_SINCE: i64 = 1_000_000;
 
 /// The best estimate the inputs allow. `hint` says how to get a measured figure where
-/// there is none ("press u at the top of the Keys view", "run with --snapshot FILE").
+/// there is none ("press u on / in the Keys view", "run with --snapshot FILE").
 pub fn estimate(i: &Inputs, hint: &str) -> Estimate {
     let mut stale = None;
     if let Some(f) = i.file {
