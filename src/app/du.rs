@@ -119,6 +119,22 @@ pub fn on_update(app: &mut App, id: u64, update: DuUpdate) -> Vec<Effect> {
                 du.sizes.insert(g.path.clone(), g.sizes);
             }
             du.sizes.insert(report.prefix.clone(), report.total);
+            // The tree's directory counts were read when each row was first shown; the
+            // scan's are newer and of one revision. Shown side by side with the sizes,
+            // an old count beside a new size would disagree for no visible reason.
+            for (path, sizes) in report
+                .groups
+                .iter()
+                .map(|g| (&g.path, &g.sizes))
+                .chain(std::iter::once((&report.prefix, &report.total)))
+            {
+                if let Some(id) = app.keys.tree.find(path)
+                    && app.keys.tree.node(id).is_dir
+                {
+                    let n = app.keys.tree.node_mut(id);
+                    n.count = Some(i64::try_from(sizes.keys).unwrap_or(i64::MAX));
+                }
+            }
             du.report = Some(report);
             if !du.open {
                 app.set_status(Level::Info, "du finished: press u on the directory again");

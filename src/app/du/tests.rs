@@ -170,3 +170,20 @@ fn a_refusal_says_not_permitted_in_the_panel() {
     );
     assert!(a.du.open, "shown in place");
 }
+
+#[test]
+fn the_scans_counts_replace_older_directory_counts_in_the_tree() {
+    let mut a = app_with_tree();
+    let b = a.keys.tree.find(b"/b/").expect("/b/ row");
+    // Counted when the row was first shown; a key was written since.
+    a.keys.tree.node_mut(b).count = Some(1);
+    update(&mut a, key('u'));
+    finished(&mut a, 1, Ok(report()));
+    assert_eq!(
+        a.keys.tree.node(b).count,
+        Some(2),
+        "the scan's count, beside its size"
+    );
+    let leaf = a.keys.tree.find(b"/c").expect("/c row");
+    assert_eq!(a.keys.tree.node(leaf).count, None, "leaves have no count");
+}
