@@ -5,7 +5,9 @@
 //!
 //! The seeded etcd data dir is kept under `.cache/bench-keys-1m/<etcd version>/` and
 //! reused while its `seeded` marker matches this generator, so only the first run pays
-//! for seeding.
+//! for seeding. `ETCDTUI_BENCH_KEYS_SCALE=10` multiplies every resource but the
+//! namespaces by ten (10,000,000 keys, kept under `.cache/bench-keys-10m/`): the same
+//! 3,000 namespaces, each ten times fuller.
 //!
 //! The app is driven like `etcdtui::headless::Headless` does it (the real `update` loop
 //! against the real connection actor, no terminal), with one difference: a measurement
@@ -157,8 +159,33 @@ const RESOURCES: &[Resource] = &[
     cluster_res("clusterrolebindings", 1_000, Shape::ClusterRole, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
 ];
 
+/// `ETCDTUI_BENCH_KEYS_SCALE`: 1 (the default) to 20.
+fn scale() -> usize {
+    std::env::var("ETCDTUI_BENCH_KEYS_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1usize)
+        .clamp(1, 20)
+}
+
+/// The namespaces stay 3,000 at every scale: the objects in them multiply.
+fn count_of(r: &Resource) -> usize {
+    if r.path == "namespaces" {
+        r.count
+    } else {
+        r.count * scale()
+    }
+}
+
+fn seed_version() -> String {
+    match scale() {
+        1 => SEED_VERSION.to_string(),
+        n => format!("{SEED_VERSION}-x{n}"),
+    }
+}
+
 fn total_keys() -> usize {
-    RESOURCES.iter().map(|r| r.count).sum()
+    RESOURCES.iter().map(count_of).sum()
 }
 
 const WELL_KNOWN_NS: [&str; 10] = [
@@ -276,12 +303,12 @@ fn key_of(r: &Resource, salt: u64, j: usize) -> (String, Option<String>, String)
 fn entry(g: usize) -> (Vec<u8>, Vec<u8>) {
     let mut j = g;
     for (salt, r) in RESOURCES.iter().enumerate() {
-        if j < r.count {
+        if j < count_of(r) {
             let (key, ns, name) = key_of(r, salt as u64 + 1, j);
             let value = k8s_value(r, &name, ns.as_deref(), mix(g as u64 ^ 0xabcdef));
             return (key.into_bytes(), value);
         }
-        j -= r.count;
+        j -= count_of(r);
     }
     panic!("key {g} beyond the data set");
 }
@@ -358,8 +385,13 @@ struct Seeded {
 
 fn marker_text(s: &Seeded) -> String {
     format!(
-        "version={SEED_VERSION}\nkeys={}\nkey_bytes={}\nvalue_bytes={}\nseed_secs={:.1}\nseeded_at={}\n",
-        s.keys, s.key_bytes, s.value_bytes, s.seed_secs, s.seeded_at
+        "version={}\nkeys={}\nkey_bytes={}\nvalue_bytes={}\nseed_secs={:.1}\nseeded_at={}\n",
+        seed_version(),
+        s.keys,
+        s.key_bytes,
+        s.value_bytes,
+        s.seed_secs,
+        s.seeded_at
     )
 }
 
@@ -370,7 +402,7 @@ fn read_marker(path: &Path) -> Option<Seeded> {
             .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
             .map(str::to_string)
     };
-    if field("version")? != SEED_VERSION {
+    if field("version")? != seed_version() {
         return None;
     }
     Some(Seeded {
@@ -406,6 +438,8 @@ fn now_utc() -> String {
 async fn start_cluster(bin: &Path, root: &Path) -> LocalCluster {
     let mut opts = ClusterOptions::new(1, bin);
     opts.data_root = Some(root.to_path_buf());
+    // Ten million keys take etcd most of a minute to index at start-up.
+    opts.ready_timeout = Duration::from_secs(30 * scale() as u64);
     opts.extra_args = [
         "--quota-backend-bytes",
         "8589934592",
@@ -885,7 +919,9 @@ async fn run() -> String {
     let version = etcd_version(&etcd_bin);
     let cache = std::env::var_os("BENCH_KEYS_CACHE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/bench-keys-1m"));
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(".cache/bench-keys-{}m", scale()))
+        });
     let root = cache.join(format!("etcd-{version}"));
     log(format!("etcd {version} ({})", etcd_bin.display()));
 

@@ -50,6 +50,10 @@ pub struct ClusterOptions {
     /// peers while clients still reach it. Plain HTTP only: the test certificates
     /// name 127.0.0.1.
     pub netns: bool,
+    /// How long a member may take to answer after it starts. A member restarting on a
+    /// store of millions of keys rebuilds its index first, which takes longer than the
+    /// default (`READY_TIMEOUT`).
+    pub ready_timeout: Duration,
 }
 
 impl ClusterOptions {
@@ -63,6 +67,7 @@ impl ClusterOptions {
             quiet: true,
             data_root: None,
             netns: false,
+            ready_timeout: READY_TIMEOUT,
         }
     }
 }
@@ -431,7 +436,7 @@ impl LocalCluster {
                 if ready::member_ready(&info.client_url, self.opts.tls.as_ref()).await {
                     break;
                 }
-                if started.elapsed() > READY_TIMEOUT {
+                if started.elapsed() > self.opts.ready_timeout {
                     return Err(LocalClusterError::Timeout {
                         member: info.name.clone(),
                         waited: started.elapsed(),
