@@ -36,6 +36,8 @@ use etcdtui::localcluster::{ClusterOptions, LocalCluster, find_etcd_binary};
 
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/pty.rs"]
+mod pty;
 #[path = "write_ceiling/report.rs"]
 mod report;
 #[path = "write_ceiling/system.rs"]

@@ -1,12 +1,13 @@
 //! Runs the real etcdtui binary in a pseudo-terminal, as a user's terminal would, and
 //! times what it draws: the only way to measure startup including the process itself.
+#![allow(dead_code)] // the write-ceiling bench uses only the terminal and the spawn
 
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -99,31 +100,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     reason = "reaped by wait4, which also gives its rusage"
 )]
 pub fn session(bin: &Path, endpoint: &str, home: &Path, big_key: &str) -> Run {
-    let (master, slave) = open_pty();
-    let io = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup the pty"));
+    let (master, slave) = open_pty(ROWS, COLS);
     let started = Instant::now();
-    let mut cmd = Command::new(bin);
-    cmd.args(["--endpoints", endpoint])
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("TERM", "xterm-256color")
-        .env_remove("ETCDCTL_ENDPOINTS")
-        .env_remove("NO_COLOR")
-        .stdin(io(&slave))
-        .stdout(io(&slave))
-        .stderr(io(&slave));
-    // SAFETY: only async-signal-safe calls between fork and exec: make the pty the
-    // child's controlling terminal, as a login shell's terminal is.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().expect("start etcdtui");
+    let child = spawn_on(&slave, bin, endpoint, home);
     let pid = libc::pid_t::try_from(child.id()).expect("pid");
     let mut reap = Reap(pid, false);
     drop(slave);
@@ -169,11 +148,12 @@ pub fn session(bin: &Path, endpoint: &str, home: &Path, big_key: &str) -> Run {
     }
 }
 
-fn open_pty() -> (OwnedFd, OwnedFd) {
+/// A pseudo-terminal of `rows` x `cols`: (master, slave).
+pub fn open_pty(rows: u16, cols: u16) -> (OwnedFd, OwnedFd) {
     let (mut master, mut slave) = (-1, -1);
     let size = libc::winsize {
-        ws_row: ROWS,
-        ws_col: COLS,
+        ws_row: rows,
+        ws_col: cols,
         ws_xpixel: 0,
         ws_ypixel: 0,
     };
@@ -192,4 +172,32 @@ fn open_pty() -> (OwnedFd, OwnedFd) {
     let fds = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
     assert!(fds.0.as_raw_fd() >= 0);
     fds
+}
+
+/// Starts `bin --endpoints endpoint` on the terminal `slave` as its controlling terminal,
+/// with a HOME of its own (no config, no history), as a user's login shell would.
+pub fn spawn_on(slave: &OwnedFd, bin: &Path, endpoint: &str, home: &Path) -> Child {
+    let io = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup the pty"));
+    let mut cmd = Command::new(bin);
+    cmd.args(["--endpoints", endpoint])
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("TERM", "xterm-256color")
+        .env_remove("ETCDCTL_ENDPOINTS")
+        .env_remove("NO_COLOR")
+        .stdin(io(slave))
+        .stdout(io(slave))
+        .stderr(io(slave));
+    // SAFETY: only async-signal-safe calls between fork and exec: make the pty the
+    // child's controlling terminal, as a login shell's terminal is.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.spawn().expect("start etcdtui")
 }

@@ -5,10 +5,7 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -196,30 +193,8 @@ impl Tui {
     /// Starts `bin --endpoints endpoint` with a HOME of its own (no config, no history).
     #[expect(clippy::zombie_processes, reason = "reaped by quit or drop")]
     pub fn start(bin: &Path, endpoint: &str, home: &Path) -> Tui {
-        let (master, slave) = open_pty();
-        let io = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup the pty"));
-        let mut cmd = Command::new(bin);
-        cmd.args(["--endpoints", endpoint])
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env("TERM", "xterm-256color")
-            .env_remove("ETCDCTL_ENDPOINTS")
-            .env_remove("NO_COLOR")
-            .stdin(io(&slave))
-            .stdout(io(&slave))
-            .stderr(io(&slave));
-        // SAFETY: only async-signal-safe calls between fork and exec: make the pty the
-        // child's controlling terminal, as a login shell's terminal is.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let child = cmd.spawn().expect("start etcdtui");
+        let (master, slave) = crate::pty::open_pty(ROWS as u16, COLS as u16);
+        let child = crate::pty::spawn_on(&slave, bin, endpoint, home);
         let pid = libc::pid_t::try_from(child.id()).expect("pid");
         drop(slave);
         let master = File::from(master);
@@ -313,29 +288,6 @@ impl Tui {
         }
         false
     }
-}
-
-fn open_pty() -> (OwnedFd, OwnedFd) {
-    let (mut master, mut slave) = (-1, -1);
-    let size = libc::winsize {
-        ws_row: ROWS as u16,
-        ws_col: COLS as u16,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: the out-pointers are live locals; a null name and termios are allowed.
-    let r = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: openpty returned two fresh descriptors that nothing else owns.
-    unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
 }
 
 /// The emulator on output a terminal must get right for the bench's counts: a number
