@@ -45,7 +45,7 @@ pub async fn existing(c: &EndpointClient, revision: i64) -> Result<(Vec<Vec<u8>>
         .iter()
         .map(|k| TxnOp::get(*k, Some(opts.clone())))
         .collect();
-    note(Read::Anchors);
+    note(|| Read::Anchors);
     let txn = Txn::new().and_then(ops);
     let resp = match c.call(|mut cl| async move { cl.txn(txn).await }).await {
         Ok(r) => r,

@@ -40,9 +40,10 @@ tokio::task_local! {
     static READS: RefCell<Vec<Read>>;
 }
 
-pub(super) fn note(read: Read) {
-    // Outside `with_read_log` there is nothing to record.
-    let _ = READS.try_with(|l| l.borrow_mut().push(read));
+/// `read` is built only inside `with_read_log`: every listing calls this, and outside
+/// a test there is nothing to record, so the keys are not copied for nothing.
+pub(super) fn note(read: impl FnOnce() -> Read) {
+    let _ = READS.try_with(|l| l.borrow_mut().push(read()));
 }
 
 /// Runs `f` and returns, with its output, the reads that listings made within it, in
@@ -186,7 +187,7 @@ async fn keys_in(
     end: &[u8],
     revision: &mut i64,
 ) -> Result<(Vec<Vec<u8>>, bool), EtcdError> {
-    note(Read::Range {
+    note(|| Read::Range {
         from: from.to_vec(),
         end: end.to_vec(),
     });
@@ -216,7 +217,7 @@ async fn keys_in(
 /// The store's revision, from a point read (nothing counted): what a stream is pinned
 /// to, since a stream says its revision only in its final chunk.
 async fn pin(c: &EndpointClient, key: &[u8]) -> Result<i64, EtcdError> {
-    note(Read::Point { key: key.to_vec() });
+    note(|| Read::Point { key: key.to_vec() });
     let k = key.to_vec();
     let opts = GetOptions::new().with_keys_only();
     let resp = c
@@ -234,7 +235,7 @@ async fn stream_batch(
     end: &[u8],
     revision: i64,
 ) -> Result<Option<(Vec<Vec<u8>>, bool)>, EtcdError> {
-    note(Read::Stream {
+    note(|| Read::Stream {
         from: from.to_vec(),
         end: end.to_vec(),
     });
