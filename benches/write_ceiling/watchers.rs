@@ -166,13 +166,6 @@ pub fn prev_kv_phase(
     task.abort();
     Phase {
         counted: Some(seen.load(Ordering::Relaxed)),
-        written,
-        keys: Vec::new(),
-        unanswered: 0,
-        idle_keys: Vec::new(),
-        idle_unanswered: 0,
-        waited: None,
-        output: None,
-        watcher_cpu: None,
+        ..Phase::plain(written)
     }
 }
