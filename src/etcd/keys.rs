@@ -8,6 +8,7 @@ use super::errors::{EtcdError, Problem};
 use super::skipscan::{Child, prefix_end};
 
 pub mod anchors;
+mod buckets;
 mod children;
 mod history;
 mod index;

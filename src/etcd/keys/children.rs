@@ -1,13 +1,16 @@
 //! Listing a node's direct children a batch at a time. etcd counts every key of a
 //! limited `Range`'s span before it answers, so no batch may range over more than it
-//! must: narrow ends first (`skipscan::plan_next`), then, where a batch could only run
-//! to the node's end, etcd 3.7's `RangeStream` (no count; dropped once a batch is in),
-//! and before 3.7, at the top of the tree, keys every Kubernetes cluster holds
-//! (`anchors`) to stop the ranges short of its big directory.
+//! must: narrow ends first (`skipscan::plan_next`); where a batch could only run to
+//! the node's end, etcd 3.7's `RangeStream` (no count; dropped once a batch is in,
+//! chosen over narrow ends too where it has been cheaper, see `Pace`); before 3.7, at
+//! the top of the tree, keys every Kubernetes cluster holds (`anchors`), and below it
+//! the first key of each first-byte bucket of what is left (`buckets`), read once, so
+//! that what is left is counted once rather than once per child.
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
 
 use etcd_client::GetOptions;
 
@@ -15,7 +18,7 @@ use super::super::connect::EndpointClient;
 use super::super::errors::EtcdError;
 use super::super::range_stream::stream_range;
 use super::super::skipscan::{Next, fold_batch, key_after, plan_next, prefix_end};
-use super::{ChildPage, anchors, range_end, range_start};
+use super::{ChildPage, anchors, buckets, range_end, range_start};
 
 /// Keys fetched per range while walking children. Small enough that a directory with
 /// a million descendants costs one short range before we jump past it.
@@ -34,6 +37,9 @@ pub enum Read {
     Point { key: Vec<u8> },
     /// The transaction of point reads of `anchors::ANCHORS`.
     Anchors,
+    /// The transaction reading the first key of each bucket of `[from, end)`
+    /// (`buckets::firsts`): etcd counts every key in it, once.
+    Buckets { from: Vec<u8>, end: Vec<u8> },
 }
 
 tokio::task_local! {
@@ -96,13 +102,19 @@ pub async fn list_children(
     // Keys known to exist under the node at `revision`: looked up once, and only when
     // a range would otherwise run to the node's end.
     let mut anchors: Option<Vec<Vec<u8>>> = None;
+    // Whether what was left of the node was split into buckets (once per listing).
+    let mut split = false;
     let mut stream = true;
+    let mut pace = Pace::default();
     loop {
         let anchor = anchors
             .iter()
             .flatten()
             .find(|k| k.as_slice() >= from.as_slice());
-        let (ends, stop) = plan_next(node, sep, last.as_deref(), &from, anchor.map(Vec::as_slice));
+        let narrow = !(stream && pace.prefer_stream());
+        let last_seen = last.as_deref().filter(|_| narrow);
+        let (ends, stop) = plan_next(node, sep, last_seen, &from, anchor.map(Vec::as_slice));
+        let step = Instant::now();
         let mut found = None;
         for bound in &ends {
             let (keys, _) = keys_in(c, &from, bound, &mut revision).await?;
@@ -111,6 +123,10 @@ pub async fn list_children(
                 found = Some((keys, true));
                 break;
             }
+        }
+        let probed = (!ends.is_empty()).then(|| step.elapsed());
+        if let (Some(_), Some(p)) = (&found, probed) {
+            pace.narrowed(p);
         }
         if found.is_none() {
             if let Some(child) = stop {
@@ -140,8 +156,12 @@ pub async fn list_children(
                 if revision == 0 {
                     revision = pin(c, &from).await?;
                 }
+                let t = Instant::now();
                 match stream_batch(c, &from, &end, revision).await? {
-                    Some(batch) => found = Some(batch),
+                    Some(batch) => {
+                        found = Some(batch);
+                        pace.streamed(t.elapsed(), probed);
+                    }
                     None => stream = false,
                 }
             }
@@ -152,6 +172,24 @@ pub async fn list_children(
                     let ahead = known.iter().any(|k| k.as_slice() >= from.as_slice());
                     anchors = Some(known);
                     if ahead {
+                        continue;
+                    }
+                }
+                if !split {
+                    split = true;
+                    if let Some((firsts, at)) =
+                        buckets::firsts(c, node, &from, &end, revision).await?
+                    {
+                        revision = at;
+                        // The buckets cover all that is left: none holds a key, so the
+                        // node has no more.
+                        if firsts.is_empty() {
+                            return done(children, revision);
+                        }
+                        let known = anchors.get_or_insert_with(Vec::new);
+                        known.extend(firsts);
+                        known.sort();
+                        known.dedup();
                         continue;
                     }
                 }
@@ -176,6 +214,49 @@ pub async fn list_children(
                 from = k;
             }
         }
+    }
+}
+
+/// On etcd 3.7, which way of finding the next child has been cheaper in this listing:
+/// narrow ranges (a few cheap round trips where siblings share a prefix, but each
+/// counts its span, a whole big sibling included) or a stream to the node's end (no
+/// count, but the member reads ahead until flow control stops it: a few ms). Children
+/// of `/registry/` are few and big, so streams win there; namespaces under
+/// `/registry/events/` are many and small, and narrow ranges win.
+#[derive(Default)]
+struct Pace {
+    /// What narrow probing has cost per child, averaged over the recent ones (a miss
+    /// costs the stream it had to fall back on too).
+    narrow: Option<Duration>,
+    /// What a stream has cost, averaged likewise.
+    stream: Option<Duration>,
+}
+
+/// The running average: each new cost weighs as much as all before it.
+fn blend(avg: Option<Duration>, new: Duration) -> Option<Duration> {
+    Some(avg.map_or(new, |a| (a + new) / 2))
+}
+
+impl Pace {
+    fn prefer_stream(&self) -> bool {
+        matches!((self.narrow, self.stream), (Some(n), Some(s)) if s < n)
+    }
+
+    /// Narrow ranges found the next child in `took`.
+    fn narrowed(&mut self, took: Duration) {
+        self.narrow = blend(self.narrow, took);
+    }
+
+    /// A stream found the next child in `took`, after narrow ranges spent `probed`
+    /// finding nothing (`None`: none were tried). Each stream taken in place of narrow
+    /// ranges halves what they are thought to cost, so that they are tried again
+    /// before long: what was dear among big siblings may be cheap among small ones.
+    fn streamed(&mut self, took: Duration, probed: Option<Duration>) {
+        self.stream = blend(self.stream, took);
+        self.narrow = match probed {
+            Some(p) => blend(self.narrow, p + took),
+            None => self.narrow.map(|n| n / 2),
+        };
     }
 }
 
