@@ -1072,7 +1072,14 @@ async fn run() -> String {
     let (ctl_count, _, c) = ctl.median(
         &meter,
         ETCDCTL_QUICK_RUNS,
-        &["get", "/registry/", "--prefix", "--count-only", "-w", "fields"],
+        &[
+            "get",
+            "/registry/",
+            "--prefix",
+            "--count-only",
+            "-w",
+            "fields",
+        ],
     );
     costs.push(("etcdctl get /registry/ --prefix --count-only".into(), c));
     let largest = String::from_utf8_lossy(LARGEST).into_owned();

@@ -1,14 +1,17 @@
-//! The first key of every first-byte bucket of what is left of a node, read in one
-//! transaction: the anchors of a listing below the top of the tree.
+//! The first key of each of the next first-byte buckets of what is left of a node,
+//! read in one transaction: the anchors of a listing below the top of the tree.
 //!
 //! Before etcd 3.7 a limited `Range` counts every key of its span, so when the narrow
 //! probes after a child find nothing, the only range left (to the node's end) counts
 //! the rest of the node — once per child found that way. Expanding `/registry/` at ten
 //! million keys made 160 such ranges (14 s on etcd 3.6). Splitting `[from, node end)`
 //! at the byte after the node (`/registry/a`, `/registry/b`, …) into disjoint ranges
-//! of one transaction counts the rest once; each bucket's first key then bounds every
-//! later range (`skipscan::plan_next`), so no later range reaches past the next
-//! bucket's first child, and a big child is counted at most once more, when found.
+//! of one transaction counts each bucket read once; each bucket's first key then
+//! bounds every later range (`skipscan::plan_next`), so no later range reaches past
+//! the next bucket's first child, and a big child is counted at most once more, when
+//! found. A split reads a window of buckets, doubled at each split of the listing:
+//! a page of 500 namespaces under `/registry/events/` needs a few letters' worth, not
+//! the whole directory counted.
 
 use etcd_client::{GetOptions, Txn, TxnOp, TxnOpResponse};
 
@@ -43,9 +46,25 @@ pub fn bounds(node: &[u8], from: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// The first key of each non-empty bucket of `[from, end)` at `revision` (0: now, which
-/// is then returned), sorted, and the revision read at. `Ok(None)`: the member refused
-/// the transaction (a user who may not read all of the node, or a lowered
+/// Buckets in a listing's first split: a page of children rarely needs more, and each
+/// bucket read is counted whole. Each later split of the same listing reads twice as
+/// many, up to all that are left.
+pub const FIRST_WINDOW: usize = 4;
+pub const MAX_WINDOW: usize = 128;
+
+/// What one split read.
+pub struct Split {
+    /// The first key of each non-empty bucket, sorted.
+    pub firsts: Vec<Vec<u8>>,
+    /// The revision read at.
+    pub revision: i64,
+    /// Where the last bucket read ends: the node's end once every bucket was read.
+    pub upto: Vec<u8>,
+}
+
+/// The first key of each non-empty bucket among the first `window` of `[from, end)`
+/// at `revision` (0: now, which is then returned). `Ok(None)`: the member refused the
+/// transaction (a user who may not read all of the node, or a lowered
 /// `--max-txn-ops`); the caller ranges as before.
 pub async fn firsts(
     c: &EndpointClient,
@@ -53,18 +72,24 @@ pub async fn firsts(
     from: &[u8],
     end: &[u8],
     revision: i64,
-) -> Result<Option<(Vec<Vec<u8>>, i64)>, EtcdError> {
+    window: usize,
+) -> Result<Option<Split>, EtcdError> {
+    let mut inner = bounds(node, from);
+    let upto = match inner.get(window.max(1) - 1) {
+        Some(b) => b.clone(),
+        None => end.to_vec(),
+    };
+    inner.truncate(window.max(1) - 1);
     note(|| Read::Buckets {
         from: from.to_vec(),
-        end: end.to_vec(),
+        end: upto.clone(),
     });
     let mut opts = GetOptions::new().with_keys_only().with_limit(1);
     if revision > 0 {
         opts = opts.with_revision(revision);
     }
-    let inner = bounds(node, from);
     let starts = std::iter::once(from.to_vec()).chain(inner.iter().cloned());
-    let ends = inner.iter().cloned().chain(std::iter::once(end.to_vec()));
+    let ends = inner.iter().cloned().chain(std::iter::once(upto.clone()));
     let ops: Vec<TxnOp> = starts
         .zip(ends)
         .map(|(s, e)| TxnOp::get(s, Some(opts.clone().with_range(e))))
@@ -89,7 +114,11 @@ pub async fn firsts(
             _ => None,
         })
         .collect();
-    Ok(Some((found, at)))
+    Ok(Some(Split {
+        firsts: found,
+        revision: at,
+        upto,
+    }))
 }
 
 #[cfg(test)]

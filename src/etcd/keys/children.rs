@@ -102,11 +102,17 @@ pub async fn list_children(
     // Keys known to exist under the node at `revision`: looked up once, and only when
     // a range would otherwise run to the node's end.
     let mut anchors: Option<Vec<Vec<u8>>> = None;
-    // Whether what was left of the node was split into buckets (once per listing).
-    let mut split = false;
+    // Where the buckets split so far end (`buckets::firsts`): every key before it that
+    // the listing has not passed is an anchor, or in the rest of the bucket it stands in.
+    let mut split_to: Option<Vec<u8>> = None;
+    let mut window = buckets::FIRST_WINDOW;
+    let mut refused = false;
     let mut stream = true;
     let mut pace = Pace::default();
     loop {
+        if end != [0] && from >= end {
+            return done(children, revision);
+        }
         let anchor = anchors
             .iter()
             .flatten()
@@ -175,24 +181,44 @@ pub async fn list_children(
                         continue;
                     }
                 }
-                if !split {
-                    split = true;
-                    if let Some((firsts, at)) =
-                        buckets::firsts(c, node, &from, &end, revision).await?
-                    {
-                        revision = at;
-                        // The buckets cover all that is left: none holds a key, so the
-                        // node has no more.
-                        if firsts.is_empty() {
+                if let Some(to) = split_to.clone().filter(|to| from < *to) {
+                    // No anchor ahead within the split: only the rest of the bucket the
+                    // listing stands in can hold keys there.
+                    let (keys, _) = keys_in(c, &from, &to, &mut revision).await?;
+                    if keys.is_empty() {
+                        if to == end {
                             return done(children, revision);
                         }
-                        let known = anchors.get_or_insert_with(Vec::new);
-                        known.extend(firsts);
-                        known.sort();
-                        known.dedup();
+                        from = to;
+                        last = None;
                         continue;
                     }
+                    found = Some((keys, true));
+                } else if !refused {
+                    match buckets::firsts(c, node, &from, &end, revision, window).await? {
+                        Some(split) => {
+                            revision = split.revision;
+                            window = (window * 2).min(buckets::MAX_WINDOW);
+                            if split.firsts.is_empty() {
+                                if split.upto == end {
+                                    return done(children, revision);
+                                }
+                                // Every bucket read was empty: go on after them.
+                                from = split.upto.clone();
+                                last = None;
+                            }
+                            let known = anchors.get_or_insert_with(Vec::new);
+                            known.extend(split.firsts);
+                            known.sort();
+                            known.dedup();
+                            split_to = Some(split.upto);
+                            continue;
+                        }
+                        None => refused = true,
+                    }
                 }
+            }
+            if found.is_none() {
                 found = Some(keys_in(c, &from, &end, &mut revision).await?);
             }
         }
