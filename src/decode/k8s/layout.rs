@@ -88,6 +88,14 @@ const RESOURCES: &[(&str, &str, bool)] = &[
     ("masterleases", "API server lease", false),
 ];
 
+/// The directories kube-apiserver creates right under `/registry/` (`services` for
+/// `services/specs`), in no particular order.
+pub fn top_dirs() -> impl Iterator<Item = &'static str> {
+    RESOURCES
+        .iter()
+        .map(|(p, _, _)| p.split('/').next().unwrap_or(p))
+}
+
 /// What a key or directory under `/registry/` holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Layout {

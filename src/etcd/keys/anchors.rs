@@ -26,6 +26,27 @@ pub const ANCHORS: [&str; 7] = [
     "/registry/ranges/serviceips",
 ];
 
+/// Where each directory kube-apiserver creates under `node` starts and ends, sorted,
+/// when `node` is `/registry/` or OpenShift's `/kubernetes.io/`: bucket bounds
+/// (`buckets::firsts`) that make a big resource directory a bucket of its own, counted
+/// once when the split reads it, rather than again with the sibling that shares its
+/// first letter (events after endpointslices). Empty for any other node.
+pub fn resource_edges(node: &[u8], sep: u8) -> Vec<Vec<u8>> {
+    if sep != b'/' || !(node == b"/registry/" || node == b"/kubernetes.io/") {
+        return Vec::new();
+    }
+    let mut edges: Vec<Vec<u8>> = crate::decode::k8s::layout::top_dirs()
+        .flat_map(|d| {
+            let dir = [node, d.as_bytes(), b"/"].concat();
+            let after = [node, d.as_bytes(), b"0"].concat();
+            [dir, after]
+        })
+        .collect();
+    edges.sort();
+    edges.dedup();
+    edges
+}
+
 /// Whether the anchors can split this listing: the top of a `/` tree (the empty root,
 /// or `/`). Deeper nodes have a first key from their parent's listing instead.
 pub fn applies(node: &[u8], sep: u8) -> bool {
@@ -78,5 +99,27 @@ mod tests {
         assert!(applies(b"/", b'/'));
         assert!(!applies(b"/registry/", b'/'));
         assert!(!applies(b"", b':'));
+    }
+
+    #[test]
+    fn resource_edges_isolate_each_kubernetes_directory() {
+        let edges = resource_edges(b"/registry/", b'/');
+        assert!(edges.windows(2).all(|w| w[0] < w[1]));
+        for dir in ["events", "pods", "services", "apiextensions.k8s.io"] {
+            let start = format!("/registry/{dir}/").into_bytes();
+            let end = format!("/registry/{dir}0").into_bytes();
+            assert!(edges.contains(&start) && edges.contains(&end), "{dir}");
+        }
+        // `services/specs` gives `services`, not a second level.
+        assert!(
+            !edges
+                .iter()
+                .any(|e| e.starts_with(b"/registry/services/specs"))
+        );
+        assert!(
+            resource_edges(b"/kubernetes.io/", b'/').contains(&b"/kubernetes.io/pods/".to_vec())
+        );
+        assert!(resource_edges(b"/registry/events/", b'/').is_empty());
+        assert!(resource_edges(b"/registry/", b':').is_empty());
     }
 }

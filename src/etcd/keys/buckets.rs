@@ -62,8 +62,12 @@ pub struct Split {
     pub upto: Vec<u8>,
 }
 
+/// Operations in one split's transaction, inside etcd's default `--max-txn-ops` (128).
+const MAX_OPS: usize = 120;
+
 /// The first key of each non-empty bucket among the first `window` of `[from, end)`
-/// at `revision` (0: now, which is then returned). `Ok(None)`: the member refused the
+/// at `revision` (0: now, which is then returned); `edges` (sorted) split those
+/// buckets further where they fall inside them. `Ok(None)`: the member refused the
 /// transaction (a user who may not read all of the node, or a lowered
 /// `--max-txn-ops`); the caller ranges as before.
 pub async fn firsts(
@@ -73,6 +77,7 @@ pub async fn firsts(
     end: &[u8],
     revision: i64,
     window: usize,
+    edges: &[Vec<u8>],
 ) -> Result<Option<Split>, EtcdError> {
     let mut inner = bounds(node, from);
     let upto = match inner.get(window.max(1) - 1) {
@@ -80,6 +85,16 @@ pub async fn firsts(
         None => end.to_vec(),
     };
     inner.truncate(window.max(1) - 1);
+    let room = MAX_OPS.saturating_sub(inner.len() + 1);
+    inner.extend(
+        edges
+            .iter()
+            .filter(|e| e.as_slice() > from && e.as_slice() < upto.as_slice())
+            .take(room)
+            .cloned(),
+    );
+    inner.sort();
+    inner.dedup();
     note(|| Read::Buckets {
         from: from.to_vec(),
         end: upto.clone(),

@@ -195,7 +195,9 @@ pub async fn list_children(
                     }
                     found = Some((keys, true));
                 } else if !refused {
-                    match buckets::firsts(c, node, &from, &end, revision, window).await? {
+                    let edges = anchors::resource_edges(node, sep);
+                    let split = buckets::firsts(c, node, &from, &end, revision, window, &edges);
+                    match split.await? {
                         Some(split) => {
                             revision = split.revision;
                             window = (window * 2).min(buckets::MAX_WINDOW);
