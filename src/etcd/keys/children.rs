@@ -364,3 +364,42 @@ async fn stream_batch(
         (keys, more)
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn pace_streams_after_dear_narrow_ranges_and_tries_them_again() {
+        let mut p = Pace::default();
+        // Nothing to compare yet: narrow ranges first.
+        assert!(!p.prefer_stream());
+        p.narrowed(ms(1));
+        // A miss: 2 ms of empty narrow ranges, then a 4 ms stream.
+        p.streamed(ms(4), Some(ms(2)));
+        // Narrow averages (1 + 6) / 2 = 3.5 ms against a 4 ms stream: still narrow.
+        assert!(!p.prefer_stream());
+        // A narrow range that counted a big sibling.
+        p.narrowed(ms(300));
+        assert!(p.prefer_stream());
+        // Each stream taken instead halves the narrow estimate: 151 ms → under 4 ms
+        // after six streams, and narrow ranges get their next try.
+        let mut streams = 0;
+        while p.prefer_stream() {
+            p.streamed(ms(4), None);
+            streams += 1;
+            assert!(streams < 10, "narrow ranges are never tried again");
+        }
+        assert_eq!(streams, 6);
+    }
+
+    #[test]
+    fn blend_weighs_the_new_cost_as_much_as_the_past() {
+        assert_eq!(blend(None, ms(8)), Some(ms(8)));
+        assert_eq!(blend(Some(ms(8)), ms(2)), Some(ms(5)));
+    }
+}
