@@ -65,20 +65,16 @@ pub struct Split {
 /// Operations in one split's transaction, inside etcd's default `--max-txn-ops` (128).
 const MAX_OPS: usize = 120;
 
-/// The first key of each non-empty bucket among the first `window` of `[from, end)`
-/// at `revision` (0: now, which is then returned); `edges` (sorted) split those
-/// buckets further where they fall inside them. `Ok(None)`: the member refused the
-/// transaction (a user who may not read all of the node, or a lowered
-/// `--max-txn-ops`); the caller ranges as before.
-pub async fn firsts(
-    c: &EndpointClient,
+/// The ranges one split reads: the first `window` buckets of `[from, end)`, cut further
+/// at the `edges` (sorted) that fall inside them, disjoint and in order, covering
+/// `[from, upto)`; and `upto`, the node's end once every bucket is read.
+pub fn spans(
     node: &[u8],
     from: &[u8],
     end: &[u8],
-    revision: i64,
     window: usize,
     edges: &[Vec<u8>],
-) -> Result<Option<Split>, EtcdError> {
+) -> (Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>) {
     let mut inner = bounds(node, from);
     let upto = match inner.get(window.max(1) - 1) {
         Some(b) => b.clone(),
@@ -95,6 +91,26 @@ pub async fn firsts(
     );
     inner.sort();
     inner.dedup();
+    let starts = std::iter::once(from.to_vec()).chain(inner.iter().cloned());
+    let ends = inner.iter().cloned().chain(std::iter::once(upto.clone()));
+    (starts.zip(ends).collect(), upto)
+}
+
+/// The first key of each non-empty bucket among the first `window` of `[from, end)`
+/// at `revision` (0: now, which is then returned); `edges` (sorted) split those
+/// buckets further where they fall inside them. `Ok(None)`: the member refused the
+/// transaction (a user who may not read all of the node, or a lowered
+/// `--max-txn-ops`); the caller ranges as before.
+pub async fn firsts(
+    c: &EndpointClient,
+    node: &[u8],
+    from: &[u8],
+    end: &[u8],
+    revision: i64,
+    window: usize,
+    edges: &[Vec<u8>],
+) -> Result<Option<Split>, EtcdError> {
+    let (spans, upto) = spans(node, from, end, window, edges);
     note(|| Read::Buckets {
         from: from.to_vec(),
         end: upto.clone(),
@@ -103,10 +119,8 @@ pub async fn firsts(
     if revision > 0 {
         opts = opts.with_revision(revision);
     }
-    let starts = std::iter::once(from.to_vec()).chain(inner.iter().cloned());
-    let ends = inner.iter().cloned().chain(std::iter::once(upto.clone()));
-    let ops: Vec<TxnOp> = starts
-        .zip(ends)
+    let ops: Vec<TxnOp> = spans
+        .into_iter()
         .map(|(s, e)| TxnOp::get(s, Some(opts.clone().with_range(e))))
         .collect();
     let txn = Txn::new().and_then(ops);
@@ -158,6 +172,43 @@ mod tests {
         // One transaction stays inside etcd's default limit of 128 operations.
         assert!(b.len() < 128);
         assert!(b.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn a_split_covers_its_window_once_cut_at_the_edges_inside_it() {
+        let edges: Vec<Vec<u8>> = ["/r/events/", "/r/events0", "/r/pods/", "/r/pods0"]
+            .map(|e| e.as_bytes().to_vec())
+            .to_vec();
+        let (window, upto) = spans(b"/r/", b"/r/d0", b"/r0", 4, &edges);
+        assert_eq!(upto, b"/r/h");
+        let shown: Vec<(String, String)> = window
+            .iter()
+            .map(|(a, b)| {
+                (
+                    String::from_utf8_lossy(a).into_owned(),
+                    String::from_utf8_lossy(b).into_owned(),
+                )
+            })
+            .collect();
+        let expected = [
+            ("/r/d0", "/r/e"),
+            ("/r/e", "/r/events/"),
+            ("/r/events/", "/r/events0"),
+            ("/r/events0", "/r/f"),
+            ("/r/f", "/r/g"),
+            ("/r/g", "/r/h"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()));
+        assert_eq!(shown, expected, "the pods edges lie past the window");
+        // All the buckets: the last span ends at the node's end, within etcd's
+        // default limit of operations per transaction even with many edges.
+        let many: Vec<Vec<u8>> = (0..200)
+            .map(|i| format!("/r/x{i:03}").into_bytes())
+            .collect();
+        let (all, upto) = spans(b"/r/", b"/r/", b"/r0", MAX_WINDOW, &many);
+        assert_eq!(upto, b"/r0");
+        assert!(all.len() <= MAX_OPS);
+        assert!(all.windows(2).all(|w| w[0].1 == w[1].0 && w[0].0 < w[0].1));
     }
 
     #[test]
