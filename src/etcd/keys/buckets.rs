@@ -65,6 +65,9 @@ pub struct Split {
 /// Operations in one split's transaction, inside etcd's default `--max-txn-ops` (128).
 const MAX_OPS: usize = 120;
 
+/// `[start, end)` of one range a split reads.
+pub type Span = (Vec<u8>, Vec<u8>);
+
 /// The ranges one split reads: the first `window` buckets of `[from, end)`, cut further
 /// at the `edges` (sorted) that fall inside them, disjoint and in order, covering
 /// `[from, upto)`; and `upto`, the node's end once every bucket is read.
@@ -74,7 +77,7 @@ pub fn spans(
     end: &[u8],
     window: usize,
     edges: &[Vec<u8>],
-) -> (Vec<(Vec<u8>, Vec<u8>)>, Vec<u8>) {
+) -> (Vec<Span>, Vec<u8>) {
     let mut inner = bounds(node, from);
     let upto = match inner.get(window.max(1) - 1) {
         Some(b) => b.clone(),
