@@ -107,36 +107,25 @@ fn main() {
             "json",
         ]),
     );
+    // etcdctl's read of `range` (`KEY --prefix` or `KEY END`): best time, its peak RSS.
+    let etcdctl_get = |range: &[&str]| {
+        let mut args = vec![
+            "--endpoints",
+            endpoint.as_str(),
+            "--command-timeout=600s",
+            "get",
+        ];
+        args.extend_from_slice(range);
+        best(&etcdctl, &s(&args))
+    };
     let get = match &reuse {
-        None => best(
-            &etcdctl,
-            &s(&[
-                "--endpoints",
-                &endpoint,
-                "--command-timeout=600s",
-                "get",
-                "",
-                "--prefix",
-            ]),
-        ),
+        None => etcdctl_get(&["", "--prefix"]),
         // Ten million keys with their values are more than one gRPC answer may hold
         // (2 GiB), so etcdctl reads them in four ranges; their times add up.
         Some(_) => {
             let parts: Vec<(Duration, u64)> = SPLIT
                 .windows(2)
-                .map(|w| {
-                    best(
-                        &etcdctl,
-                        &s(&[
-                            "--endpoints",
-                            &endpoint,
-                            "--command-timeout=600s",
-                            "get",
-                            w[0],
-                            w[1],
-                        ]),
-                    )
-                })
+                .map(|w| etcdctl_get(&[w[0], w[1]]))
                 .collect();
             (
                 parts.iter().map(|p| p.0).sum(),

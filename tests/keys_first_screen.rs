@@ -60,6 +60,14 @@ async fn client(cluster: &LocalCluster, spec: &ConnectSpec) -> EndpointClient {
         .expect("connect")
 }
 
+/// A one-member cluster and a client of it, when etcd and etcdctl are installed.
+async fn cluster_and_client() -> Option<(LocalCluster, EndpointClient)> {
+    let cluster = common::start_cluster(1).await?;
+    common::etcdctl_bin()?;
+    let c = client(&cluster, &endpoint_spec(&cluster)).await;
+    Some((cluster, c))
+}
+
 async fn reseed(cluster: &LocalCluster, keys: &[String]) {
     let mut c = common::connect(cluster).await;
     c.delete(
@@ -196,14 +204,9 @@ async fn check_tree(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listings_equal_the_brute_force_on_every_layout() {
-    let Some(cluster) = common::start_cluster(1).await else {
+    let Some((cluster, c)) = cluster_and_client().await else {
         return;
     };
-    if common::etcdctl_bin().is_none() {
-        return;
-    }
-    let spec = endpoint_spec(&cluster);
-    let c = client(&cluster, &spec).await;
     // A root with more children than a page, each side of /registry/.
     let mut wide: Vec<String> = K8S.iter().map(|k| k.to_string()).collect();
     wide.extend((0..150).map(|i| format!("/b{i:03}/k")));
@@ -451,14 +454,9 @@ async fn a_prefix_user_lists_what_it_may_read_as_before() {
 /// fallback range counting the rest of the node, would count several times over.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expanding_a_directory_counts_its_keys_about_once() {
-    let Some(cluster) = common::start_cluster(1).await else {
+    let Some((cluster, c)) = cluster_and_client().await else {
         return;
     };
-    if common::etcdctl_bin().is_none() {
-        return;
-    }
-    let spec = endpoint_spec(&cluster);
-    let c = client(&cluster, &spec).await;
     // Kubernetes' names, two big resources among smaller ones, each more than a batch
     // (64 keys), so that one range finds one child; most share no prefix with the one
     // before, so the narrow probes miss.

@@ -67,12 +67,21 @@ pub async fn existing(c: &EndpointClient, revision: i64) -> Result<(Vec<Vec<u8>>
         .map(|k| TxnOp::get(*k, Some(opts.clone())))
         .collect();
     note(|| Read::Anchors);
+    match first_keys(c, ops, revision).await {
+        Err(e) if e.problem == Problem::PermissionDenied => Ok((Vec::new(), revision)),
+        other => other,
+    }
+}
+
+/// One transaction of `Get`s: the first key each found (those that found none left
+/// out, in order) and the revision read at (`revision`, or the answer's when 0).
+pub(super) async fn first_keys(
+    c: &EndpointClient,
+    ops: Vec<TxnOp>,
+    revision: i64,
+) -> Result<(Vec<Vec<u8>>, i64), EtcdError> {
     let txn = Txn::new().and_then(ops);
-    let resp = match c.call(|mut cl| async move { cl.txn(txn).await }).await {
-        Ok(r) => r,
-        Err(e) if e.problem == Problem::PermissionDenied => return Ok((Vec::new(), revision)),
-        Err(e) => return Err(e),
-    };
+    let resp = c.call(|mut cl| async move { cl.txn(txn).await }).await?;
     let at = match revision {
         0 => resp.header().map(|h| h.revision()).unwrap_or(0),
         r => r,

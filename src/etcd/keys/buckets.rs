@@ -13,10 +13,11 @@
 //! a page of 500 namespaces under `/registry/events/` needs a few letters' worth, not
 //! the whole directory counted.
 
-use etcd_client::{GetOptions, Txn, TxnOp, TxnOpResponse};
+use etcd_client::{GetOptions, TxnOp};
 
 use super::super::connect::EndpointClient;
 use super::super::errors::{EtcdError, Problem};
+use super::anchors::first_keys;
 use super::children::{Read, note};
 
 /// First bytes below this share one bucket: they are control characters, rare in keys.
@@ -126,29 +127,16 @@ pub async fn firsts(
         .into_iter()
         .map(|(s, e)| TxnOp::get(s, Some(opts.clone().with_range(e))))
         .collect();
-    let txn = Txn::new().and_then(ops);
-    let resp = match c.call(|mut cl| async move { cl.txn(txn).await }).await {
+    let (firsts, revision) = match first_keys(c, ops, revision).await {
         Ok(r) => r,
         Err(e) if matches!(e.problem, Problem::PermissionDenied | Problem::Other) => {
             return Ok(None);
         }
         Err(e) => return Err(e),
     };
-    let at = match revision {
-        0 => resp.header().map(|h| h.revision()).unwrap_or(0),
-        r => r,
-    };
-    let found = resp
-        .op_responses()
-        .into_iter()
-        .filter_map(|op| match op {
-            TxnOpResponse::Get(g) => g.kvs().first().map(|kv| kv.key().to_vec()),
-            _ => None,
-        })
-        .collect();
     Ok(Some(Split {
-        firsts: found,
-        revision: at,
+        firsts,
+        revision,
         upto,
     }))
 }

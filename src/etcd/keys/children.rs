@@ -107,6 +107,8 @@ pub async fn list_children(
     let mut split_to: Option<Vec<u8>> = None;
     let mut window = buckets::FIRST_WINDOW;
     let mut refused = false;
+    // Kubernetes' directory bounds, built at the first split only.
+    let mut edges: Option<Vec<Vec<u8>>> = None;
     let mut stream = true;
     let mut pace = Pace::default();
     loop {
@@ -195,8 +197,8 @@ pub async fn list_children(
                     }
                     found = Some((keys, true));
                 } else if !refused {
-                    let edges = anchors::resource_edges(node, sep);
-                    let split = buckets::firsts(c, node, &from, &end, revision, window, &edges);
+                    let edges = edges.get_or_insert_with(|| anchors::resource_edges(node, sep));
+                    let split = buckets::firsts(c, node, &from, &end, revision, window, edges);
                     match split.await? {
                         Some(split) => {
                             revision = split.revision;
