@@ -183,7 +183,9 @@ pub async fn list_children(
                         continue;
                     }
                 }
-                if let Some(to) = split_to.clone().filter(|to| from < *to) {
+                // `[0]`, the key space's end, as `to` means every bucket was read.
+                let within = |to: &Vec<u8>| to.as_slice() == [0] || from < *to;
+                if let Some(to) = split_to.clone().filter(within) {
                     // No anchor ahead within the split: only the rest of the bucket the
                     // listing stands in can hold keys there.
                     let (keys, _) = keys_in(c, &from, &to, &mut revision).await?;
